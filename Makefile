@@ -1,0 +1,56 @@
+# The two commands of the README: `make run` and `make test`. Everything else is a step they call.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+# Rasa 3.6 needs Python 3.10: take python3.10 from PATH, else pyenv's newest 3.10.
+PYTHON310 ?= $(shell command -v python3.10 2>/dev/null || ls -d $$(pyenv root 2>/dev/null || echo $$HOME/.pyenv)/versions/3.10.*/bin/python 2>/dev/null | tail -n 1)
+RASA_VENV := .venv/rasa
+RASA_PY := $(RASA_VENV)/bin/python
+RASA := $(RASA_VENV)/bin/rasa
+RASA_READY := $(RASA_VENV)/.installed
+
+MODEL := models/assistant.tar.gz
+SPACY_MODEL := build/spacy-lt/meta.json
+TRAINING_INPUTS := config.yml domain.yml $(shell find data -name '*.yml') $(wildcard bot/rasa_ext/*.py)
+
+export PYTHONPATH := $(CURDIR)
+export TF_CPP_MIN_LOG_LEVEL := 3
+export SQLALCHEMY_SILENCE_UBER_WARNING := 1
+export RASA_TELEMETRY_ENABLED := false
+
+.PHONY: help run test train bench validate clean
+
+help:
+	@echo "make run    set up, train if needed, start the assistant (REST + socket.io on :5005, actions on :5055)"
+	@echo "make test   set up, train if needed, run the whole test suite"
+	@echo "make bench  load-test the servers that 'make run' started"
+
+$(RASA_READY): requirements/rasa.in requirements/rasa.lock
+	@test -n "$(PYTHON310)" || { echo "Python 3.10 not found. Install it, e.g. 'pyenv install 3.10.13'." >&2; exit 1; }
+	@test -x $(RASA_PY) || $(PYTHON310) -m venv $(RASA_VENV)
+	$(RASA_PY) -m pip install --quiet -r requirements/rasa.in -c requirements/rasa.lock
+	@touch $@
+
+$(SPACY_MODEL): bot/rasa_ext/spacy_model.py bot/rasa_ext/text.py $(RASA_READY)
+	$(RASA_PY) -m bot.rasa_ext.spacy_model build/spacy-lt
+
+$(MODEL): $(TRAINING_INPUTS) $(SPACY_MODEL) $(RASA_READY)
+	$(RASA) train --fixed-model-name assistant --out models
+	@touch $@
+
+train: $(MODEL)
+
+validate: $(RASA_READY)
+	$(RASA) data validate --fail-on-warnings
+
+run: $(MODEL)
+	@RASA=$(RASA) MODEL=$(MODEL) scripts/run.sh
+
+test: $(MODEL)
+	$(RASA_PY) -m pytest $(PYTEST_ARGS)
+
+bench: $(RASA_READY)
+	$(RASA_PY) scripts/bench.py $(BENCH_ARGS)
+
+clean:
+	rm -rf build models .rasa .pytest_cache

@@ -1,0 +1,1 @@
+"""Rasa SDK actions: thin translators between the conversation and the rest of the system."""

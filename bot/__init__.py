@@ -1,0 +1,1 @@
+"""Canon business support assistant: core service and our Rasa extensions."""

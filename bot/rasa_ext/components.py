@@ -1,0 +1,121 @@
+"""Rasa graph components for the bilingual NLU pipeline (see config.yml)."""
+
+from __future__ import annotations
+
+from typing import Any, Dict, List, Optional, Text
+
+from rasa.engine.graph import ExecutionContext, GraphComponent
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.engine.storage.resource import Resource
+from rasa.engine.storage.storage import ModelStorage
+from rasa.nlu.constants import TOKENS_NAMES
+from rasa.nlu.utils.spacy_utils import SpacyModel
+from rasa.shared.nlu.constants import (
+    ENTITIES,
+    ENTITY_ATTRIBUTE_END,
+    ENTITY_ATTRIBUTE_START,
+    ENTITY_ATTRIBUTE_TYPE,
+    ENTITY_ATTRIBUTE_VALUE,
+    EXTRACTOR,
+    TEXT,
+)
+from rasa.shared.nlu.training_data.message import Message
+from rasa.shared.nlu.training_data.training_data import TrainingData
+
+from bot.rasa_ext import language_detection
+from bot.rasa_ext.spacy_model import LEMMA_TABLE
+from bot.rasa_ext.text import fold
+
+LANGUAGE_ENTITY = "language"
+REQUESTED_LANGUAGE_ENTITY = "requested_language"
+MARGIN_KEY = "margin"
+
+
+@DefaultV1Recipe.register(
+    [DefaultV1Recipe.ComponentType.MESSAGE_FEATURIZER], is_trainable=False, model_from="SpacyNLP"
+)
+class LithuanianLemmatizer(GraphComponent):
+    """Replace every token's lemma by its diacritic-folded Lithuanian lemma.
+
+    Uses the folded lookup table inside the spaCy pipeline (bot/rasa_ext/spacy_model.py); words that are not in
+    the table (English, typos) keep their folded form. The featurizers after it read these lemmas, so
+    "uzsiregistruoti" and "užsiregistruoti" produce the same features. It runs on training data too.
+    """
+
+    @classmethod
+    def create(
+        cls,
+        config: Dict[Text, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> "LithuanianLemmatizer":
+        return cls()
+
+    @staticmethod
+    def required_packages() -> List[Text]:
+        return ["spacy"]
+
+    def process_training_data(self, training_data: TrainingData, model: SpacyModel) -> TrainingData:
+        self._lemmatize(training_data.training_examples, model)
+        return training_data
+
+    def process(self, messages: List[Message], model: SpacyModel) -> List[Message]:
+        self._lemmatize(messages, model)
+        return messages
+
+    @staticmethod
+    def _lemmatize(messages: List[Message], model: SpacyModel) -> None:
+        table = model.model.get_pipe("lemmatizer").lookups.get_table(LEMMA_TABLE)
+        for message in messages:
+            for token in message.get(TOKENS_NAMES[TEXT]) or []:
+                folded = fold(token.text)
+                token.lemma = table.get(folded, folded)
+
+
+@DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR], is_trainable=False)
+class LanguageDetector(GraphComponent):
+    """Add a `language` entity (lt/en, with the vote margin) and, when the message names a language, a
+    `requested_language` entity.
+
+    Prediction time only: training examples never carry these entities, so the classifier cannot learn them.
+    """
+
+    @classmethod
+    def create(
+        cls,
+        config: Dict[Text, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> "LanguageDetector":
+        language_detection.warm_up()
+        return cls()
+
+    @staticmethod
+    def required_packages() -> List[Text]:
+        return ["lingua"]
+
+    def process(self, messages: List[Message]) -> List[Message]:
+        for message in messages:
+            text = message.get(TEXT) or ""
+            detection = language_detection.detect_language(text)
+            requested = language_detection.requested_language(text)
+            added = []
+            if detection.language:
+                added.append(_entity(LANGUAGE_ENTITY, detection.language, text, {MARGIN_KEY: detection.margin}))
+            if requested:
+                added.append(_entity(REQUESTED_LANGUAGE_ENTITY, requested, text))
+            message.set(ENTITIES, (message.get(ENTITIES) or []) + added, add_to_output=True)
+        return messages
+
+
+def _entity(name: Text, value: Text, text: Text, extra: Optional[Dict[Text, Any]] = None) -> Dict[Text, Any]:
+    return {
+        ENTITY_ATTRIBUTE_TYPE: name,
+        ENTITY_ATTRIBUTE_VALUE: value,
+        ENTITY_ATTRIBUTE_START: 0,
+        ENTITY_ATTRIBUTE_END: len(text),
+        EXTRACTOR: LanguageDetector.__name__,
+        **(extra or {}),
+    }

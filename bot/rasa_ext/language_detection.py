@@ -1,0 +1,144 @@
+"""Decide whether a customer message is Lithuanian, English, or undecided.
+
+Rules first (Lithuanian letters, language-neutral tokens, frequent unambiguous words), then a per-word vote of
+the lingua detector restricted to Lithuanian and English. Short or neutral messages ("ok", "CPS", "500", "?")
+are undecided so that the conversation keeps its language.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Optional
+
+from bot.rasa_ext.text import fold, has_lithuanian_letters, words
+
+LT = "lt"
+EN = "en"
+LANGUAGES = (LT, EN)
+
+# A margin of votes at or above this is a message "clearly" in one language (it can undo an explicit switch).
+CLEAR_MARGIN = 2
+# A single word of at least this length is judged by lingua; shorter ones count only when they are markers.
+MIN_JUDGED_WORD = 4
+MIN_WORD_CONFIDENCE = 0.7
+# Only the first words of a very long message are looked at.
+MAX_WORDS = 200
+_MARKUP = re.compile(r"<[^<>]{0,200}>")
+
+NEUTRAL_WORDS = frozenset(
+    "ok okay oki okey okei cps canon eos vat pvm faq pdf id url www http https com lt en eu e mail email "
+    "emails gmail donotreply europe lol hmm hm mm aha ha haha xd".split()
+)
+LITHUANIAN_MARKERS = frozenset(
+    "ar kaip kur kada kodel kiek koks kokia kokie kokiu kokius kas ka kuri kuris kurie kurio kuriuos man mano "
+    "mes mums musu jus jums jusu tu tau tavo yra nera buvo bus busiu turiu turim turime noriu norim norime norejau "
+    "reikia reiketu reikes galiu galim galime galit galite gal gali prasau aciu dekui dekoju labas laba labukas "
+    "sveiki sveikas diena vakaras rytas iki viso taip jo ne nea nezinau neprisimenu gerai su ir bet arba apie "
+    "del nuo prie jau dar tik kad nes kai tai tas sita sis cia ten dabar kazka viskas nieko labai paskyra "
+    "paskyros paskyrai naryste narystes nario gaminiai gaminius produktus taskai tasku saskaita saskaitos "
+    "mokejimas mokejimo kortele pavedimu pavedimas kalbek kalba rasyk atsakyk pasakyk".split()
+)
+ENGLISH_MARKERS = frozenset(
+    "the an and or of to in on for with my our your we you it are was were do does did can could would should "
+    "will how what where when why which who whom have has had get got need needs want please pls thanks thank "
+    "thx ty hi hello hey bye goodbye yes yeah yep yup no nope not dont don doesnt cant cannot me us this that "
+    "these those there here about from if be am im ive account register payment invoice card bank transfer "
+    "points products product tier tiers membership answer speak write english".split()
+)
+_LANGUAGE_NAME_PREFIXES = {LT: ("lietuv", "lithuan"), EN: ("angl", "english")}
+
+
+@dataclass(frozen=True)
+class Detection:
+    """The detected language (None when undecided) and the vote margin behind it."""
+
+    language: Optional[str]
+    margin: float = 0.0
+
+    @property
+    def is_clear(self) -> bool:
+        """True when the message is clearly written in `language`."""
+        return self.language is not None and self.margin >= CLEAR_MARGIN
+
+
+@lru_cache(maxsize=1)
+def _lingua():
+    from lingua import Language, LanguageDetectorBuilder
+
+    detector = LanguageDetectorBuilder.from_languages(Language.LITHUANIAN, Language.ENGLISH).build()
+    detector.compute_language_confidence_values("labas")  # loads the models now, not on a customer's turn
+    return detector
+
+
+def next_language(current: Optional[str], detection: Detection) -> Optional[str]:
+    """The conversation's language after a message: set by the first decided message, then changed only by a
+    message clearly in the other language (so "ok", "thanks" or an English product name keep it)."""
+    if detection.language is None:
+        return current
+    if current is None or detection.is_clear:
+        return detection.language
+    return current
+
+
+def warm_up() -> None:
+    """Load the lingua models ahead of the first message."""
+    _lingua()
+
+
+def _lingua_vote(word: str) -> Optional[str]:
+    from lingua import Language
+
+    values = _lingua().compute_language_confidence_values(word)
+    if not values or values[0].value < MIN_WORD_CONFIDENCE:
+        return None
+    return LT if values[0].language == Language.LITHUANIAN else EN
+
+
+def _content_words(text: str) -> list[str]:
+    """Folded words that carry language: acronyms, neutral words and single letters are dropped."""
+    kept = []
+    for word in words(_MARKUP.sub(" ", text))[:MAX_WORDS]:
+        if len(word) < 2 or (word.isupper() and len(word) <= 5):
+            continue
+        folded = fold(word)
+        if folded not in NEUTRAL_WORDS:
+            kept.append(folded)
+    return kept
+
+
+def _vote(word: str) -> Optional[str]:
+    if word in LITHUANIAN_MARKERS:
+        return LT
+    if word in ENGLISH_MARKERS:
+        return EN
+    if len(word) >= MIN_JUDGED_WORD:
+        return _lingua_vote(word)
+    return None
+
+
+def detect_language(text: str) -> Detection:
+    """Detect the language of one customer message (HTML-like markup is ignored)."""
+    votes = {LT: 0.0, EN: 0.0}
+    if has_lithuanian_letters(text):
+        votes[LT] += CLEAR_MARGIN
+    for word in _content_words(text):
+        language = _vote(word)
+        if language:
+            votes[language] += 1
+    margin = votes[LT] - votes[EN]
+    if margin == 0:
+        return Detection(None)
+    return Detection(LT if margin > 0 else EN, abs(margin))
+
+
+def requested_language(text: str) -> Optional[str]:
+    """The language a message names ("lietuviškai", "in English"); the last one named wins."""
+    found = None
+    for word in words(text):
+        folded = fold(word)
+        for language, prefixes in _LANGUAGE_NAME_PREFIXES.items():
+            if folded.startswith(prefixes) or folded == language:
+                found = language
+    return found

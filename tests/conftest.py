@@ -1,0 +1,102 @@
+"""Session fixtures: the trained model, an in-process agent, and the real servers on free ports."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import socket
+import subprocess
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterator
+
+import pytest
+import requests
+
+from tests.helpers import ROOT
+
+MODEL = ROOT / "models" / "assistant.tar.gz"
+
+
+@pytest.fixture(scope="session")
+def model_path() -> Path:
+    if not MODEL.exists():
+        pytest.fail(f"{MODEL} is missing: run the tests with `make test`, which trains it.")
+    return MODEL
+
+
+@pytest.fixture(scope="session")
+def agent(model_path: Path):
+    """The trained model loaded in this process (for NLU evaluation; no action server needed)."""
+    from rasa.core.agent import Agent
+
+    return Agent.load(str(model_path))
+
+
+@pytest.fixture(scope="session")
+def parse(agent):
+    """parse(text) -> Rasa's parse result for one message."""
+    loop = asyncio.new_event_loop()
+    yield lambda text: loop.run_until_complete(agent.parse_message(text))
+    loop.close()
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@dataclass
+class Servers:
+    process: subprocess.Popen
+    rasa_url: str
+    actions_url: str
+    log: Path
+
+    def stop(self) -> int:
+        """SIGTERM the launcher (as a service manager would) and return its exit code."""
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+        return self.process.wait(timeout=60)
+
+
+def start_servers(log: Path) -> Servers:
+    """Start the action server and Rasa with scripts/run.sh (the launcher of `make run`) on free ports."""
+    rasa_port, action_port = free_port(), free_port()
+    env = {**os.environ, "RASA_PORT": str(rasa_port), "ACTION_PORT": str(action_port),
+           "RASA": str(ROOT / ".venv/rasa/bin/rasa"), "MODEL": str(MODEL)}
+    handle = log.open("w")
+    process = subprocess.Popen([str(ROOT / "scripts/run.sh")], cwd=ROOT, env=env, stdout=handle,
+                               stderr=subprocess.STDOUT, start_new_session=True)
+    servers = Servers(process, f"http://127.0.0.1:{rasa_port}", f"http://127.0.0.1:{action_port}", log)
+    deadline = time.monotonic() + 240
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"scripts/run.sh exited with {process.returncode}:\n{log.read_text()[-4000:]}")
+        if "The assistant is running" in log.read_text(errors="replace"):
+            return servers
+        time.sleep(0.5)
+    servers.stop()
+    raise RuntimeError(f"servers did not start in time:\n{log.read_text()[-4000:]}")
+
+
+@pytest.fixture(scope="session")
+def servers(model_path: Path, tmp_path_factory) -> Iterator[Servers]:
+    running = start_servers(tmp_path_factory.mktemp("servers") / "run.log")
+    yield running
+    running.stop()
+
+
+@pytest.fixture(scope="session")
+def rasa_url(servers: Servers) -> str:
+    return servers.rasa_url
+
+
+def server_alive(url: str) -> bool:
+    try:
+        return requests.get(url, timeout=10).ok
+    except requests.RequestException:
+        return False

@@ -1,0 +1,105 @@
+"""Shared test helpers: the domain's responses, the held-out set, and a REST chat client."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Dict, List, Optional, Tuple
+
+import requests
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+HELDOUT_DIR = ROOT / "tests" / "nlu_heldout"
+TRAINING_DIR = ROOT / "data" / "nlu"
+
+
+def variation_language(variation: Dict[str, Any]) -> str:
+    """'en' for a variation conditioned on language=en, 'lt' for the unconditioned default."""
+    for condition in variation.get("condition") or []:
+        if condition.get("name") == "language":
+            return condition["value"]
+    return "lt"
+
+
+@lru_cache(maxsize=1)
+def domain() -> Dict[str, Any]:
+    return yaml.safe_load((ROOT / "domain.yml").read_text(encoding="utf-8"))
+
+
+@lru_cache(maxsize=1)
+def response_index() -> Dict[str, Tuple[str, str]]:
+    """Bot text -> (response name, language)."""
+    index = {}
+    for name, variations in domain()["responses"].items():
+        for variation in variations:
+            index[variation["text"]] = (name, variation_language(variation))
+    return index
+
+
+def response_text(name: str, language: str) -> str:
+    return next(v["text"] for v in domain()["responses"][name] if variation_language(v) == language)
+
+
+def _examples(block: str) -> List[str]:
+    return [line[2:].strip() for line in block.strip().splitlines() if line.startswith("- ")]
+
+
+def heldout_examples() -> List[Tuple[str, str, str]]:
+    """(text, intent, language) for every held-out example."""
+    rows = []
+    for path in sorted(HELDOUT_DIR.glob("*.yml")):
+        for item in yaml.safe_load(path.read_text(encoding="utf-8"))["nlu"]:
+            language = item["metadata"]["language"]
+            rows += [(text, item["intent"], language) for text in _examples(item["examples"])]
+    return rows
+
+
+def training_examples() -> List[Tuple[str, str]]:
+    """(text, intent) for every training example."""
+    rows = []
+    for path in sorted(TRAINING_DIR.glob("*.yml")):
+        for item in yaml.safe_load(path.read_text(encoding="utf-8"))["nlu"]:
+            rows += [(text, item["intent"]) for text in _examples(item["examples"])]
+    return rows
+
+
+def normalise(text: str) -> str:
+    """Lower case, no punctuation, single spaces: for comparing examples."""
+    return " ".join(re.findall(r"\w+", text.lower()))
+
+
+@dataclass
+class Reply:
+    text: str
+    buttons: List[Dict[str, str]] = field(default_factory=list)
+
+    @property
+    def response(self) -> Optional[str]:
+        return response_index().get(self.text, (None, None))[0]
+
+    @property
+    def language(self) -> Optional[str]:
+        return response_index().get(self.text, (None, None))[1]
+
+
+class Chat:
+    """One customer's conversation over the REST webhook."""
+
+    def __init__(self, rasa_url: str, sender: Optional[str] = None) -> None:
+        self.url = f"{rasa_url}/webhooks/rest/webhook"
+        self.sender = sender or f"test-{uuid.uuid4().hex[:12]}"
+
+    def send(self, message: str) -> List[Reply]:
+        answer = requests.post(self.url, json={"sender": self.sender, "message": message}, timeout=60)
+        answer.raise_for_status()
+        return [Reply(m.get("text", ""), m.get("buttons") or []) for m in answer.json()]
+
+    def ask(self, message: str) -> Reply:
+        """Send and expect exactly one reply."""
+        replies = self.send(message)
+        assert len(replies) == 1, f"{message!r} got {[r.text for r in replies]}"
+        return replies[0]

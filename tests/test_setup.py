@@ -1,0 +1,34 @@
+"""The project's own set-up: data validation and the launcher of `make run`."""
+
+from __future__ import annotations
+
+import subprocess
+
+import requests
+
+from tests.conftest import start_servers
+from tests.helpers import ROOT
+
+
+def test_rasa_data_validate_is_clean():
+    result = subprocess.run([str(ROOT / ".venv/rasa/bin/rasa"), "data", "validate", "--fail-on-warnings"],
+                            cwd=ROOT, capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+
+
+def test_launcher_answers_and_stops_everything_on_sigterm(model_path, tmp_path):
+    servers = start_servers(tmp_path / "run.log")
+    try:
+        assert "curl" in servers.log.read_text()  # it tells how to chat with it
+        answer = requests.post(f"{servers.rasa_url}/webhooks/rest/webhook",
+                               json={"sender": "launcher", "message": "Labas"}, timeout=60)
+        assert answer.ok and answer.json()
+    finally:
+        code = servers.stop()
+    assert code == 143
+    for url in (servers.rasa_url, f"{servers.actions_url}/health"):
+        try:
+            requests.get(url, timeout=5)
+            raise AssertionError(f"{url} still answers after SIGTERM")
+        except requests.ConnectionError:
+            pass
