@@ -2,8 +2,10 @@
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
-# Rasa 3.6 needs Python 3.10: take python3.10 from PATH, else pyenv's newest 3.10.
-PYTHON310 ?= $(shell command -v python3.10 2>/dev/null || ls -d $$(pyenv root 2>/dev/null || echo $$HOME/.pyenv)/versions/3.10.*/bin/python 2>/dev/null | tail -n 1)
+# Rasa 3.6 needs Python 3.10: pyenv's newest 3.10, else a python3.10 on PATH that really is 3.10.
+PYTHON310 ?= $(shell for p in $$(ls -d $$(pyenv root 2>/dev/null || echo $$HOME/.pyenv)/versions/3.10.*/bin/python \
+	2>/dev/null | sort -V -r) python3.10; do "$$p" -c 'import sys; assert sys.version_info[:2] == (3, 10)' \
+	2>/dev/null && { command -v "$$p"; break; }; done)
 RASA_VENV := .venv/rasa
 RASA_PY := $(RASA_VENV)/bin/python
 RASA := $(RASA_VENV)/bin/rasa

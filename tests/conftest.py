@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
 import signal
 import socket
@@ -31,7 +32,12 @@ def model_path() -> Path:
 def agent(model_path: Path):
     """The trained model loaded in this process (for NLU evaluation; no action server needed)."""
     from rasa.core.agent import Agent
+    from rasa.utils.common import configure_logging_and_warnings
 
+    import structlog
+
+    configure_logging_and_warnings(logging.WARNING)
+    structlog.configure(wrapper_class=structlog.make_filtering_bound_logger(logging.WARNING))
     return Agent.load(str(model_path))
 
 

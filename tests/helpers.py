@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import uuid
 from dataclasses import dataclass, field
+from difflib import SequenceMatcher
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Tuple
@@ -70,6 +71,13 @@ def training_examples() -> List[Tuple[str, str]]:
 def normalise(text: str) -> str:
     """Lower case, no punctuation, single spaces: for comparing examples."""
     return " ".join(re.findall(r"\w+", text.lower()))
+
+
+def near_duplicate(a: str, b: str, threshold: float = 0.95) -> bool:
+    """True when two normalised texts are the same up to a typo (cheap upper bounds first)."""
+    matcher = SequenceMatcher(None, a, b)
+    return (matcher.real_quick_ratio() >= threshold and matcher.quick_ratio() >= threshold
+            and matcher.ratio() >= threshold)
 
 
 @dataclass

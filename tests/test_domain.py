@@ -26,6 +26,12 @@ def test_each_variation_is_written_in_its_language(name):
 
 
 @pytest.mark.parametrize("name", RESPONSES)
+def test_each_response_is_one_chat_message(name):
+    """Rasa splits a text at blank lines into several messages; our responses are one message each."""
+    assert all("\n\n" not in v["text"] for v in domain()["responses"][name])
+
+
+@pytest.mark.parametrize("name", RESPONSES)
 def test_buttons_match_across_languages(name):
     by_language = {variation_language(v): v.get("buttons") or [] for v in domain()["responses"][name]}
     assert [b["payload"] for b in by_language["lt"]] == [b["payload"] for b in by_language["en"]]

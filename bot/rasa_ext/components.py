@@ -8,6 +8,7 @@ from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
+from rasa.nlu.classifiers.logistic_regression_classifier import LogisticRegressionClassifier
 from rasa.nlu.constants import TOKENS_NAMES
 from rasa.nlu.utils.spacy_utils import SpacyModel
 from rasa.shared.nlu.constants import (
@@ -17,6 +18,10 @@ from rasa.shared.nlu.constants import (
     ENTITY_ATTRIBUTE_TYPE,
     ENTITY_ATTRIBUTE_VALUE,
     EXTRACTOR,
+    INTENT,
+    INTENT_NAME_KEY,
+    INTENT_RANKING_KEY,
+    PREDICTED_CONFIDENCE_KEY,
     TEXT,
 )
 from rasa.shared.nlu.training_data.message import Message
@@ -29,6 +34,7 @@ from bot.rasa_ext.text import fold
 LANGUAGE_ENTITY = "language"
 REQUESTED_LANGUAGE_ENTITY = "requested_language"
 MARGIN_KEY = "margin"
+COMMAND_PREFIX = "/"
 
 
 @DefaultV1Recipe.register(
@@ -99,6 +105,8 @@ class LanguageDetector(GraphComponent):
     def process(self, messages: List[Message]) -> List[Message]:
         for message in messages:
             text = message.get(TEXT) or ""
+            if text.startswith(COMMAND_PREFIX):  # button payloads and commands are not natural language
+                continue
             detection = language_detection.detect_language(text)
             requested = language_detection.requested_language(text)
             added = []
@@ -119,3 +127,25 @@ def _entity(name: Text, value: Text, text: Text, extra: Optional[Dict[Text, Any]
         EXTRACTOR: LanguageDetector.__name__,
         **(extra or {}),
     }
+
+
+@DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=True)
+class GuardedLogisticRegressionClassifier(LogisticRegressionClassifier):
+    """Rasa's LogisticRegressionClassifier, except that a message without a single known feature (empty,
+    whitespace, emoji only, unknown symbols) gets no intent with confidence 0, so that the FallbackClassifier
+    after it predicts `nlu_fallback`. Rasa's own classifier crashes on empty text and guesses on the rest."""
+
+    def process(self, messages: List[Message]) -> List[Message]:
+        readable = [message for message in messages if _has_known_features(message)]
+        for message in messages:
+            if not _has_known_features(message):
+                message.set(INTENT, {INTENT_NAME_KEY: None, PREDICTED_CONFIDENCE_KEY: 0.0}, add_to_output=True)
+                message.set(INTENT_RANKING_KEY, [], add_to_output=True)
+        if readable:
+            super().process(readable)
+        return messages
+
+
+def _has_known_features(message: Message) -> bool:
+    sentence_features = message.get_sparse_features(TEXT)[1]
+    return sentence_features is not None and sentence_features.features.nnz > 0

@@ -23,8 +23,11 @@ CLEAR_MARGIN = 2
 # A single word of at least this length is judged by lingua; shorter ones count only when they are markers.
 MIN_JUDGED_WORD = 4
 MIN_WORD_CONFIDENCE = 0.7
-# Only the first words of a very long message are looked at.
+# Only the first words of a very long message are looked at, and no word longer than a real one.
 MAX_WORDS = 200
+MAX_WORD_LENGTH = 40
+# Upper-case words up to this length are acronyms or code keywords ("CPS", "VAT", "SELECT"), not language.
+MAX_UPPERCASE_IGNORED = 6
 _MARKUP = re.compile(r"<[^<>]{0,200}>")
 
 NEUTRAL_WORDS = frozenset(
@@ -97,10 +100,10 @@ def _lingua_vote(word: str) -> Optional[str]:
 
 
 def _content_words(text: str) -> list[str]:
-    """Folded words that carry language: acronyms, neutral words and single letters are dropped."""
+    """Folded words that carry language: acronyms, neutral words, single letters and non-words are dropped."""
     kept = []
     for word in words(_MARKUP.sub(" ", text))[:MAX_WORDS]:
-        if len(word) < 2 or (word.isupper() and len(word) <= 5):
+        if not 2 <= len(word) <= MAX_WORD_LENGTH or (word.isupper() and len(word) <= MAX_UPPERCASE_IGNORED):
             continue
         folded = fold(word)
         if folded not in NEUTRAL_WORDS:

@@ -1,0 +1,36 @@
+"""Our Rasa components inside the trained model (bot/rasa_ext/components.py)."""
+
+from __future__ import annotations
+
+import pytest
+
+
+def language_entities(result):
+    return {e["entity"]: e["value"] for e in result["entities"] if e.get("extractor") == "LanguageDetector"}
+
+
+def test_lemmas_make_diacritics_irrelevant(parse):
+    with_marks = parse("kaip užsiregistruoti verslo paskyrai")
+    without = parse("kaip uzsiregistruoti verslo paskyrai")
+    assert with_marks["intent"]["name"] == without["intent"]["name"] == "how_to_register"
+    assert abs(with_marks["intent"]["confidence"] - without["intent"]["confidence"]) < 1e-6
+
+
+@pytest.mark.parametrize("text, language", [("kokiu dokumentu reikia", "lt"), ("what documents do I need", "en")])
+def test_language_entity_is_added(parse, text, language):
+    assert language_entities(parse(text))["language"] == language
+
+
+@pytest.mark.parametrize("text", ["/documents_vat_registered", "ok", "CPS", "500"])
+def test_no_language_entity_for_payloads_and_neutral_text(parse, text):
+    assert "language" not in language_entities(parse(text))
+
+
+def test_requested_language_entity(parse):
+    entities = language_entities(parse("Can you answer in Lithuanian?"))
+    assert entities == {"language": "en", "requested_language": "lt"}
+
+
+@pytest.mark.parametrize("text", ["", "   ", "😀🙏📷", "§§§ ¤¤¤"])
+def test_messages_without_known_features_fall_back(parse, text):
+    assert parse(text)["intent"]["name"] == "nlu_fallback"
