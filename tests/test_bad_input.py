@@ -12,7 +12,6 @@ pytestmark = pytest.mark.servers
 BAD_INPUTS = {
     "empty": "",
     "whitespace": "   \n\t  ",
-    "very long": "Kaip užsiregistruoti? " * 260,  # > 5,000 characters
     "very long gibberish": "x" * 6000,
     "emoji": "😀🙏📷",
     "html": "<b>bold</b><img src=x onerror=alert(1)>",
@@ -20,20 +19,24 @@ BAD_INPUTS = {
     "sql": "'; DROP TABLE users; --",
     "sql union": "1' OR '1'='1' UNION SELECT * FROM accounts --",
     "intent injection": "/no_such_intent",
-    "json-ish": '{"intent": "greet"}',
     "control characters": "\x00\x07\x1b[31m",
 }
 
 OPENERS = {"lt": ("Laba diena", "utter_greet"), "en": ("Hello", "utter_greet")}
+# over 5,000 characters in the conversation's language
+LONG = {"lt": "Sveiki, noriu paklausti apie verslo paskyrą ir CPS narystę. " * 90,
+        "en": "Hello, I have a question about the business account and CPS membership. " * 70}
 
 
 @pytest.mark.parametrize("language", ["lt", "en"])
-@pytest.mark.parametrize("kind", sorted(BAD_INPUTS))
+@pytest.mark.parametrize("kind", sorted(BAD_INPUTS) + ["very long"])
 def test_bad_input_gets_a_reply_in_the_conversation_language(servers, language, kind):
     chat = Chat(servers.rasa_url)
     opener, response = OPENERS[language]
     assert chat.ask(opener).response == response
-    replies = chat.send(BAD_INPUTS[kind])
+    message = LONG[language] if kind == "very long" else BAD_INPUTS[kind]
+    assert kind != "very long" or len(message) > 5000
+    replies = chat.send(message)
     assert replies, f"no reply to {kind}"
     for reply in replies:
         assert reply.response is not None, f"{kind}: unexpected text {reply.text!r}"
