@@ -34,3 +34,28 @@ def test_requested_language_entity(parse):
 @pytest.mark.parametrize("text", ["", "   ", "😀🙏📷", "§§§ ¤¤¤"])
 def test_messages_without_known_features_fall_back(parse, text):
     assert parse(text)["intent"]["name"] == "nlu_fallback"
+
+
+class _Tracker:
+    def __init__(self, language):
+        self.language = language
+
+    def get_slot(self, name):
+        return self.language if name == "language" else None
+
+
+@pytest.mark.parametrize("current, text, expected", [
+    (None, "thanks", "en"),  # the first decided message sets the language
+    ("lt", "thanks", None),  # one English word does not change a Lithuanian conversation
+    ("lt", "How long does the approval take?", "en"),  # a clear English message does
+    ("en", "How long does the approval take?", None),  # no change, no entity
+    ("en", "ok", None),
+])
+def test_detector_applies_the_conversation_rule(current, text, expected):
+    from rasa.shared.nlu.training_data.message import Message
+
+    from bot.rasa_ext.components import LanguageDetector
+
+    message = Message(data={"text": text})
+    LanguageDetector().process([message], _Tracker(current))
+    assert language_entities({"entities": message.get("entities")}).get("language") == expected

@@ -11,6 +11,7 @@ from rasa.engine.storage.storage import ModelStorage
 from rasa.nlu.classifiers.logistic_regression_classifier import LogisticRegressionClassifier
 from rasa.nlu.constants import TOKENS_NAMES
 from rasa.nlu.utils.spacy_utils import SpacyModel
+from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.nlu.constants import (
     ENTITIES,
     ENTITY_ATTRIBUTE_END,
@@ -33,7 +34,7 @@ from bot.rasa_ext.text import fold
 
 LANGUAGE_ENTITY = "language"
 REQUESTED_LANGUAGE_ENTITY = "requested_language"
-MARGIN_KEY = "margin"
+LANGUAGE_SLOT = "language"
 COMMAND_PREFIX = "/"
 
 
@@ -81,9 +82,13 @@ class LithuanianLemmatizer(GraphComponent):
 
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR], is_trainable=False)
 class LanguageDetector(GraphComponent):
-    """Add a `language` entity (lt/en, with the vote margin) and, when the message names a language, a
-    `requested_language` entity.
+    """Decide the conversation's language for each message and hand it to the `language` slot.
 
+    Rasa gives NLU components the conversation's tracker at prediction time, so the rule of
+    `language_detection.next_language` (current language + this message) runs here, with no action-server
+    round trip: a `language` entity is added only when the language changes, and the slot's `from_entity`
+    mapping sets it. A message that names a language ("lietuviškai", "in English") also gets a
+    `requested_language` entity for `action_switch_language`.
     Prediction time only: training examples never carry these entities, so the classifier cannot learn them.
     """
 
@@ -102,30 +107,30 @@ class LanguageDetector(GraphComponent):
     def required_packages() -> List[Text]:
         return ["lingua"]
 
-    def process(self, messages: List[Message]) -> List[Message]:
+    def process(self, messages: List[Message], tracker: Optional[DialogueStateTracker] = None) -> List[Message]:
+        current = tracker.get_slot(LANGUAGE_SLOT) if tracker else None
         for message in messages:
             text = message.get(TEXT) or ""
             if text.startswith(COMMAND_PREFIX):  # button payloads and commands are not natural language
                 continue
-            detection = language_detection.detect_language(text)
-            requested = language_detection.requested_language(text)
             added = []
-            if detection.language:
-                added.append(_entity(LANGUAGE_ENTITY, detection.language, text, {MARGIN_KEY: detection.margin}))
+            language = language_detection.next_language(current, language_detection.detect_language(text))
+            if language and language != current:
+                added.append(_entity(LANGUAGE_ENTITY, language, text))
+            requested = language_detection.requested_language(text)
             if requested:
                 added.append(_entity(REQUESTED_LANGUAGE_ENTITY, requested, text))
             message.set(ENTITIES, (message.get(ENTITIES) or []) + added, add_to_output=True)
         return messages
 
 
-def _entity(name: Text, value: Text, text: Text, extra: Optional[Dict[Text, Any]] = None) -> Dict[Text, Any]:
+def _entity(name: Text, value: Text, text: Text) -> Dict[Text, Any]:
     return {
         ENTITY_ATTRIBUTE_TYPE: name,
         ENTITY_ATTRIBUTE_VALUE: value,
         ENTITY_ATTRIBUTE_START: 0,
         ENTITY_ATTRIBUTE_END: len(text),
         EXTRACTOR: LanguageDetector.__name__,
-        **(extra or {}),
     }
 
 
