@@ -9,15 +9,63 @@ MODEL=${MODEL:-models/assistant.tar.gz}
 ACTION_PORT=${ACTION_PORT:-5055}
 RASA_PORT=${RASA_PORT:-5005}
 
+REDIS_HOST=${REDIS_HOST:-127.0.0.1}
+REDIS_PORT=${REDIS_PORT:-6379}
+REDIS_DB=${REDIS_DB:-0}
+
 mkdir -p build
-ENDPOINTS=build/endpoints.yml
+ENDPOINTS=build/endpoints-$RASA_PORT.yml
 printf 'action_endpoint:\n  url: "http://localhost:%s/webhook"\n' "$ACTION_PORT" > "$ENDPOINTS"
 
+redis_answers() {
+  exec 3<>"/dev/tcp/$REDIS_HOST/$REDIS_PORT" 2>/dev/null || return 1
+  printf 'PING\r\n' >&3
+  local reply
+  read -r -t 2 reply <&3 || reply=""
+  exec 3<&- 3>&-
+  [[ "$reply" == +PONG* ]]
+}
+
+# With Redis, conversations live in Redis and Rasa runs one worker per core (Redis lock store); without it,
+# one worker keeps everything in memory.
+if [[ "${USE_REDIS:-auto}" != "no" ]] && redis_answers; then
+  cat >> "$ENDPOINTS" <<YAML
+tracker_store:
+  type: redis
+  url: $REDIS_HOST
+  port: $REDIS_PORT
+  db: $REDIS_DB
+  key_prefix: canon-assistant
+  record_exp: 604800
+lock_store:
+  type: redis
+  url: $REDIS_HOST
+  port: $REDIS_PORT
+  db: $REDIS_DB
+  key_prefix: canon-assistant
+YAML
+  export SANIC_WORKERS=${RASA_WORKERS:-$(nproc)}
+  STORE="Redis at $REDIS_HOST:$REDIS_PORT, $SANIC_WORKERS Rasa workers"
+else
+  export SANIC_WORKERS=1
+  STORE="memory (no Redis at $REDIS_HOST:$REDIS_PORT), 1 Rasa worker"
+fi
+
+# Each server runs in its own process group (job control), so that stopping it reaches its worker processes.
+set -m
 pids=()
+group_alive() { kill -0 -- "-$1" 2>/dev/null; }
 stop_all() {
   trap - INT TERM EXIT
-  for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
-  wait 2>/dev/null || true
+  for pid in "${pids[@]}"; do kill -TERM -- "-$pid" 2>/dev/null || true; done
+  for _ in $(seq 1 30); do  # up to 15 s for a clean shutdown, then force
+    local alive=0
+    for pid in "${pids[@]}"; do group_alive "$pid" && alive=1; done
+    [[ $alive == 0 ]] && return 0
+    sleep 0.5
+  done
+  echo "Forcing the servers to stop." >&2
+  for pid in "${pids[@]}"; do kill -KILL -- "-$pid" 2>/dev/null || true; done
 }
 trap 'stop_all; exit 130' INT
 trap 'stop_all; exit 143' TERM
@@ -47,6 +95,7 @@ cat <<MSG
                -d '{"sender": "me", "message": "Kaip užsiregistruoti verslo paskyrai?"}'
   socket.io: ws://localhost:$RASA_PORT/socket.io (events user_uttered / bot_uttered)
   Actions:   http://localhost:$ACTION_PORT/webhook
+  Conversations are kept in $STORE.
 
 MSG
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any, Dict, List, Optional, Text
 
+import numpy as np
+
 from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
@@ -27,6 +29,7 @@ from rasa.shared.nlu.constants import (
 )
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
+from rasa.utils.tensorflow.constants import RANKING_LENGTH
 
 from bot.rasa_ext import language_detection
 from bot.rasa_ext.spacy_model import LEMMA_TABLE
@@ -138,19 +141,31 @@ def _entity(name: Text, value: Text, text: Text) -> Dict[Text, Any]:
 class GuardedLogisticRegressionClassifier(LogisticRegressionClassifier):
     """Rasa's LogisticRegressionClassifier, except that a message without a single known feature (empty,
     whitespace, emoji only, unknown symbols) gets no intent with confidence 0, so that the FallbackClassifier
-    after it predicts `nlu_fallback`. Rasa's own classifier crashes on empty text and guesses on the rest."""
+    after it predicts `nlu_fallback`. Rasa's own classifier crashes on empty text and guesses on the rest.
+    Each message's features are combined once (Rasa's version combines them per call, which is slow)."""
+
+    @classmethod
+    def load(cls, *args: Any, **kwargs: Any) -> "GuardedLogisticRegressionClassifier":
+        component = super().load(*args, **kwargs)
+        # sparse X @ coef_.T copies coef_ on every call unless coef_.T is C-contiguous
+        component.clf.coef_ = np.asfortranarray(component.clf.coef_)
+        return component
 
     def process(self, messages: List[Message]) -> List[Message]:
-        readable = [message for message in messages if _has_known_features(message)]
         for message in messages:
-            if not _has_known_features(message):
+            features = self._create_X([message])
+            if features.shape[1] == 0 or features.nnz == 0:
                 message.set(INTENT, {INTENT_NAME_KEY: None, PREDICTED_CONFIDENCE_KEY: 0.0}, add_to_output=True)
                 message.set(INTENT_RANKING_KEY, [], add_to_output=True)
-        if readable:
-            super().process(readable)
+                continue
+            probabilities = self.clf.predict_proba(features)[0]
+            ranking = sorted(
+                ({INTENT_NAME_KEY: name, PREDICTED_CONFIDENCE_KEY: float(p)}
+                 for name, p in zip(self.clf.classes_, probabilities)),
+                key=lambda intent: -intent[PREDICTED_CONFIDENCE_KEY],
+            )
+            if self.config[RANKING_LENGTH] > 0:
+                ranking = ranking[: self.config[RANKING_LENGTH]]
+            message.set(INTENT, ranking[0], add_to_output=True)
+            message.set(INTENT_RANKING_KEY, ranking, add_to_output=True)
         return messages
-
-
-def _has_known_features(message: Message) -> bool:
-    sentence_features = message.get_sparse_features(TEXT)[1]
-    return sentence_features is not None and sentence_features.features.nnz > 0
