@@ -78,7 +78,8 @@ async def customer(session: aiohttp.ClientSession, url: str, level: Level, deadl
 async def run_level(url: str, concurrency: int, seconds: float) -> Level:
     level = Level(concurrency)
     timeout = aiohttp.ClientTimeout(total=30)
-    connector = aiohttp.TCPConnector(limit=concurrency)
+    # one connection per request, as independent customers arrive; lets every Rasa worker take its share
+    connector = aiohttp.TCPConnector(limit=concurrency, force_close=True)
     async with aiohttp.ClientSession(timeout=timeout, connector=connector) as session:
         start = time.monotonic()
         deadline = start + seconds

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from typing import Any, Dict, List, Optional, Text
 
 import numpy as np
@@ -149,6 +150,9 @@ class GuardedLogisticRegressionClassifier(LogisticRegressionClassifier):
         component = super().load(*args, **kwargs)
         # sparse X @ coef_.T copies coef_ on every call unless coef_.T is C-contiguous
         component.clf.coef_ = np.asfortranarray(component.clf.coef_)
+        # The loaded model is ~500k long-lived objects: keep full garbage collections under load from
+        # walking them all.
+        gc.freeze()
         return component
 
     def process(self, messages: List[Message]) -> List[Message]:
