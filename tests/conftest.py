@@ -16,7 +16,7 @@ from typing import Iterator
 import pytest
 import requests
 
-from tests.helpers import ROOT
+from tests.helpers import ROOT, SUMMARY
 
 MODEL = ROOT / "models" / "assistant.tar.gz"
 
@@ -106,3 +106,11 @@ def server_alive(url: str) -> bool:
         return requests.get(url, timeout=10).ok
     except requests.RequestException:
         return False
+
+
+def pytest_terminal_summary(terminalreporter) -> None:
+    """Print the NLU evaluation figures at the end of every run."""
+    if SUMMARY:
+        terminalreporter.section("NLU evaluation")
+        for line in SUMMARY:
+            terminalreporter.write_line(line)

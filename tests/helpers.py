@@ -14,6 +14,8 @@ import requests
 import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
+# Lines the test run prints in its summary (the NLU scores), filled by the tests.
+SUMMARY: List[str] = []
 HELDOUT_DIR = ROOT / "tests" / "nlu_heldout"
 TRAINING_DIR = ROOT / "data" / "nlu"
 

@@ -8,7 +8,7 @@ import pytest
 from sklearn.metrics import f1_score
 
 from bot.rasa_ext.text import LITHUANIAN_LETTERS, fold
-from tests.helpers import domain, heldout_examples, near_duplicate, normalise, training_examples
+from tests.helpers import SUMMARY, domain, heldout_examples, near_duplicate, normalise, training_examples
 
 MIN_MACRO_F1 = 0.95
 
@@ -48,7 +48,6 @@ def test_intent_macro_f1(predictions, language):
     for text, intent, _, guess in rows:
         if guess != intent:
             errors[intent].append(f"{text!r} -> {guess}")
-    print(f"\nintent macro-F1 ({language}, {len(rows)} examples): {score:.3f}")
-    for intent, wrong in sorted(errors.items()):
-        print(f"  {intent}: {'; '.join(wrong)}")
+    SUMMARY.append(f"held-out intent macro-F1 ({language}, {len(rows)} examples): {score:.3f}")
+    SUMMARY.extend(f"  {intent}: {'; '.join(wrong)}" for intent, wrong in sorted(errors.items()))
     assert score >= MIN_MACRO_F1
