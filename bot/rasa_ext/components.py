@@ -34,7 +34,7 @@ from rasa.utils.tensorflow.constants import RANKING_LENGTH
 
 from bot.rasa_ext import language_detection
 from bot.rasa_ext.spacy_model import LEMMA_TABLE
-from bot.rasa_ext.text import fold
+from bot.text import fold
 
 LANGUAGE_ENTITY = "language"
 REQUESTED_LANGUAGE_ENTITY = "requested_language"

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Optional
 
-from bot.rasa_ext.text import fold, has_lithuanian_letters, words
+from bot.text import fold, has_lithuanian_letters, words
 
 LT = "lt"
 EN = "en"

@@ -17,7 +17,7 @@ import srsly
 from spacy.lookups import Lookups
 from spacy.util import registry
 
-from bot.rasa_ext.text import fold
+from bot.text import fold
 
 LEMMA_TABLE = "lemma_lookup"
 

@@ -13,10 +13,10 @@ from typing import Any, Dict, List, Optional, Tuple
 import requests
 import yaml
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 # Lines the test run prints in its summary (the NLU scores), filled by the tests.
 SUMMARY: List[str] = []
-HELDOUT_DIR = ROOT / "tests" / "nlu_heldout"
+HELDOUT_DIR = ROOT / "tests" / "assistant" / "nlu_heldout"
 TRAINING_DIR = ROOT / "data" / "nlu"
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.helpers import Chat
+from tests.assistant.helpers import Chat
 
 pytestmark = pytest.mark.servers
 

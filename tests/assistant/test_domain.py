@@ -6,7 +6,7 @@ import pytest
 import yaml
 
 from bot.rasa_ext.language_detection import detect_language
-from tests.helpers import ROOT, domain, response_text, variation_language
+from tests.assistant.helpers import ROOT, domain, response_text, variation_language
 
 RESPONSES = sorted(domain()["responses"])
 LINK = "https://businessid.canon-europe.com/b2bcustomers/s/login/SelfRegister?language=en_GB&source=itcg"
@@ -86,6 +86,8 @@ FACTS = {
     "utter_invoice_timing": (["per kelias valandas"], ["within a few hours"]),
     "utter_membership_start": (["iš karto"], ["immediately"]),
     "utter_membership_number": (["numeris pasikeis"], ["number will change"]),
+    "utter_membership_price": (["metinis mokestis", "lygio", "kortele arba banko pavedimu"],
+                               ["annual", "tier", "card or bank transfer"]),
     "utter_more_info": (["DUK"], ["FAQ"]),
 }
 

@@ -6,8 +6,8 @@ import subprocess
 
 import requests
 
-from tests.conftest import start_servers
-from tests.helpers import ROOT
+from tests.assistant.conftest import start_servers
+from tests.assistant.helpers import ROOT
 
 
 def test_rasa_data_validate_is_clean():

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.conftest import server_alive
-from tests.helpers import Chat
+from tests.assistant.conftest import server_alive
+from tests.assistant.helpers import Chat
 
 pytestmark = pytest.mark.servers
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from bot.rasa_ext.language_detection import Detection, detect_language, next_language, requested_language
-from bot.rasa_ext.text import fold
-from tests.helpers import heldout_examples
+from bot.text import fold
+from tests.assistant.helpers import heldout_examples
 
 
 def test_fold_strips_lithuanian_diacritics_and_case():

@@ -16,7 +16,7 @@ from typing import Iterator
 import pytest
 import requests
 
-from tests.helpers import ROOT, SUMMARY
+from tests.assistant.helpers import ROOT, SUMMARY
 
 MODEL = ROOT / "models" / "assistant.tar.gz"
 

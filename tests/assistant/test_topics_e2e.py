@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.helpers import Chat
+from tests.assistant.helpers import Chat
 
 pytestmark = pytest.mark.servers
 
@@ -34,6 +34,7 @@ TOPICS = [
     ("utter_invoice_timing", "Kada gausiu sąskaitą faktūrą?", "When will I get the invoice?"),
     ("utter_membership_start", "Nuo kada galiu naudotis naryste?", "When can I start using my membership?"),
     ("utter_membership_number", "Ar pasikeis mano CPS nario numeris?", "Will my CPS membership number change?"),
+    ("utter_membership_price", "Kiek kainuoja CPS narystė per metus?", "How much does the CPS membership cost?"),
     ("utter_more_info", "Kur rasti daugiau informacijos?", "Where can I find more information?"),
     ("utter_greet", "Laba diena", "Hello there"),
     ("utter_goodbye", "Viso gero", "Goodbye"),

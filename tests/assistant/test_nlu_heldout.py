@@ -1,4 +1,4 @@
-"""NLU evaluation on the held-out set (tests/nlu_heldout), which is never trained on."""
+"""NLU evaluation on the held-out set (tests/assistant/nlu_heldout), which is never trained on."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ from collections import Counter, defaultdict
 import pytest
 from sklearn.metrics import f1_score
 
-from bot.rasa_ext.text import LITHUANIAN_LETTERS, fold
-from tests.helpers import SUMMARY, domain, heldout_examples, near_duplicate, normalise, training_examples
+from bot.text import LITHUANIAN_LETTERS, fold
+from tests.assistant.helpers import SUMMARY, domain, heldout_examples, near_duplicate, normalise, training_examples
 
 MIN_MACRO_F1 = 0.95
 

@@ -1,4 +1,4 @@
-"""Text normalisation shared by the Lithuanian components: case and diacritic folding."""
+"""Text normalisation shared by the Lithuanian NLU components and the core service: case and diacritic folding."""
 
 from __future__ import annotations
 
