@@ -11,9 +11,17 @@ RASA_PY := $(RASA_VENV)/bin/python
 RASA := $(RASA_VENV)/bin/rasa
 RASA_READY := $(RASA_VENV)/.installed
 
+# The core service runs on Python 3.11 with current FastAPI, pydantic 2 and SQLAlchemy 2.
+PYTHON311 ?= $(shell for p in $$(ls -d $$(pyenv root 2>/dev/null || echo $$HOME/.pyenv)/versions/3.11.*/bin/python \
+	2>/dev/null | sort -V -r) python3.11; do "$$p" -c 'import sys; assert sys.version_info[:2] == (3, 11)' \
+	2>/dev/null && { command -v "$$p"; break; }; done)
+CORE_VENV := .venv/core
+CORE_PY := $(CORE_VENV)/bin/python
+CORE_READY := $(CORE_VENV)/.installed
+
 MODEL := models/assistant.tar.gz
 SPACY_MODEL := build/spacy-lt/meta.json
-TRAINING_INPUTS := config.yml domain.yml $(shell find data -name '*.yml') $(wildcard bot/rasa_ext/*.py)
+TRAINING_INPUTS := config.yml domain.yml $(shell find data -name '*.yml') $(wildcard bot/rasa_ext/*.py) bot/text.py
 
 export PYTHONPATH := $(CURDIR)
 export TF_CPP_MIN_LOG_LEVEL := 3
@@ -33,7 +41,13 @@ $(RASA_READY): requirements/rasa.in requirements/rasa.lock
 	$(RASA_PY) -m pip install --quiet -r requirements/rasa.in -c requirements/rasa.lock
 	@touch $@
 
-$(SPACY_MODEL): bot/rasa_ext/spacy_model.py bot/rasa_ext/text.py $(RASA_READY)
+$(CORE_READY): requirements/core.in requirements/core.lock
+	@test -n "$(PYTHON311)" || { echo "Python 3.11 not found. Install it, e.g. 'pyenv install 3.11.7'." >&2; exit 1; }
+	@test -x $(CORE_PY) || $(PYTHON311) -m venv $(CORE_VENV)
+	$(CORE_PY) -m pip install --quiet -r requirements/core.in -c requirements/core.lock
+	@touch $@
+
+$(SPACY_MODEL): bot/rasa_ext/spacy_model.py bot/text.py $(RASA_READY)
 	$(RASA_PY) -m bot.rasa_ext.spacy_model build/spacy-lt
 
 $(MODEL): $(TRAINING_INPUTS) $(SPACY_MODEL) $(RASA_READY)
@@ -48,8 +62,9 @@ validate: $(RASA_READY)
 run: $(MODEL)
 	@RASA=$(RASA) MODEL=$(MODEL) scripts/run.sh
 
-test: $(MODEL)
-	$(RASA_PY) -m pytest $(PYTEST_ARGS)
+test: $(MODEL) $(CORE_READY)
+	$(CORE_PY) -m pytest tests/core $(PYTEST_ARGS)
+	$(RASA_PY) -m pytest tests/assistant $(PYTEST_ARGS)
 
 bench: $(RASA_READY)
 	$(RASA_PY) scripts/bench.py $(BENCH_ARGS)

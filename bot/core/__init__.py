@@ -1,0 +1,1 @@
+"""The core service: Canon business accounts, products, points, CPS tiers and memberships."""

@@ -1,0 +1,1 @@
+"""Tests of the core service (FastAPI app, database, migrations)."""
