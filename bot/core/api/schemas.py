@@ -1,0 +1,164 @@
+"""Request and response bodies of the API (pydantic 2)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from bot.core.domain.rules import DocumentKind, PaymentMethod
+
+EMAIL_PATTERN = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
+
+
+class Problem(BaseModel):
+    """The `detail` of an error answer: a stable code, and per-field codes for validation errors."""
+
+    code: str
+    message: str | None = None
+    fields: dict[str, str] | None = None
+    problems: list[str] | None = None
+
+
+class Health(BaseModel):
+    status: Literal["ok"]
+    database: Literal["ok"]
+
+
+class DocumentIn(BaseModel):
+    kind: DocumentKind
+    shows_company_name: bool = False
+    shows_vat_number: bool = False
+    shows_address: bool = False
+
+
+class ApplicationIn(BaseModel):
+    """A business account application; `country` is a name or code (Lithuanian or English)."""
+
+    customer_id: str = Field(min_length=1, max_length=64)
+    email: str | None = Field(default=None, pattern=EMAIL_PATTERN, max_length=254)
+    company: str = Field(min_length=1, max_length=200)
+    country: str = Field(min_length=2, max_length=80)
+    vat_registered: bool
+    documents: list[DocumentIn]
+    old_cps_email: str | None = Field(default=None, pattern=EMAIL_PATTERN, max_length=254)
+
+
+class ApplicationOut(BaseModel):
+    customer_id: str
+    company: str
+    country: str
+    status: Literal["submitted", "approved", "rejected"]
+    submitted_at: datetime
+    expected_approval_date: date
+    can_set_password: bool
+    old_cps_email_given: bool
+    rejection_reason: str | None = None
+
+
+class Points(BaseModel):
+    balance: int
+    invited: bool
+    points_to_invitation: int
+    pending_points: int = Field(description="points of products still missing details")
+
+
+class TierOut(BaseModel):
+    code: str
+    name: str
+    min_points: int
+    annual_fee_eur: Decimal
+
+
+class Tiers(BaseModel):
+    balance: int
+    invited: bool
+    tiers: list[TierOut]
+
+
+class ProductOut(BaseModel):
+    id: int
+    model: str
+    name: str | None
+    category: str | None
+    serial_number: str | None
+    purchase_date: date | None
+    country_of_purchase: str | None
+    dealer: str | None
+    missing_fields: list[str]
+    has_green_tick: bool
+    points: int = Field(description="the catalogue points; counted in the balance once has_green_tick")
+
+
+class Products(BaseModel):
+    balance: int
+    products: list[ProductOut]
+
+
+class ProductPatch(BaseModel):
+    """Details to fill in; omitted or null fields are left as they are."""
+
+    model_config = ConfigDict(extra="forbid")
+    serial_number: str | None = None
+    purchase_date: str | None = Field(default=None, description="YYYY-MM-DD")
+    country_of_purchase: str | None = None
+    dealer: str | None = None
+
+
+class ProductUpdated(BaseModel):
+    product: ProductOut
+    balance: int
+    invited: bool
+
+
+class Migration(BaseModel):
+    available: bool
+    count: int
+    old_cps_email_given: bool
+
+
+class MigrationDone(Migration):
+    migrated: int
+    balance: int
+
+
+class MembershipOut(BaseModel):
+    tier: str
+    number: str
+    status: Literal["active", "retired"]
+    started_at: datetime
+
+
+class CurrentMembership(BaseModel):
+    membership: MembershipOut | None
+
+
+class OrderIn(BaseModel):
+    tier: str
+    payment_method: PaymentMethod
+
+
+class Invoice(BaseModel):
+    issued_at: datetime
+    due_date: date
+
+
+class Payment(BaseModel):
+    """Card: charged on the due date. Bank transfer: pay by the due date; local fees may apply."""
+
+    method: PaymentMethod
+    charged_on: date | None = None
+    pay_by: date | None = None
+    local_fees_may_apply: bool
+
+
+class OrderOut(BaseModel):
+    id: int
+    tier: str
+    annual_fee_eur: Decimal
+    invoice: Invoice
+    payment: Payment
+    membership: MembershipOut
+    previous_membership_number: str | None

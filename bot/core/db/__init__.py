@@ -1,0 +1,1 @@
+"""Database layer: ORM models and sessions (the schema changes only through Alembic migrations)."""

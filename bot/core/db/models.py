@@ -1,0 +1,110 @@
+"""SQLAlchemy 2 ORM models. Points are not stored: they derive from the complete registered products."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import JSON, Date, DateTime, ForeignKey, MetaData, Numeric, String, UniqueConstraint
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+
+
+Timestamp = DateTime(timezone=True)
+
+
+class Customer(Base):
+    """A Canon business account holder (the `sub` of customer tokens)."""
+
+    __tablename__ = "customers"
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    email: Mapped[str | None] = mapped_column(String(254))
+
+
+class Application(Base):
+    """An application for a business account."""
+
+    __tablename__ = "applications"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    customer_id: Mapped[str] = mapped_column(ForeignKey("customers.id"), index=True)
+    company: Mapped[str] = mapped_column(String(200))
+    country: Mapped[str] = mapped_column(String(2))
+    vat_registered: Mapped[bool]
+    documents: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
+    old_cps_email: Mapped[str | None] = mapped_column(String(254))
+    status: Mapped[str] = mapped_column(String(16))  # submitted / approved / rejected
+    submitted_at: Mapped[datetime] = mapped_column(Timestamp)
+    expected_approval_date: Mapped[date] = mapped_column(Date)
+    rejection_reason: Mapped[str | None] = mapped_column(String(500))
+    customer: Mapped[Customer] = relationship()
+
+
+class RegisteredProduct(Base):
+    """A product registered on a business account; complete once all four details are known."""
+
+    __tablename__ = "registered_products"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    customer_id: Mapped[str] = mapped_column(ForeignKey("customers.id"), index=True)
+    model: Mapped[str] = mapped_column(String(40))
+    serial_number: Mapped[str | None] = mapped_column(String(40))
+    purchase_date: Mapped[date | None] = mapped_column(Date)
+    country_of_purchase: Mapped[str | None] = mapped_column(String(2))
+    dealer: Mapped[str | None] = mapped_column(String(120))
+    customer: Mapped[Customer] = relationship()
+
+
+class LegacyProduct(Base):
+    """A product registered under an old CPS account (by e-mail), waiting to be migrated."""
+
+    __tablename__ = "legacy_products"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    old_cps_email: Mapped[str] = mapped_column(String(254), index=True)
+    model: Mapped[str] = mapped_column(String(40))
+    serial_number: Mapped[str | None] = mapped_column(String(40))
+    purchase_date: Mapped[date | None] = mapped_column(Date)
+    country_of_purchase: Mapped[str | None] = mapped_column(String(2))
+    dealer: Mapped[str | None] = mapped_column(String(120))
+    migrated_to_customer_id: Mapped[str | None] = mapped_column(ForeignKey("customers.id"))
+
+
+class Membership(Base):
+    """A CPS membership; a new order retires the active one and starts another with a new number."""
+
+    __tablename__ = "memberships"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    customer_id: Mapped[str] = mapped_column(ForeignKey("customers.id"), index=True)
+    tier: Mapped[str] = mapped_column(String(20))
+    number: Mapped[str] = mapped_column(String(20), unique=True)
+    status: Mapped[str] = mapped_column(String(10))  # active / retired
+    started_at: Mapped[datetime] = mapped_column(Timestamp)
+    customer: Mapped[Customer] = relationship()
+
+
+class Order(Base):
+    """A CPS membership purchase and its invoice (one per customer and Idempotency-Key)."""
+
+    __tablename__ = "orders"
+    __table_args__ = (UniqueConstraint("customer_id", "idempotency_key", name="uq_orders_customer_key"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    customer_id: Mapped[str] = mapped_column(ForeignKey("customers.id"), index=True)
+    idempotency_key: Mapped[str] = mapped_column(String(100))
+    tier: Mapped[str] = mapped_column(String(20))
+    payment_method: Mapped[str] = mapped_column(String(20))  # card / bank_transfer
+    annual_fee: Mapped[Decimal] = mapped_column(Numeric(10, 2))
+    invoice_issued_at: Mapped[datetime] = mapped_column(Timestamp)
+    invoice_due_date: Mapped[date] = mapped_column(Date)
+    membership_id: Mapped[int] = mapped_column(ForeignKey("memberships.id"))
+    customer: Mapped[Customer] = relationship()
+    membership: Mapped[Membership] = relationship()

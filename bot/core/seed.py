@@ -1,0 +1,210 @@
+"""Demo customers of issue 4, seeded into an empty database: `python -m bot.core.seed`.
+
+Migrates the database to head, seeds it when it holds no customers (no-op otherwise), and prints a signed
+30-day customer token for each demo customer ("<id>\\t<token>" lines).
+"""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from bot.core.api.auth import make_customer_token
+from bot.core.config import database_url, token_secret
+from bot.core.db.models import Application, Customer, LegacyProduct, Membership, RegisteredProduct
+from bot.core.db.session import make_engine, make_sessionmaker, upgrade_to_head
+from bot.core.domain.rules import DocumentKind, add_business_days, expected_approval_date
+
+COUNTRY = "LT"
+DEALER = "Fotoprekyba UAB"
+COMPLETE: tuple[str, ...] = ()  # products are (model code, missing fields)
+
+
+@dataclass(frozen=True)
+class Demo:
+    """One demo customer: application state, registered products and old CPS products."""
+
+    id: str
+    approved: bool = True
+    old_cps_email: str | None = None
+    products: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    legacy_email: str | None = None
+    legacy: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    membership_number: str | None = None
+    notes: str = field(default="", compare=False)
+
+
+def complete(*models: str) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    return tuple((model, COMPLETE) for model in models)
+
+
+DEMOS: tuple[Demo, ...] = (
+    Demo("demo-pending", approved=False, notes="VAT-registered, submitted one business day ago"),
+    Demo(
+        "demo-migrate",
+        old_cps_email="demo-migrate.old@example.lt",
+        legacy_email="demo-migrate.old@example.lt",
+        legacy=(("EOS-R5", COMPLETE), ("RF24-70", ("dealer",))),
+        notes="2 legacy products (300 + 150 pending)",
+    ),
+    Demo(
+        "demo-nomail",
+        legacy_email="demo-nomail.old@example.lt",
+        legacy=complete("EOS-R6M2", "RF15-35"),
+        notes="legacy products exist but the application gave no old e-mail",
+    ),
+    Demo(
+        "demo-missing",
+        products=(
+            ("EOS-R5", COMPLETE),
+            ("RF70-200", ("serial_number", "dealer")),
+            ("RF24-70", ("purchase_date",)),
+        ),
+        notes="300 points; 500 once RF70-200 is complete",
+    ),
+    Demo("demo-silver", products=complete("EOS-R5", "RF100-500", "RF15-35"), notes="650"),
+    Demo("demo-gold", products=complete("EOS-C70", "EOS-R3", "RF70-200"), notes="1200"),
+    Demo(
+        "demo-2000",
+        products=complete("EOS-C70", "EOS-1DXM3", "EOS-R3", "EOS-R5", "RF70-200", "RF15-35"),
+        notes="2100",
+    ),
+    Demo(
+        "demo-enterprise",
+        products=complete(
+            "EOS-C70",
+            "EOS-1DXM3",
+            "EOS-R3",
+            "EOS-R5",
+            "EOS-R6M2",
+            "EOS-R6M2",
+            "RF100-500",
+            "RF70-200",
+            "RF24-70",
+            "RF15-35",
+        ),
+        notes="3000",
+    ),
+    Demo(
+        "demo-member",
+        products=complete("EOS-C70", "EOS-1DXM3", "EOS-R3", "RF70-200"),
+        membership_number="CPS-00012345",
+        notes="1700, Gold member with an old number",
+    ),
+)
+
+
+def previous_business_day(today: date, country: str = COUNTRY) -> date:
+    """The last business day before `today`."""
+    day = today - timedelta(days=1)
+    while add_business_days(day - timedelta(days=1), 1, country) != day:
+        day -= timedelta(days=1)
+    return day
+
+
+def _application(demo: Demo, customer: Customer, now: datetime) -> Application:
+    submitted = (
+        datetime.combine(previous_business_day(now.date()), now.timetz())
+        if not demo.approved
+        else now - timedelta(days=30)
+    )
+    return Application(
+        customer=customer,
+        company=f"UAB {demo.id.title().replace('-', ' ')}",
+        country=COUNTRY,
+        vat_registered=True,
+        documents=[
+            {
+                "kind": DocumentKind.VAT_CERTIFICATE.value,
+                "shows_company_name": True,
+                "shows_vat_number": True,
+                "shows_address": True,
+            }
+        ],
+        old_cps_email=demo.old_cps_email,
+        status="approved" if demo.approved else "submitted",
+        submitted_at=submitted,
+        expected_approval_date=expected_approval_date(submitted.date(), COUNTRY),
+    )
+
+
+def _details(serial: str, missing: tuple[str, ...]) -> dict[str, object]:
+    values: dict[str, object] = {
+        "serial_number": serial,
+        "purchase_date": date(2023, 3, 14),
+        "country_of_purchase": COUNTRY,
+        "dealer": DEALER,
+    }
+    return {name: None if name in missing else value for name, value in values.items()}
+
+
+def _rows(demo: Demo, index: int, now: datetime) -> list[object]:
+    customer = Customer(id=demo.id, email=f"{demo.id}@example.lt")
+    rows: list[object] = [customer, _application(demo, customer, now)]
+    for n, (model, missing) in enumerate(demo.products):
+        rows.append(
+            RegisteredProduct(customer=customer, model=model, **_details(f"SN{index:02d}{n:05d}", missing))
+        )
+    for n, (model, missing) in enumerate(demo.legacy):
+        rows.append(
+            LegacyProduct(
+                old_cps_email=demo.legacy_email, model=model, **_details(f"OLD{index:02d}{n:05d}", missing)
+            )
+        )
+    if demo.membership_number:
+        rows.append(
+            Membership(
+                customer=customer,
+                tier="gold",
+                number=demo.membership_number,
+                status="active",
+                started_at=now - timedelta(days=300),
+            )
+        )
+    return rows
+
+
+def is_empty(session: Session) -> bool:
+    return not any(
+        session.scalar(select(func.count()).select_from(model)) for model in (Customer, LegacyProduct)
+    )
+
+
+def seed(session: Session, now: datetime | None = None) -> bool:
+    """Add the demo customers to an empty database; False (and nothing done) when it holds data."""
+    if not is_empty(session):
+        return False
+    now = now or datetime.now(UTC)
+    for index, demo in enumerate(DEMOS):
+        session.add_all(_rows(demo, index, now))
+    session.commit()
+    return True
+
+
+def demo_tokens(secret: str, now: datetime | None = None) -> dict[str, str]:
+    """A signed 30-day token per demo customer."""
+    return {demo.id: make_customer_token(demo.id, secret, now) for demo in DEMOS}
+
+
+def main() -> int:
+    secret, url = token_secret(), database_url()
+    upgrade_to_head(url)
+    engine = make_engine(url)
+    with make_sessionmaker(engine)() as session:
+        seeded = seed(session)
+    engine.dispose()
+    print(
+        "seeded the demo customers" if seeded else "the database already holds data: not seeded",
+        file=sys.stderr,
+    )
+    for customer_id, token in demo_tokens(secret).items():
+        print(f"{customer_id}\t{token}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
