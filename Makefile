@@ -31,7 +31,8 @@ export RASA_TELEMETRY_ENABLED := false
 .PHONY: help run test train bench validate clean
 
 help:
-	@echo "make run    set up, train if needed, start the assistant (REST + socket.io on :5005, actions on :5055)"
+	@echo "make run    set up, train if needed, start the assistant (REST + socket.io on :5005, actions on :5055,"
+	@echo "            core service on :8000)"
 	@echo "make test   set up, train if needed, run the whole test suite"
 	@echo "make bench  load-test the servers that 'make run' started"
 
@@ -59,8 +60,8 @@ train: $(MODEL)
 validate: $(RASA_READY)
 	$(RASA) data validate --fail-on-warnings
 
-run: $(MODEL)
-	@RASA=$(RASA) MODEL=$(MODEL) scripts/run.sh
+run: $(MODEL) $(CORE_READY)
+	@RASA=$(RASA) CORE_PY=$(CORE_PY) MODEL=$(MODEL) scripts/run.sh
 
 test: $(MODEL) $(CORE_READY)
 	$(CORE_PY) -m pytest tests/core $(PYTEST_ARGS)

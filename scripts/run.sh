@@ -5,15 +5,33 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 RASA=${RASA:-.venv/rasa/bin/rasa}
+CORE_PY=${CORE_PY:-.venv/core/bin/python}
 MODEL=${MODEL:-models/assistant.tar.gz}
 ACTION_PORT=${ACTION_PORT:-5055}
 RASA_PORT=${RASA_PORT:-5005}
+CORE_PORT=${CORE_PORT:-8000}
 
 REDIS_HOST=${REDIS_HOST:-127.0.0.1}
 REDIS_PORT=${REDIS_PORT:-6379}
 REDIS_DB=${REDIS_DB:-0}
 
 mkdir -p build
+
+# Secrets for local use: from the environment, else created once under build/ (git-ignored).
+local_secret() {  # variable name, file
+  if [[ -z "${!1:-}" ]]; then
+    [[ -s "$2" ]] || (umask 077 && head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' > "$2")
+    printf -v "$1" '%s' "$(cat "$2")"
+    GENERATED+=("$1 (kept in $2)")
+  fi
+  export "${1?}"
+}
+GENERATED=()
+local_secret CUSTOMER_TOKEN_SECRET build/customer-token-secret
+local_secret CORE_SERVICE_KEY build/core-service-key
+export CORE_DATABASE_URL=${CORE_DATABASE_URL:-sqlite:///build/core.db}
+export CORE_URL="http://127.0.0.1:$CORE_PORT"
+
 ENDPOINTS=build/endpoints-$RASA_PORT.yml
 printf 'action_endpoint:\n  url: "http://localhost:%s/webhook"\n' "$ACTION_PORT" > "$ENDPOINTS"
 
@@ -71,6 +89,10 @@ trap 'stop_all; exit 130' INT
 trap 'stop_all; exit 143' TERM
 trap stop_all EXIT
 
+# The core service: migrate, seed the demo customers into an empty database, serve on CORE_PORT.
+TOKENS=$("$CORE_PY" -m bot.core.seed)
+"$CORE_PY" -m uvicorn bot.core.api.app:app --host 127.0.0.1 --port "$CORE_PORT" --log-level warning &
+pids+=($!)
 "$RASA" run actions --actions actions --port "$ACTION_PORT" &
 pids+=($!)
 "$RASA" run --model "$MODEL" --port "$RASA_PORT" --credentials credentials.yml --endpoints "$ENDPOINTS" --cors "*" &
@@ -85,6 +107,7 @@ wait_for() {  # url, name
   echo "$2 did not start within 120 s" >&2
   exit 1
 }
+wait_for "http://127.0.0.1:$CORE_PORT/health" "The core service"
 wait_for "http://localhost:$ACTION_PORT/health" "The action server"
 wait_for "http://localhost:$RASA_PORT/" "The Rasa server"
 
@@ -95,7 +118,13 @@ cat <<MSG
                -d '{"sender": "me", "message": "Kaip užsiregistruoti verslo paskyrai?"}'
   socket.io: ws://localhost:$RASA_PORT/socket.io (events user_uttered / bot_uttered)
   Actions:   http://localhost:$ACTION_PORT/webhook
+  Core API:  $CORE_URL/docs (header X-Service-Key; account routes also X-Customer-Token)
   Conversations are kept in $STORE.
+  Generated for local use: ${GENERATED[*]:-nothing (all secrets came from the environment)}
+  CUSTOMER_TOKEN_SECRET=$CUSTOMER_TOKEN_SECRET
+
+  Demo customers and their customer_token (send it in the message metadata):
+$(sed 's/^/    /' <<< "$TOKENS")
 
 MSG
 

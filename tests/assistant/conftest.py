@@ -60,6 +60,7 @@ class Servers:
     process: subprocess.Popen
     rasa_url: str
     actions_url: str
+    core_url: str
     log: Path
 
     def stop(self) -> int:
@@ -71,13 +72,15 @@ class Servers:
 
 def start_servers(log: Path) -> Servers:
     """Start the action server and Rasa with scripts/run.sh (the launcher of `make run`) on free ports."""
-    rasa_port, action_port = free_port(), free_port()
-    env = {**os.environ, "RASA_PORT": str(rasa_port), "ACTION_PORT": str(action_port),
-           "RASA": str(ROOT / ".venv/rasa/bin/rasa"), "MODEL": str(MODEL)}
+    rasa_port, action_port, core_port = free_port(), free_port(), free_port()
+    env = {**os.environ, "RASA_PORT": str(rasa_port), "ACTION_PORT": str(action_port), "CORE_PORT": str(core_port),
+           "RASA": str(ROOT / ".venv/rasa/bin/rasa"), "CORE_PY": str(ROOT / ".venv/core/bin/python"),
+           "MODEL": str(MODEL), "CORE_DATABASE_URL": f"sqlite:///{log.parent / 'core.db'}"}
     handle = log.open("w")
     process = subprocess.Popen([str(ROOT / "scripts/run.sh")], cwd=ROOT, env=env, stdout=handle,
                                stderr=subprocess.STDOUT, start_new_session=True)
-    servers = Servers(process, f"http://127.0.0.1:{rasa_port}", f"http://127.0.0.1:{action_port}", log)
+    servers = Servers(process, f"http://127.0.0.1:{rasa_port}", f"http://127.0.0.1:{action_port}",
+                      f"http://127.0.0.1:{core_port}", log)
     deadline = time.monotonic() + 240
     while time.monotonic() < deadline:
         if process.poll() is not None:
