@@ -19,6 +19,7 @@ import requests
 from tests.assistant.helpers import ROOT, SUMMARY
 
 MODEL = ROOT / "models" / "assistant.tar.gz"
+TOKEN_SECRET = "assistant-tests-customer-token-secret"
 
 
 @pytest.fixture(scope="session")
@@ -75,7 +76,8 @@ def start_servers(log: Path) -> Servers:
     rasa_port, action_port, core_port = free_port(), free_port(), free_port()
     env = {**os.environ, "RASA_PORT": str(rasa_port), "ACTION_PORT": str(action_port), "CORE_PORT": str(core_port),
            "RASA": str(ROOT / ".venv/rasa/bin/rasa"), "CORE_PY": str(ROOT / ".venv/core/bin/python"),
-           "MODEL": str(MODEL), "CORE_DATABASE_URL": f"sqlite:///{log.parent / 'core.db'}"}
+           "MODEL": str(MODEL), "CORE_DATABASE_URL": f"sqlite:///{log.parent / 'core.db'}",
+           "CUSTOMER_TOKEN_SECRET": TOKEN_SECRET}
     handle = log.open("w")
     process = subprocess.Popen([str(ROOT / "scripts/run.sh")], cwd=ROOT, env=env, stdout=handle,
                                stderr=subprocess.STDOUT, start_new_session=True)

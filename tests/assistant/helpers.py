@@ -43,6 +43,24 @@ def response_index() -> Dict[str, Tuple[str, str]]:
     return index
 
 
+@lru_cache(maxsize=1)
+def template_patterns() -> List[Tuple[re.Pattern, str, str]]:
+    """(pattern, response name, language) for responses with {variables}."""
+    patterns = []
+    for text, (name, language) in response_index().items():
+        if "{" in text:
+            regex = re.sub(r"\\\{\w+\\\}", "(.+?)", re.escape(text))
+            patterns.append((re.compile(regex, re.DOTALL), name, language))
+    return patterns
+
+
+def identify(text: str) -> Tuple[Optional[str], Optional[str]]:
+    """(response name, language) of a bot text, templates with filled variables included."""
+    if text in response_index():
+        return response_index()[text]
+    return next(((name, lang) for regex, name, lang in template_patterns() if regex.fullmatch(text)), (None, None))
+
+
 def response_text(name: str, language: str) -> str:
     return next(v["text"] for v in domain()["responses"][name] if variation_language(v) == language)
 
@@ -89,22 +107,24 @@ class Reply:
 
     @property
     def response(self) -> Optional[str]:
-        return response_index().get(self.text, (None, None))[0]
+        return identify(self.text)[0]
 
     @property
     def language(self) -> Optional[str]:
-        return response_index().get(self.text, (None, None))[1]
+        return identify(self.text)[1]
 
 
 class Chat:
     """One customer's conversation over the REST webhook."""
 
-    def __init__(self, rasa_url: str, sender: Optional[str] = None) -> None:
+    def __init__(self, rasa_url: str, sender: Optional[str] = None, token: Optional[str] = None) -> None:
         self.url = f"{rasa_url}/webhooks/rest/webhook"
         self.sender = sender or f"test-{uuid.uuid4().hex[:12]}"
+        self.metadata = {"customer_token": token} if token else {}
 
     def send(self, message: str) -> List[Reply]:
-        answer = requests.post(self.url, json={"sender": self.sender, "message": message}, timeout=60)
+        body = {"sender": self.sender, "message": message, "metadata": self.metadata}
+        answer = requests.post(self.url, json=body, timeout=60)
         answer.raise_for_status()
         return [Reply(m.get("text", ""), m.get("buttons") or []) for m in answer.json()]
 

@@ -408,3 +408,9 @@ def test_invalid_bodies_give_a_code_per_field(api: Api) -> None:
         "message": "The request is not valid.",
         "fields": {"payment_method": "enum"},
     }
+
+
+def test_product_ids_beyond_a_database_integer_are_refused(api: Api) -> None:
+    """Found by the schemathesis fuzz: such an id made SQLite raise an OverflowError (500)."""
+    answer = api.call("PATCH", f"/me/products/{2**70}", "demo-missing", json={"dealer": "Foto"})
+    assert answer.status_code == 422

@@ -7,7 +7,7 @@ from contextlib import asynccontextmanager
 from datetime import UTC, date, datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, FastAPI, Header, HTTPException, Request, Response
+from fastapi import APIRouter, Depends, FastAPI, Header, HTTPException, Path, Request, Response
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
@@ -441,7 +441,7 @@ def get_products(session: SessionDep, customer: CustomerDep, _: ApprovedDep) -> 
     responses={**ACCOUNT_ERRORS, 404: {"model": s.Problem}},
 )
 def patch_product(
-    product_id: int,
+    product_id: Annotated[int, Path(ge=1, le=2**63 - 1)],  # a database integer (larger ids crashed SQLite)
     patch: s.ProductPatch,
     session: SessionDep,
     customer: CustomerDep,
