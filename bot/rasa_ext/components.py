@@ -39,6 +39,9 @@ from bot.text import fold
 LANGUAGE_ENTITY = "language"
 REQUESTED_LANGUAGE_ENTITY = "requested_language"
 LANGUAGE_SLOT = "language"
+SIGNED_IN_ENTITY = "signed_in"
+CUSTOMER_TOKEN_KEY = "customer_token"
+METADATA = "metadata"
 COMMAND_PREFIX = "/"
 
 
@@ -128,14 +131,42 @@ class LanguageDetector(GraphComponent):
         return messages
 
 
-def _entity(name: Text, value: Text, text: Text) -> Dict[Text, Any]:
+def _entity(name: Text, value: Text, text: Text, extractor: Text = "LanguageDetector") -> Dict[Text, Any]:
     return {
         ENTITY_ATTRIBUTE_TYPE: name,
         ENTITY_ATTRIBUTE_VALUE: value,
         ENTITY_ATTRIBUTE_START: 0,
         ENTITY_ATTRIBUTE_END: len(text),
-        EXTRACTOR: LanguageDetector.__name__,
+        EXTRACTOR: extractor,
     }
+
+
+@DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR], is_trainable=False)
+class SignedInFlag(GraphComponent):
+    """Add a `signed_in` entity when the message metadata carries a `customer_token`.
+
+    It fills the `signed_in` slot, so that the rules of account questions call the core (through an action)
+    only for customers who sent a token; the core still verifies it. Anonymous customers get the general
+    answer straight from the rules, without an action-server round trip.
+    """
+
+    @classmethod
+    def create(
+        cls,
+        config: Dict[Text, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> "SignedInFlag":
+        return cls()
+
+    def process(self, messages: List[Message]) -> List[Message]:
+        for message in messages:
+            token = (message.get(METADATA) or {}).get(CUSTOMER_TOKEN_KEY)
+            if isinstance(token, str) and token:
+                entity = _entity(SIGNED_IN_ENTITY, "true", message.get(TEXT) or "", SignedInFlag.__name__)
+                message.set(ENTITIES, (message.get(ENTITIES) or []) + [entity], add_to_output=True)
+        return messages
 
 
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=True)
