@@ -11,8 +11,9 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
+from bot.rasa_ext.language_detection import LANGUAGES
+
 LANGUAGE_SLOT = "language"
-LANGUAGES = ("lt", "en")
 
 
 class ActionSwitchLanguage(Action):

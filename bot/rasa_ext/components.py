@@ -123,15 +123,19 @@ class LanguageDetector(GraphComponent):
             added = []
             language = language_detection.next_language(current, language_detection.detect_language(text))
             if language and language != current:
-                added.append(_entity(LANGUAGE_ENTITY, language, text))
+                added.append(_entity(LANGUAGE_ENTITY, language, text, LanguageDetector.__name__))
             requested = language_detection.requested_language(text)
             if requested:
-                added.append(_entity(REQUESTED_LANGUAGE_ENTITY, requested, text))
-            message.set(ENTITIES, (message.get(ENTITIES) or []) + added, add_to_output=True)
+                added.append(_entity(REQUESTED_LANGUAGE_ENTITY, requested, text, LanguageDetector.__name__))
+            _add_entities(message, added)
         return messages
 
 
-def _entity(name: Text, value: Text, text: Text, extractor: Text = "LanguageDetector") -> Dict[Text, Any]:
+def _add_entities(message: Message, entities: List[Dict[Text, Any]]) -> None:
+    message.set(ENTITIES, (message.get(ENTITIES) or []) + entities, add_to_output=True)
+
+
+def _entity(name: Text, value: Text, text: Text, extractor: Text) -> Dict[Text, Any]:
     return {
         ENTITY_ATTRIBUTE_TYPE: name,
         ENTITY_ATTRIBUTE_VALUE: value,
@@ -165,7 +169,7 @@ class SignedInFlag(GraphComponent):
             token = (message.get(METADATA) or {}).get(CUSTOMER_TOKEN_KEY)
             if isinstance(token, str) and token:
                 entity = _entity(SIGNED_IN_ENTITY, "true", message.get(TEXT) or "", SignedInFlag.__name__)
-                message.set(ENTITIES, (message.get(ENTITIES) or []) + [entity], add_to_output=True)
+                _add_entities(message, [entity])
         return messages
 
 
