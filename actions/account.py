@@ -13,7 +13,7 @@ from typing import Any, Dict, List, Optional, Text, Tuple
 from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.core_client import Anonymous, CoreClient, NotApproved, Unavailable
+from actions.core_client import Anonymous, CoreClient, Missing, NotApproved, Unavailable
 
 Answer = Tuple[Text, Dict[Text, Any]]  # response name and its template variables
 
@@ -67,6 +67,8 @@ class AccountAnswer(Action, ABC):
             dispatcher.utter_message(response="utter_login_hint")
         except NotApproved:
             dispatcher.utter_message(response="utter_my_account_not_approved")
+        except Missing:  # e.g. no application yet: the general answer
+            dispatcher.utter_message(response=self.general)
         except Unavailable:
             dispatcher.utter_message(response=self.general)
             dispatcher.utter_message(response="utter_account_unavailable")
@@ -95,24 +97,6 @@ def _tiers_answer(core: CoreClient, token: Optional[Text], language: Text) -> An
     return "utter_my_tiers", {"tiers": names}
 
 
-def _products_answer(core: CoreClient, token: Optional[Text], language: Text) -> Answer:
-    products = core.products_without_tick(token)
-    if not products:
-        return "utter_my_products_all_ticked", {}
-    lines = "\n".join(f"- {p.name}: {', '.join(FIELD_NAMES[language][f] for f in p.missing_fields)}"
-                      for p in products)
-    return "utter_my_products_missing", {"products": lines}
-
-
-def _migration_answer(core: CoreClient, token: Optional[Text], _language: Text) -> Answer:
-    migration = core.migration(token)
-    if migration.available:
-        return "utter_my_migration_available", {"count": migration.count}
-    if migration.old_cps_email_given:
-        return "utter_my_migration_nothing_left", {}
-    return "utter_my_migration_no_email", {}
-
-
 def _membership_answer(core: CoreClient, token: Optional[Text], language: Text) -> Answer:
     membership = core.membership(token)
     if membership is None:
@@ -134,16 +118,6 @@ class ActionAnswerPoints(AccountAnswer):
 class ActionAnswerTiers(AccountAnswer):
     action_name, general = "action_answer_tiers", "utter_cps_tiers"
     personal = staticmethod(_tiers_answer)
-
-
-class ActionAnswerProducts(AccountAnswer):
-    action_name, general = "action_answer_products", "utter_no_green_tick"
-    personal = staticmethod(_products_answer)
-
-
-class ActionAnswerMigration(AccountAnswer):
-    action_name, general = "action_answer_migration", "utter_migrate_button_missing"
-    personal = staticmethod(_migration_answer)
 
 
 class ActionAnswerMembership(AccountAnswer):

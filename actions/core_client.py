@@ -26,6 +26,19 @@ class Unavailable(CoreError):
     """The core cannot be reached or failed."""
 
 
+class Missing(CoreError):
+    """The thing asked for does not exist (404), e.g. no application was submitted."""
+
+
+class Rejected(CoreError):
+    """The core refused the request as invalid (422/409); `fields` maps field names to error codes."""
+
+    def __init__(self, code: Optional[str], fields: Optional[Dict[str, str]] = None) -> None:
+        super().__init__(code)
+        self.code = code
+        self.fields = fields or {}
+
+
 @dataclass(frozen=True)
 class Application:
     company: str
@@ -51,6 +64,30 @@ class Tier:
 class Product:
     name: str
     missing_fields: List[str]
+    id: int = 0
+
+
+@dataclass(frozen=True)
+class ProductSaved:
+    product: Product
+    balance: int
+    invited: bool
+
+
+@dataclass(frozen=True)
+class MigrationDone:
+    migrated: int
+    balance: int
+
+
+@dataclass(frozen=True)
+class Order:
+    tier: str
+    annual_fee_eur: str
+    payment_method: str  # card | bank_transfer
+    due_date: date
+    membership_number: str
+    previous_membership_number: Optional[str]
 
 
 @dataclass(frozen=True)
@@ -78,22 +115,32 @@ class CoreClient:
     def from_env(cls) -> "CoreClient":
         return cls(os.environ.get("CORE_URL", "http://127.0.0.1:8000"), os.environ.get("CORE_SERVICE_KEY", ""))
 
-    def _get(self, path: str, token: Optional[str]) -> Dict[str, Any]:
+    def _call(self, method: str, path: str, token: Optional[str], body: Optional[Dict[str, Any]] = None,
+              headers: Optional[Dict[str, str]] = None) -> Dict[str, Any]:
         if not token:
             raise Anonymous("no customer token")
-        headers = {"X-Service-Key": self.service_key, "X-Customer-Token": token}
+        headers = {"X-Service-Key": self.service_key, "X-Customer-Token": token, **(headers or {})}
         try:
-            answer = requests.get(f"{self.base_url}{path}", headers=headers, timeout=self.timeout)
+            answer = requests.request(method, f"{self.base_url}{path}", json=body, headers=headers,
+                                      timeout=self.timeout)
         except requests.RequestException as error:
             raise Unavailable(str(error)) from error
-        code = _error_code(answer)
+        detail = _error_detail(answer)
+        code = detail.get("code")
         if answer.status_code == 401 and code == "anonymous":
             raise Anonymous(code)
         if answer.status_code == 403 and code == "account_not_approved":
             raise NotApproved(code)
+        if answer.status_code == 404:
+            raise Missing(code)
+        if answer.status_code in (409, 422):
+            raise Rejected(code, detail.get("fields"))
         if not answer.ok:
             raise Unavailable(f"{answer.status_code} {code}")
         return answer.json()
+
+    def _get(self, path: str, token: Optional[str]) -> Dict[str, Any]:
+        return self._call("GET", path, token)
 
     def application(self, token: Optional[str]) -> Application:
         data = self._get("/me/application", token)
@@ -109,7 +156,24 @@ class CoreClient:
 
     def products_without_tick(self, token: Optional[str]) -> List[Product]:
         products = self._get("/me/products", token)["products"]
-        return [Product(p["name"] or p["model"], p["missing_fields"]) for p in products if not p["has_green_tick"]]
+        return [_product(p) for p in products if not p["has_green_tick"]]
+
+    def update_product(self, token: Optional[str], product_id: int, details: Dict[str, str]) -> ProductSaved:
+        """Save product details (ISO date, ISO country code); Rejected with per-field codes when invalid."""
+        data = self._call("PATCH", f"/me/products/{product_id}", token, body=details)
+        return ProductSaved(_product(data["product"]), data["balance"], data["invited"])
+
+    def migrate(self, token: Optional[str]) -> MigrationDone:
+        data = self._call("POST", "/me/migration", token)
+        return MigrationDone(data["migrated"], data["balance"])
+
+    def place_order(self, token: Optional[str], tier: str, payment_method: str, key: str) -> Order:
+        """Order a CPS membership; the same `key` never places a second order."""
+        data = self._call("POST", "/me/orders", token, body={"tier": tier, "payment_method": payment_method},
+                          headers={"Idempotency-Key": key})
+        return Order(data["tier"], str(data["annual_fee_eur"]), data["payment"]["method"],
+                     date.fromisoformat(data["invoice"]["due_date"]), data["membership"]["number"],
+                     data.get("previous_membership_number"))
 
     def migration(self, token: Optional[str]) -> Migration:
         data = self._get("/me/migration", token)
@@ -120,9 +184,15 @@ class CoreClient:
         return Membership(current["tier"], current["number"]) if current else None
 
 
-def _error_code(answer: requests.Response) -> Optional[str]:
+def _product(data: Dict[str, Any]) -> Product:
+    return Product(data["name"] or data["model"], data["missing_fields"], data["id"])
+
+
+def _error_detail(answer: requests.Response) -> Dict[str, Any]:
+    if answer.ok:
+        return {}
     try:
         detail = answer.json().get("detail")
-    except ValueError:
-        return None
-    return detail.get("code") if isinstance(detail, dict) else None
+    except (ValueError, AttributeError):
+        return {}
+    return detail if isinstance(detail, dict) else {}

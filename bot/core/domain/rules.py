@@ -3,7 +3,6 @@ the CPS invitation, and membership orders. Plain functions, tested at their boun
 
 from __future__ import annotations
 
-import re
 import secrets
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -13,6 +12,16 @@ from typing import Collection, Iterable, Mapping, Optional, Sequence
 import holidays
 
 from bot.core.domain.catalogue import CATALOGUE, TIERS, Tier
+from bot.core.domain.product_details import (  # noqa: F401 (re-exported: the product rules live there)
+    _SERIAL,
+    EARLIEST_PURCHASE,
+    PRODUCT_FIELDS,
+    has_green_tick,
+    missing_product_fields,
+    validate_dealer,
+    validate_purchase_date,
+    validate_serial_number,
+)
 
 # ------------------------------------------------------------------ application documents
 
@@ -98,51 +107,9 @@ def expected_approval_date(submitted: date, country: str) -> date:
 
 # ------------------------------------------------------------------ products and points
 
-PRODUCT_FIELDS = ("serial_number", "purchase_date", "country_of_purchase", "dealer")
-_SERIAL = re.compile(r"^[A-Z0-9][A-Z0-9-]{4,18}[A-Z0-9]$")
-EARLIEST_PURCHASE = date(1987, 1, 1)  # the first EOS camera
-
-
-def missing_product_fields(product: Mapping[str, object]) -> list[str]:
-    """The mandatory registration details a product lacks, in PRODUCT_FIELDS order."""
-    return [name for name in PRODUCT_FIELDS if product.get(name) in (None, "")]
-
-
-def has_green_tick(product: Mapping[str, object]) -> bool:
-    """A product with all four details has the green tick and its points are allocated."""
-    return not missing_product_fields(product)
-
-
 def product_points(model_code: str, product: Mapping[str, object]) -> int:
     """The points a registered product adds to the balance: its catalogue value once complete, else 0."""
     return CATALOGUE[model_code].points if has_green_tick(product) else 0
-
-
-def validate_serial_number(text: str) -> str:
-    """A plausible serial number: 6-20 letters, digits or dashes with at least 4 digits (upper-cased)."""
-    serial = "".join(text.split()).upper()
-    if not _SERIAL.match(serial) or sum(ch.isdigit() for ch in serial) < 4:
-        raise ValueError("implausible_serial_number")
-    return serial
-
-
-def validate_purchase_date(value: date, today: date) -> date:
-    """Not in the future and not before the first EOS camera."""
-    if value > today:
-        raise ValueError("purchase_date_in_future")
-    if value < EARLIEST_PURCHASE:
-        raise ValueError("purchase_date_too_early")
-    return value
-
-
-def validate_dealer(text: str) -> str:
-    """A dealer name: not empty, at most 120 characters."""
-    dealer = " ".join(text.split())
-    if not dealer:
-        raise ValueError("dealer_empty")
-    if len(dealer) > 120:
-        raise ValueError("dealer_too_long")
-    return dealer
 
 
 # ------------------------------------------------------------------ CPS invitation and tiers

@@ -1,0 +1,115 @@
+"""What every guided flow's validation action shares: reading an answer, digressions, "stop", "I don't know".
+
+Each form slot is filled from the customer's text (slot mappings in domain.yml). The flow's validation action
+reads the answer with a `read_<slot>` method, and then:
+- a readable answer fills the slot (whatever intent the NLU saw in it: "Foto LT" is a dealer, not a question);
+- "stop" / "atšaukti" rejects the form so that the `stop` rule ends it (data/rules/flows.yml);
+- another confident question (any FAQ topic, a language switch...) rejects the form: the rules answer it, and
+  the form then asks its question again;
+- "I don't know" gets the reassurance that a best guess is fine and a second ask (flows that cannot go on
+  without the answer end at the second "I don't know");
+- anything else gets the slot's specific error message and the question again.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Dict, List, Optional, Text
+
+from rasa_sdk import FormValidationAction, Tracker
+from rasa_sdk.events import ActionExecutionRejected, EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+# Intents that are answers to a question, never a change of topic.
+ANSWER_INTENTS = {"affirm", "deny", "dont_know", "unsure_details", "nlu_fallback"}
+DONT_KNOW_INTENTS = {"dont_know", "unsure_details"}
+STOP_INTENT = "stop"
+CONFIDENT = 0.5  # the FallbackClassifier's threshold
+CONFIDENT_FOR_FREE_TEXT = 0.8  # free-text answers (dealer names) are taken unless the question is clear
+DONT_KNOW_SLOT = "dont_know_count"
+
+
+@dataclass
+class Answer:
+    """What a `read_<slot>` method made of the customer's message."""
+
+    slots: Dict[Text, Any] = field(default_factory=dict)  # the slot's value (and any other slots to set)
+    error: Optional[Text] = None  # response to utter when the text is not a valid answer
+    error_variables: Dict[Text, Any] = field(default_factory=dict)
+
+    @classmethod
+    def invalid(cls, error: Text, **variables: Any) -> "Answer":
+        return cls(error=error, error_variables=variables)
+
+
+def latest_intent(tracker: Tracker) -> tuple[Text, float]:
+    intent = tracker.latest_message.get("intent") or {}
+    return intent.get("name") or "", float(intent.get("confidence") or 0.0)
+
+
+def yes_no(tracker: Tracker, yes_intents: tuple[Text, ...] = ("affirm",),
+           no_intents: tuple[Text, ...] = ("deny",)) -> Optional[bool]:
+    """True / False for a yes / no answer (buttons send /affirm and /deny), None otherwise."""
+    name, confidence = latest_intent(tracker)
+    if confidence < CONFIDENT:
+        return None
+    if name in yes_intents:
+        return True
+    if name in no_intents:
+        return False
+    return None
+
+
+class FlowValidation(FormValidationAction):
+    """Base of the flows' validation actions: subclasses define `read_<slot>(text, tracker) -> Answer`."""
+
+    free_text_slots: frozenset = frozenset()  # slots where almost any text is a valid answer
+    must_know_slots: frozenset = frozenset()  # slots the flow cannot go on without (end at the 2nd "don't know")
+    dont_know_responses: Dict[Text, Text] = {}  # slot -> what to say to "I don't know" (default: a best guess)
+
+    async def validate(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
+    ) -> List[EventType]:
+        slot = tracker.get_slot("requested_slot")
+        candidates = tracker.slots_to_validate()
+        if slot not in candidates:
+            return [SlotSet(name, value) for name, value in candidates.items()]
+        text = candidates[slot]
+        return self.judge(slot, text if isinstance(text, str) else "", dispatcher, tracker)
+
+    def judge(self, slot: Text, text: Text, dispatcher: CollectingDispatcher, tracker: Tracker) -> List[EventType]:
+        """The events for the customer's answer `text` to the question for `slot`."""
+        intent, confidence = latest_intent(tracker)
+        if intent == STOP_INTENT and confidence >= CONFIDENT:
+            return self.reject(slot)
+        if slot in self.free_text_slots and self.is_digression(intent, confidence, CONFIDENT_FOR_FREE_TEXT):
+            return self.reject(slot)
+        answer = getattr(self, f"read_{slot}")(text, tracker)
+        if answer.error is None:
+            return [SlotSet(name, value) for name, value in answer.slots.items()] + [SlotSet(DONT_KNOW_SLOT, 0)]
+        if intent in DONT_KNOW_INTENTS:
+            return self.dont_know(slot, dispatcher, tracker)
+        if self.is_digression(intent, confidence, CONFIDENT):
+            return self.reject(slot)
+        dispatcher.utter_message(response=answer.error, **answer.error_variables)
+        return [SlotSet(slot, None)]
+
+    @staticmethod
+    def is_digression(intent: Text, confidence: float, threshold: float) -> bool:
+        """A confident intent that is not an answer: a question the rules answer before the form goes on."""
+        return bool(intent) and intent not in ANSWER_INTENTS and confidence >= threshold
+
+    def reject(self, slot: Text) -> List[EventType]:
+        """Let the rules handle the message; the form asks again afterwards."""
+        return [SlotSet(slot, None), ActionExecutionRejected(self.form_name())]
+
+    def dont_know(self, slot: Text, dispatcher: CollectingDispatcher, tracker: Tracker) -> List[EventType]:
+        count = int(tracker.get_slot(DONT_KNOW_SLOT) or 0) + 1
+        if count >= 2 and slot in self.must_know_slots:
+            return self.give_up(slot, dispatcher, tracker)
+        dispatcher.utter_message(response=self.dont_know_responses.get(slot, "utter_best_guess_is_fine"))
+        return [SlotSet(slot, None), SlotSet(DONT_KNOW_SLOT, count)]
+
+    def give_up(self, slot: Text, dispatcher: CollectingDispatcher, tracker: Tracker) -> List[EventType]:
+        """The second "I don't know" for a slot the flow needs: end the form (subclasses say what happens)."""
+        return [SlotSet(slot, None), SlotSet(DONT_KNOW_SLOT, 0), SlotSet("requested_slot", None)]

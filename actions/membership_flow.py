@@ -1,0 +1,162 @@
+"""Flow 4, tier and payment: below 500 points, how many more are needed; otherwise the eligible tiers as
+buttons with their annual fees, the payment method, a summary to confirm, and the order through the core."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any, Dict, List, Optional, Text
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import EventType, FollowupAction, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.account import TIER_NAMES, customer_token, language_of
+from actions.core_client import Anonymous, CoreClient, CoreError, NotApproved, Rejected
+from actions.flow_validation import Answer, FlowValidation, yes_no
+from bot.text import fold
+
+FORM = "membership_form"
+SLOTS = ("tier", "payment_method", "order_confirmed", "tier_fees", "order_key")
+CARD, BANK = "card", "bank_transfer"
+TIER_WORDS = {"silver": ("silver", "sidabr"), "gold": ("gold", "auks"), "platinum": ("platin",),
+              "enterprise": ("enterprise", "imon", "verslo")}
+METHOD_WORDS = {CARD: ("card", "kortel", "visa", "mastercard", "credit", "debit"),
+                BANK: ("bank", "pavedim", "transfer", "saskait", "wire")}
+METHOD_NAMES = {"lt": {CARD: "mokėjimo kortele", BANK: "banko pavedimu"},
+                "en": {CARD: "by card", BANK: "by bank transfer"}}
+
+
+def one_match(text: Text, words: Dict[Text, tuple]) -> Optional[Text]:
+    """The single key whose words occur in the folded text, None for none or several."""
+    folded = fold(text)
+    found = [key for key, stems in words.items() if any(stem in folded for stem in stems)]
+    return found[0] if len(found) == 1 else None
+
+
+def tier_label(code: Text, fees: Dict[Text, Text], language: Text) -> Text:
+    return f"{TIER_NAMES[language].get(code, code)} – {fees[code]} EUR"
+
+
+def tier_list(fees: Dict[Text, Text], language: Text) -> Text:
+    return ", ".join(tier_label(code, fees, language) for code in fees)
+
+
+class ActionStartMembership(Action):
+    def name(self) -> Text:
+        return "action_start_membership"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: Dict[Text, Any]) -> List[EventType]:
+        core, token = CoreClient.from_env(), customer_token(tracker)
+        try:
+            tiers = core.tiers(token)
+            points = None if tiers else core.points(token)
+        except Anonymous:
+            for response in ("utter_cps_tiers", "utter_payment_methods", "utter_login_hint"):
+                dispatcher.utter_message(response=response)
+            return []
+        except NotApproved:
+            dispatcher.utter_message(response="utter_my_account_not_approved")
+            return []
+        except CoreError:
+            dispatcher.utter_message(response="utter_cps_tiers")
+            dispatcher.utter_message(response="utter_account_unavailable")
+            return []
+        if points is not None:
+            dispatcher.utter_message(response="utter_membership_need_points", balance=points.balance,
+                                     missing=points.points_to_invitation)
+            return []
+        fees = {t.code: t.annual_fee_eur for t in tiers}
+        return [SlotSet(name, None) for name in SLOTS] + [
+            SlotSet("tier_fees", fees), SlotSet("order_key", tracker.get_slot("order_key") or uuid.uuid4().hex),
+            FollowupAction(FORM)]
+
+
+class ActionAskTier(Action):
+    """Asks for the tier with one button per eligible tier and its annual fee."""
+
+    def name(self) -> Text:
+        return "action_ask_tier"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: Dict[Text, Any]) -> List[EventType]:
+        fees, language = tracker.get_slot("tier_fees") or {}, language_of(tracker)
+        buttons = [{"title": tier_label(code, fees, language), "payload": code} for code in fees]
+        dispatcher.utter_message(response="utter_ask_tier", buttons=buttons)
+        return []
+
+
+class ActionAskOrderConfirmed(Action):
+    """Asks to confirm the order's summary."""
+
+    def name(self) -> Text:
+        return "action_ask_order_confirmed"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: Dict[Text, Any]) -> List[EventType]:
+        language, tier = language_of(tracker), tracker.get_slot("tier")
+        fees = tracker.get_slot("tier_fees") or {}
+        dispatcher.utter_message(response="utter_ask_order_confirmed", tier=TIER_NAMES[language].get(tier, tier),
+                                 fee=fees.get(tier, "?"),
+                                 method=METHOD_NAMES[language].get(tracker.get_slot("payment_method"), "?"))
+        return []
+
+
+class ValidateMembershipForm(FlowValidation):
+    def name(self) -> Text:
+        return "validate_membership_form"
+
+    @staticmethod
+    def read_tier(text: Text, tracker: Tracker) -> Answer:
+        fees, language = tracker.get_slot("tier_fees") or {}, language_of(tracker)
+        code = text.strip().lower() if text.strip().lower() in fees else one_match(text, TIER_WORDS)
+        if code is None:
+            return Answer.invalid("utter_invalid_tier", tiers=tier_list(fees, language))
+        if code not in fees:
+            return Answer.invalid("utter_tier_not_eligible", tier=TIER_NAMES[language][code],
+                                  tiers=tier_list(fees, language))
+        return Answer({"tier": code})
+
+    @staticmethod
+    def read_payment_method(text: Text, _tracker: Tracker) -> Answer:
+        method = one_match(text, METHOD_WORDS)
+        return Answer.invalid("utter_invalid_payment_method") if method is None \
+            else Answer({"payment_method": method})
+
+    @staticmethod
+    def read_order_confirmed(_text: Text, tracker: Tracker) -> Answer:
+        value = yes_no(tracker)
+        return Answer.invalid("utter_answer_yes_or_no") if value is None else Answer({"order_confirmed": value})
+
+
+class ActionPlaceOrder(Action):
+    """Places the confirmed order (once: the flow's idempotency key) and says what happens next."""
+
+    def name(self) -> Text:
+        return "action_place_order"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: Dict[Text, Any]) -> List[EventType]:
+        if tracker.get_slot("order_confirmed") is not True:
+            dispatcher.utter_message(response="utter_order_not_placed")
+            return [SlotSet(name, None) for name in SLOTS]
+        language = language_of(tracker)
+        try:
+            order = CoreClient.from_env().place_order(customer_token(tracker), tracker.get_slot("tier"),
+                                                      tracker.get_slot("payment_method"),
+                                                      tracker.get_slot("order_key") or uuid.uuid4().hex)
+        except Rejected:
+            dispatcher.utter_message(response="utter_order_rejected")
+            return [SlotSet(name, None) for name in SLOTS]
+        except CoreError:
+            dispatcher.utter_message(response="utter_order_failed")
+            # the key stays: if the order did go through, ordering again returns it instead of a second one
+            return [SlotSet(name, None) for name in SLOTS if name != "order_key"]
+        dispatcher.utter_message(response="utter_order_placed", tier=TIER_NAMES[language].get(order.tier),
+                                 number=order.membership_number)
+        if order.previous_membership_number:
+            dispatcher.utter_message(response="utter_order_previous_number",
+                                     previous=order.previous_membership_number)
+        dispatcher.utter_message(response="utter_order_invoice_card" if order.payment_method == CARD
+                                 else "utter_order_invoice_bank", due=order.due_date.isoformat())
+        return [SlotSet(name, None) for name in SLOTS]

@@ -1,0 +1,127 @@
+"""Flow 2, the missing MIGRATE PRODUCTS button: was the old CPS e-mail given (from the account when verified,
+else asked)? Given and products waiting: where the button is, and migrating them on the customer's yes. Not
+given: register the products again (into the product details flow) or CPS priority support."""
+
+from __future__ import annotations
+
+from typing import Any, Dict, List, Optional, Text
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import EventType, FollowupAction, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from actions.account import customer_token
+from actions.core_client import Anonymous, CoreClient, CoreError, NotApproved
+from actions.flow_validation import Answer, FlowValidation, latest_intent, yes_no
+from bot.text import fold
+
+FORM = "migration_form"
+SLOTS = ("old_cps_email_given", "migration_count", "migrate_confirm", "migration_next_step")
+REGISTER_AGAIN, PRIORITY_SUPPORT = "register_again", "priority_support"
+NEXT_STEP_WORDS = {REGISTER_AGAIN: ("naujo", "vel", "again", "regist", "anew"),
+                   PRIORITY_SUPPORT: ("palaik", "priorit", "support", "zmog", "human", "agent", "operator")}
+
+
+def reset() -> List[EventType]:
+    return [SlotSet(name, None) for name in SLOTS]
+
+
+class ActionStartMigration(Action):
+    """Reads the verified customer's migration state; anonymous customers are asked."""
+
+    def name(self) -> Text:
+        return "action_start_migration"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: Dict[Text, Any]) -> List[EventType]:
+        try:
+            state = CoreClient.from_env().migration(customer_token(tracker))
+        except Anonymous:
+            return reset() + [FollowupAction(FORM)]
+        except NotApproved:
+            dispatcher.utter_message(response="utter_my_account_not_approved")
+            return []
+        except CoreError:
+            dispatcher.utter_message(response="utter_migrate_button_missing")
+            dispatcher.utter_message(response="utter_account_unavailable")
+            return []
+        if state.old_cps_email_given and not state.available:
+            dispatcher.utter_message(response="utter_my_migration_nothing_left")
+            return []
+        return reset() + [SlotSet("old_cps_email_given", state.old_cps_email_given),
+                          SlotSet("migration_count", state.count), FollowupAction(FORM)]
+
+
+class ValidateMigrationForm(FlowValidation):
+    def name(self) -> Text:
+        return "validate_migration_form"
+
+    async def required_slots(self, domain_slots: List[Text], dispatcher: CollectingDispatcher,
+                             tracker: Tracker, domain: DomainDict) -> List[Text]:
+        if tracker.get_slot("migration_count"):
+            return ["migrate_confirm"]
+        if tracker.get_slot("old_cps_email_given") is True:
+            return []  # anonymous, e-mail given: the outcome says where the button is
+        return ["old_cps_email_given", "migration_next_step"]
+
+    @staticmethod
+    def read_old_cps_email_given(_text: Text, tracker: Tracker) -> Answer:
+        value = yes_no(tracker)
+        return Answer.invalid("utter_answer_yes_or_no") if value is None else Answer({"old_cps_email_given": value})
+
+    @staticmethod
+    def read_migrate_confirm(_text: Text, tracker: Tracker) -> Answer:
+        value = yes_no(tracker)
+        return Answer.invalid("utter_answer_yes_or_no") if value is None else Answer({"migrate_confirm": value})
+
+    @staticmethod
+    def read_migration_next_step(text: Text, tracker: Tracker) -> Answer:
+        step = next_step(text, latest_intent(tracker)[0])
+        return Answer.invalid("utter_choose_migration_next_step") if step is None \
+            else Answer({"migration_next_step": step})
+
+
+def next_step(text: Text, intent: Text) -> Optional[Text]:
+    """register_again / priority_support from the button payload or the customer's words."""
+    if intent == "register_products":
+        return REGISTER_AGAIN
+    if intent == "request_human":
+        return PRIORITY_SUPPORT
+    folded = fold(text)
+    found = [step for step, words in NEXT_STEP_WORDS.items() if any(w in folded for w in words)]
+    return found[0] if len(found) == 1 else None
+
+
+class ActionMigrationOutcome(Action):
+    """Migrates on the customer's yes, or leads on to registering again or to CPS priority support."""
+
+    def name(self) -> Text:
+        return "action_migration_outcome"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: Dict[Text, Any]) -> List[EventType]:
+        confirm, step = tracker.get_slot("migrate_confirm"), tracker.get_slot("migration_next_step")
+        events = reset()
+        if confirm is True:
+            self.migrate(dispatcher, tracker)
+        elif confirm is False:
+            dispatcher.utter_message(response="utter_migration_declined")
+        elif step == REGISTER_AGAIN:
+            dispatcher.utter_message(response="utter_register_again")
+            events.append(FollowupAction("action_start_product_details"))
+        elif step == PRIORITY_SUPPORT:
+            dispatcher.utter_message(response="utter_priority_support")
+        elif tracker.get_slot("old_cps_email_given") is True:
+            dispatcher.utter_message(response="utter_migration_button_where")
+            dispatcher.utter_message(response="utter_login_hint")
+        return events
+
+    @staticmethod
+    def migrate(dispatcher: CollectingDispatcher, tracker: Tracker) -> None:
+        try:
+            done = CoreClient.from_env().migrate(customer_token(tracker))
+        except CoreError:
+            dispatcher.utter_message(response="utter_migration_failed")
+            return
+        dispatcher.utter_message(response="utter_migration_done", migrated=done.migrated, balance=done.balance)

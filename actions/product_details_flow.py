@@ -1,0 +1,163 @@
+"""Flow 3, missing product details: lists the verified customer's products without the green tick, then asks
+only for each one's missing fields, saves them through the core, and reports the tick, the new balance and,
+when the balance crossed 500, the CPS invitation. Anonymous customers get the details needed and where."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any, Dict, List, Optional, Text
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import EventType, FollowupAction, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from actions.account import FIELD_NAMES, customer_token, language_of
+from actions.core_client import Anonymous, CoreClient, CoreError, NotApproved, Product
+from actions.flow_validation import Answer, FlowValidation
+from bot.core.domain.countries import parse_country
+from bot.core.domain.product_details import (
+    PRODUCT_FIELDS, parse_purchase_date, validate_dealer, validate_serial_number)
+
+FORM = "product_details_form"
+PRODUCT_SLOTS = ("product_id", "product_name", "product_missing")
+DATE_ERRORS = {"purchase_date_in_future": "utter_purchase_date_in_future",
+               "purchase_date_too_early": "utter_purchase_date_too_early"}
+
+
+def field_list(fields: List[Text], language: Text) -> Text:
+    return ", ".join(FIELD_NAMES[language][f] for f in fields)
+
+
+def product_lines(products: List[Product], language: Text) -> Text:
+    return "\n".join(f"- {p.name}: {field_list(p.missing_fields, language)}" for p in products)
+
+
+def clear_fields() -> List[EventType]:
+    return [SlotSet(name, None) for name in PRODUCT_FIELDS] + [SlotSet("dont_know_count", 0)]
+
+
+def take_product(product: Product) -> List[EventType]:
+    """Make `product` the one the form asks about; only its missing fields will be asked."""
+    return clear_fields() + [SlotSet("product_id", product.id), SlotSet("product_name", product.name),
+                             SlotSet("product_missing", list(product.missing_fields)), FollowupAction(FORM)]
+
+
+class ActionStartProductDetails(Action):
+    def name(self) -> Text:
+        return "action_start_product_details"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: Dict[Text, Any]) -> List[EventType]:
+        core, token = CoreClient.from_env(), customer_token(tracker)
+        try:
+            products, points = core.products_without_tick(token), core.points(token)
+        except Anonymous:
+            dispatcher.utter_message(response="utter_product_details_anonymous")
+            dispatcher.utter_message(response="utter_login_hint")
+            return []
+        except NotApproved:
+            dispatcher.utter_message(response="utter_my_account_not_approved")
+            return []
+        except CoreError:
+            dispatcher.utter_message(response="utter_product_details_anonymous")
+            dispatcher.utter_message(response="utter_account_unavailable")
+            return []
+        if not products:
+            dispatcher.utter_message(response="utter_my_products_all_ticked")
+            return []
+        dispatcher.utter_message(response="utter_products_to_complete",
+                                 products=product_lines(products, language_of(tracker)))
+        return [SlotSet("invited_before", points.invited), SlotSet("products_skipped", [])] + \
+            take_product(products[0])
+
+
+class ValidateProductDetailsForm(FlowValidation):
+    free_text_slots = frozenset({"dealer"})
+    must_know_slots = frozenset(PRODUCT_FIELDS)
+
+    def name(self) -> Text:
+        return "validate_product_details_form"
+
+    async def required_slots(self, domain_slots: List[Text], dispatcher: CollectingDispatcher,
+                             tracker: Tracker, domain: DomainDict) -> List[Text]:
+        missing = tracker.get_slot("product_missing") or []
+        return [name for name in PRODUCT_FIELDS if name in missing]
+
+    def give_up(self, slot: Text, dispatcher: CollectingDispatcher, tracker: Tracker) -> List[EventType]:
+        """The second "I don't know": leave this product for later (what was given is still saved)."""
+        return super().give_up(slot, dispatcher, tracker) + [SlotSet("product_missing", [])]
+
+    @staticmethod
+    def read_serial_number(text: Text, _tracker: Tracker) -> Answer:
+        try:
+            return Answer({"serial_number": validate_serial_number(text)})
+        except ValueError:
+            return Answer.invalid("utter_invalid_serial_number")
+
+    @staticmethod
+    def read_purchase_date(text: Text, _tracker: Tracker) -> Answer:
+        try:
+            return Answer({"purchase_date": parse_purchase_date(text, date.today()).isoformat()})
+        except ValueError as error:
+            return Answer.invalid(DATE_ERRORS.get(str(error), "utter_invalid_purchase_date"))
+
+    @staticmethod
+    def read_country_of_purchase(text: Text, _tracker: Tracker) -> Answer:
+        try:
+            return Answer({"country_of_purchase": parse_country(text)})
+        except ValueError:
+            return Answer.invalid("utter_unknown_country")
+
+    @staticmethod
+    def read_dealer(text: Text, _tracker: Tracker) -> Answer:
+        try:
+            return Answer({"dealer": validate_dealer(text)})
+        except ValueError:
+            return Answer.invalid("utter_invalid_dealer")
+
+
+class ActionSaveProductDetails(Action):
+    """Saves the answers, reports the result, and moves on to the next product lacking the tick."""
+
+    def name(self) -> Text:
+        return "action_save_product_details"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: Dict[Text, Any]) -> List[EventType]:
+        core, token, language = CoreClient.from_env(), customer_token(tracker), language_of(tracker)
+        product_id, name = tracker.get_slot("product_id"), tracker.get_slot("product_name")
+        details = {f: tracker.get_slot(f) for f in PRODUCT_FIELDS if tracker.get_slot(f)}
+        skipped = list(tracker.get_slot("products_skipped") or [])
+        try:
+            saved = core.update_product(token, int(product_id), details) if details else None
+            products = core.products_without_tick(token)
+        except CoreError:
+            dispatcher.utter_message(response="utter_product_save_failed")
+            return clear_fields()
+        events: List[EventType] = clear_fields()
+        if saved is not None and not saved.product.missing_fields:
+            dispatcher.utter_message(response="utter_product_completed", product=name, balance=saved.balance)
+            if saved.invited and not tracker.get_slot("invited_before"):
+                dispatcher.utter_message(response="utter_cps_invitation_unlocked")
+            events.append(SlotSet("invited_before", saved.invited))
+        else:
+            still = saved.product.missing_fields if saved else next(
+                (p.missing_fields for p in products if p.id == product_id), [])
+            dispatcher.utter_message(response="utter_product_still_missing", product=name,
+                                     fields=field_list(still, language))
+            skipped.append(product_id)
+        return events + [SlotSet("products_skipped", skipped)] + self.next_product(dispatcher, products, skipped,
+                                                                                   language)
+
+    @staticmethod
+    def next_product(dispatcher: CollectingDispatcher, products: List[Product], skipped: List[Any],
+                     language: Text) -> List[EventType]:
+        following: Optional[Product] = next((p for p in products if p.id not in skipped), None)
+        if following is None:
+            dispatcher.utter_message(response="utter_product_details_finished" if not products
+                                     else "utter_product_details_rest_later")
+            return [SlotSet(name, None) for name in PRODUCT_SLOTS]
+        dispatcher.utter_message(response="utter_next_product", product=following.name,
+                                 fields=field_list(following.missing_fields, language))
+        return take_product(following)

@@ -1,0 +1,76 @@
+"""Flow 1, the registration guide: VAT status and a former CPS account, then the link, the documents for that
+case, the old CPS e-mail, and what happens next. A verified customer with an application gets its status."""
+
+from __future__ import annotations
+
+from typing import Any, Dict, List, Text
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import EventType, FollowupAction
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.account import customer_token
+from actions.core_client import CoreClient, CoreError
+from actions.flow_validation import Answer, FlowValidation, yes_no
+
+FORM = "registration_form"
+
+
+class ActionStartRegistration(Action):
+    """The application's status when the verified customer has one in progress; otherwise the guide's form."""
+
+    def name(self) -> Text:
+        return "action_start_registration"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: Dict[Text, Any]) -> List[EventType]:
+        token = customer_token(tracker)
+        if token:
+            try:
+                application = CoreClient.from_env().application(token)
+            except CoreError:  # anonymous, none submitted, or the core is down: the guide still helps
+                application = None
+            if application is not None:
+                dispatcher.utter_message(response=f"utter_my_application_{application.status}",
+                                         company=application.company,
+                                         date=application.expected_approval_date.isoformat(),
+                                         reason=application.rejection_reason or "-")
+                if application.status != "rejected":
+                    return []
+        return [FollowupAction(FORM)]
+
+
+class ValidateRegistrationForm(FlowValidation):
+    dont_know_responses = {"vat_registered": "utter_dont_know_vat_registered",
+                           "had_cps_account": "utter_dont_know_had_cps_account"}
+
+    def name(self) -> Text:
+        return "validate_registration_form"
+
+    @staticmethod
+    def read_vat_registered(_text: Text, tracker: Tracker) -> Answer:
+        value = yes_no(tracker, ("affirm", "documents_vat_registered"), ("deny", "documents_not_vat_registered"))
+        return Answer.invalid("utter_answer_yes_or_no") if value is None else Answer({"vat_registered": value})
+
+    @staticmethod
+    def read_had_cps_account(_text: Text, tracker: Tracker) -> Answer:
+        value = yes_no(tracker, ("affirm", "old_cps_email"))
+        return Answer.invalid("utter_answer_yes_or_no") if value is None else Answer({"had_cps_account": value})
+
+
+class ActionRegistrationGuide(Action):
+    """The guide for the answers given: link, documents, old CPS e-mail, next steps."""
+
+    def name(self) -> Text:
+        return "action_registration_guide"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: Dict[Text, Any]) -> List[EventType]:
+        dispatcher.utter_message(response="utter_registration_link")
+        vat = tracker.get_slot("vat_registered")
+        dispatcher.utter_message(response="utter_documents_vat_registered" if vat
+                                 else "utter_documents_not_vat_registered")
+        if tracker.get_slot("had_cps_account"):
+            dispatcher.utter_message(response="utter_old_cps_email")
+        dispatcher.utter_message(response="utter_registration_next_steps")
+        return []
