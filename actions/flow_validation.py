@@ -13,6 +13,7 @@ reads the answer with a `read_<slot>` method, and then:
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from typing import Any, Dict, List, Optional, Text
 
@@ -60,14 +61,18 @@ def yes_no(tracker: Tracker, yes_intents: tuple[Text, ...] = ("affirm",),
     return None
 
 
-class FlowValidation(FormValidationAction):
+class FlowValidation(FormValidationAction, ABC):
     """Base of the flows' validation actions: subclasses define `read_<slot>(text, tracker) -> Answer`."""
 
     free_text_slots: frozenset = frozenset()  # slots where almost any text is a valid answer
     must_know_slots: frozenset = frozenset()  # slots the flow cannot go on without (end at the 2nd "don't know")
     dont_know_responses: Dict[Text, Text] = {}  # slot -> what to say to "I don't know" (default: a best guess)
 
-    async def validate(
+    @abstractmethod
+    def name(self) -> Text:
+        """validate_<form name>"""
+
+    async def get_validation_events(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
     ) -> List[EventType]:
         slot = tracker.get_slot("requested_slot")

@@ -14,6 +14,7 @@ from rasa_sdk.types import DomainDict
 from actions.account import customer_token
 from actions.core_client import Anonymous, CoreClient, CoreError, NotApproved
 from actions.flow_validation import Answer, FlowValidation, latest_intent, yes_no
+from actions.product_details_flow import start_product_details
 from bot.text import fold
 
 FORM = "migration_form"
@@ -109,7 +110,7 @@ class ActionMigrationOutcome(Action):
             dispatcher.utter_message(response="utter_migration_declined")
         elif step == REGISTER_AGAIN:
             dispatcher.utter_message(response="utter_register_again")
-            events.append(FollowupAction("action_start_product_details"))
+            events += start_product_details(dispatcher, tracker, say_all_ticked=False)
         elif step == PRIORITY_SUPPORT:
             dispatcher.utter_message(response="utter_priority_support")
         elif tracker.get_slot("old_cps_email_given") is True:

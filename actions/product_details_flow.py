@@ -43,33 +43,40 @@ def take_product(product: Product) -> List[EventType]:
                              SlotSet("product_missing", list(product.missing_fields)), FollowupAction(FORM)]
 
 
+def start_product_details(dispatcher: CollectingDispatcher, tracker: Tracker,
+                          say_all_ticked: bool = True) -> List[EventType]:
+    """Lists the products lacking the tick and starts the form for the first (the flow's entry point)."""
+    core, token = CoreClient.from_env(), customer_token(tracker)
+    try:
+        products, points = core.products_without_tick(token), core.points(token)
+    except Anonymous:
+        dispatcher.utter_message(response="utter_product_details_anonymous")
+        dispatcher.utter_message(response="utter_login_hint")
+        return []
+    except NotApproved:
+        dispatcher.utter_message(response="utter_my_account_not_approved")
+        return []
+    except CoreError:
+        dispatcher.utter_message(response="utter_product_details_anonymous")
+        dispatcher.utter_message(response="utter_account_unavailable")
+        return []
+    if not products:
+        if say_all_ticked:
+            dispatcher.utter_message(response="utter_my_products_all_ticked")
+        return []
+    dispatcher.utter_message(response="utter_products_to_complete",
+                             products=product_lines(products, language_of(tracker)))
+    return [SlotSet("invited_before", points.invited), SlotSet("products_skipped", [])] + \
+        take_product(products[0])
+
+
 class ActionStartProductDetails(Action):
     def name(self) -> Text:
         return "action_start_product_details"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: Dict[Text, Any]) -> List[EventType]:
-        core, token = CoreClient.from_env(), customer_token(tracker)
-        try:
-            products, points = core.products_without_tick(token), core.points(token)
-        except Anonymous:
-            dispatcher.utter_message(response="utter_product_details_anonymous")
-            dispatcher.utter_message(response="utter_login_hint")
-            return []
-        except NotApproved:
-            dispatcher.utter_message(response="utter_my_account_not_approved")
-            return []
-        except CoreError:
-            dispatcher.utter_message(response="utter_product_details_anonymous")
-            dispatcher.utter_message(response="utter_account_unavailable")
-            return []
-        if not products:
-            dispatcher.utter_message(response="utter_my_products_all_ticked")
-            return []
-        dispatcher.utter_message(response="utter_products_to_complete",
-                                 products=product_lines(products, language_of(tracker)))
-        return [SlotSet("invited_before", points.invited), SlotSet("products_skipped", [])] + \
-            take_product(products[0])
+        return start_product_details(dispatcher, tracker)
 
 
 class ValidateProductDetailsForm(FlowValidation):

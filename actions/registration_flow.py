@@ -37,6 +37,8 @@ class ActionStartRegistration(Action):
                                          reason=application.rejection_reason or "-")
                 if application.status != "rejected":
                     return []
+        if tracker.get_slot("vat_registered") is None or tracker.get_slot("had_cps_account") is None:
+            dispatcher.utter_message(response="utter_registration_intro")
         return [FollowupAction(FORM)]
 
 

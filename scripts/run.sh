@@ -36,7 +36,7 @@ ENDPOINTS=build/endpoints-$RASA_PORT.yml
 printf 'action_endpoint:\n  url: "http://localhost:%s/webhook"\n' "$ACTION_PORT" > "$ENDPOINTS"
 
 redis_answers() {
-  exec 3<>"/dev/tcp/$REDIS_HOST/$REDIS_PORT" 2>/dev/null || return 1
+  { exec 3<>"/dev/tcp/$REDIS_HOST/$REDIS_PORT"; } 2>/dev/null || return 1  # braces: stderr stays open
   printf 'PING\r\n' >&3
   local reply
   read -r -t 2 reply <&3 || reply=""
