@@ -22,7 +22,9 @@ from rasa_sdk.events import ActionExecutionRejected, EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 # Intents that are answers to a question, never a change of topic.
-ANSWER_INTENTS = {"affirm", "deny", "dont_know", "unsure_details", "nlu_fallback"}
+# "Out of scope" is how the NLU sees many odd answers ("2099-01-01", a dealer's name): a wrong answer gets the
+# question's own error message, which steers back as well as the out-of-scope reply would.
+ANSWER_INTENTS = {"affirm", "deny", "dont_know", "unsure_details", "nlu_fallback", "out_of_scope"}
 DONT_KNOW_INTENTS = {"dont_know", "unsure_details"}
 STOP_INTENT = "stop"
 CONFIDENT = 0.5  # the FallbackClassifier's threshold
@@ -87,8 +89,9 @@ class FlowValidation(FormValidationAction, ABC):
         intent, confidence = latest_intent(tracker)
         if intent == STOP_INTENT and confidence >= CONFIDENT:
             return self.reject(slot)
-        if slot in self.free_text_slots and self.is_digression(intent, confidence, CONFIDENT_FOR_FREE_TEXT):
-            return self.reject(slot)
+        if slot in self.free_text_slots and (text.rstrip().endswith("?")
+                                             or self.is_digression(intent, confidence, CONFIDENT_FOR_FREE_TEXT)):
+            return self.reject(slot)  # a dealer's name is not a question
         answer = getattr(self, f"read_{slot}")(text, tracker)
         if answer.error is None:
             return [SlotSet(name, value) for name, value in answer.slots.items()] + [SlotSet(DONT_KNOW_SLOT, 0)]

@@ -21,7 +21,7 @@ CARD, BANK = "card", "bank_transfer"
 TIER_WORDS = {"silver": ("silver", "sidabr"), "gold": ("gold", "auks"), "platinum": ("platin",),
               "enterprise": ("enterprise", "imon", "verslo")}
 METHOD_WORDS = {CARD: ("card", "kortel", "visa", "mastercard", "credit", "debit"),
-                BANK: ("bank", "pavedim", "transfer", "saskait", "wire")}
+                BANK: ("bank", "pavedim", "transfer", "wire")}
 METHOD_NAMES = {"lt": {CARD: "mokėjimo kortele", BANK: "banko pavedimu"},
                 "en": {CARD: "by card", BANK: "by bank transfer"}}
 

@@ -2,12 +2,15 @@
 
 Migrates the database to head, seeds it when it holds no customers (no-op otherwise), and prints a signed
 30-day customer token for each demo customer ("<id>\\t<token>" lines).
+
+`python -m bot.core.seed --clone demo-missing my-copy` adds a fresh copy of a demo customer under a new id
+(own legacy e-mail and membership number) and prints its token: a clean state for trying a flow again.
 """
 
 from __future__ import annotations
 
 import sys
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import func, select
@@ -17,7 +20,7 @@ from bot.core.api.auth import make_customer_token
 from bot.core.config import database_url, token_secret
 from bot.core.db.models import Application, Customer, LegacyProduct, Membership, RegisteredProduct
 from bot.core.db.session import make_engine, make_sessionmaker, upgrade_to_head
-from bot.core.domain.rules import DocumentKind, add_business_days, expected_approval_date
+from bot.core.domain.rules import DocumentKind, add_business_days, expected_approval_date, new_membership_number
 
 COUNTRY = "LT"
 DEALER = "Fotoprekyba UAB"
@@ -65,6 +68,11 @@ DEMOS: tuple[Demo, ...] = (
             ("RF24-70", ("purchase_date",)),
         ),
         notes="300 points; 500 once RF70-200 is complete",
+    ),
+    Demo(
+        "demo-details",
+        products=(("EOS-R5", COMPLETE), ("EOS-R6M2", ("serial_number", "purchase_date", "country_of_purchase", "dealer"))),
+        notes="300 points; 550 once the EOS R6 Mark II has all four details",
     ),
     Demo("demo-silver", products=complete("EOS-R5", "RF100-500", "RF15-35"), notes="650"),
     Demo("demo-gold", products=complete("EOS-C70", "EOS-R3", "RF70-200"), notes="1200"),
@@ -185,16 +193,39 @@ def seed(session: Session, now: datetime | None = None) -> bool:
     return True
 
 
+def clone_demo(session: Session, demo_id: str, new_id: str, now: datetime | None = None) -> None:
+    """Add a copy of demo customer `demo_id` as `new_id`; KeyError for an unknown demo."""
+    index, demo = next((i, d) for i, d in enumerate(DEMOS) if d.id == demo_id)
+    email = f"{new_id}.old@example.lt"
+    copy = replace(
+        demo,
+        id=new_id,
+        old_cps_email=email if demo.old_cps_email else None,
+        legacy_email=email if demo.legacy_email else None,
+        membership_number=new_membership_number(set(session.scalars(select(Membership.number))))
+        if demo.membership_number
+        else None,
+    )
+    session.add_all(_rows(copy, index, now or datetime.now(UTC)))
+    session.commit()
+
+
 def demo_tokens(secret: str, now: datetime | None = None) -> dict[str, str]:
     """A signed 30-day token per demo customer."""
     return {demo.id: make_customer_token(demo.id, secret, now) for demo in DEMOS}
 
 
-def main() -> int:
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
     secret, url = token_secret(), database_url()
     upgrade_to_head(url)
     engine = make_engine(url)
     with make_sessionmaker(engine)() as session:
+        if argv[:1] == ["--clone"] and len(argv) == 3:
+            clone_demo(session, argv[1], argv[2])
+            engine.dispose()
+            print(f"{argv[2]}\t{make_customer_token(argv[2], secret)}")
+            return 0
         seeded = seed(session)
     engine.dispose()
     print(

@@ -20,6 +20,7 @@ from tests.assistant.helpers import ROOT, SUMMARY
 
 MODEL = ROOT / "models" / "assistant.tar.gz"
 TOKEN_SECRET = "assistant-tests-customer-token-secret"
+SERVICE_KEY = "assistant-tests-core-service-key"
 
 
 @pytest.fixture(scope="session")
@@ -63,6 +64,21 @@ class Servers:
     actions_url: str
     core_url: str
     log: Path
+    database_url: str
+
+    def clone_customer(self, demo: str, new_id: str) -> str:
+        """A fresh copy of demo customer `demo` in the core, as `new_id`; returns its customer token."""
+        env = {**os.environ, "CORE_DATABASE_URL": self.database_url, "CUSTOMER_TOKEN_SECRET": TOKEN_SECRET}
+        done = subprocess.run([str(ROOT / ".venv/core/bin/python"), "-m", "bot.core.seed", "--clone", demo, new_id],
+                              cwd=ROOT, env=env, capture_output=True, text=True, timeout=120, check=True)
+        return done.stdout.strip().split("\t")[1]
+
+    def core_get(self, path: str, token: str) -> dict:
+        """GET an account route of the core as the given customer."""
+        headers = {"X-Service-Key": SERVICE_KEY, "X-Customer-Token": token}
+        answer = requests.get(f"{self.core_url}{path}", headers=headers, timeout=30)
+        answer.raise_for_status()
+        return answer.json()
 
     def stop(self) -> int:
         """SIGTERM the launcher (as a service manager would) and return its exit code."""
@@ -77,12 +93,12 @@ def start_servers(log: Path) -> Servers:
     env = {**os.environ, "RASA_PORT": str(rasa_port), "ACTION_PORT": str(action_port), "CORE_PORT": str(core_port),
            "RASA": str(ROOT / ".venv/rasa/bin/rasa"), "CORE_PY": str(ROOT / ".venv/core/bin/python"),
            "MODEL": str(MODEL), "CORE_DATABASE_URL": f"sqlite:///{log.parent / 'core.db'}",
-           "CUSTOMER_TOKEN_SECRET": TOKEN_SECRET}
+           "CUSTOMER_TOKEN_SECRET": TOKEN_SECRET, "CORE_SERVICE_KEY": SERVICE_KEY}
     handle = log.open("w")
     process = subprocess.Popen([str(ROOT / "scripts/run.sh")], cwd=ROOT, env=env, stdout=handle,
                                stderr=subprocess.STDOUT, start_new_session=True)
     servers = Servers(process, f"http://127.0.0.1:{rasa_port}", f"http://127.0.0.1:{action_port}",
-                      f"http://127.0.0.1:{core_port}", log)
+                      f"http://127.0.0.1:{core_port}", log, env["CORE_DATABASE_URL"])
     deadline = time.monotonic() + 240
     while time.monotonic() < deadline:
         if process.poll() is not None:

@@ -38,23 +38,11 @@ def test_enterprise_only_above_2500(rasa_url):
     assert "Enterprise" in ask(rasa_url, token("demo-enterprise"), "Which CPS tiers can I choose?")[0].text
 
 
-@pytest.mark.parametrize("language, question, fields", [
-    ("lt", "prie mano objektyvo nera zalios varneles", ("serijos numeris, prekybos atstovas", "pirkimo data")),
-    ("en", "My lens has no green tick, why?", ("serial number, dealer", "purchase date")),
-])
-def test_products_without_the_tick_and_what_each_lacks(rasa_url, language, question, fields):
-    replies = ask(rasa_url, token("demo-missing"), question)
-    assert [(r.response, r.language) for r in replies] == [("utter_my_products_missing", language)]
-    assert all(field in replies[0].text for field in fields)
-
-
 @pytest.mark.parametrize("customer, question, response, fragment", [
     ("demo-missing", "How many points do I have?", "utter_my_points_not_invited", "200 more"),
     ("demo-silver", "kiek tasku turiu?", "utter_my_points_invited", "650"),
     ("demo-pending", "Is my application approved yet?", "utter_my_application_submitted", "expected by"),
     ("demo-gold", "Kiek laiko trunka patvirtinimas?", "utter_my_application_approved", "patvirtinta"),
-    ("demo-migrate", "I can't see the MIGRATE PRODUCTS button", "utter_my_migration_available", "2 product"),
-    ("demo-nomail", "Nematau mygtuko MIGRUOTI PRODUKTUS", "utter_my_migration_no_email", "nenurodytas"),
     ("demo-member", "Will my CPS membership number change?", "utter_my_membership", "membership number CPS-"),
     ("demo-gold", "Will my CPS membership number change?", "utter_my_membership_none", "new one"),
     ("demo-pending", "Kiek taškų turiu?", "utter_my_account_not_approved", "nepatvirtinta"),

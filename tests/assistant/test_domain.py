@@ -50,7 +50,16 @@ def test_every_intent_has_a_rule_or_story():
 
 # The seed document's facts, as they must appear in each language's answer.
 FACTS = {
-    "utter_how_to_register": ([LINK], [LINK]),
+    "utter_registration_link": ([LINK], [LINK]),
+    "utter_registration_next_steps": (["2 darbo dien", "donotreply@canon-europe.com", "slaptažodžio iš naujo nenustatinėkite"],
+                                      ["2 business days", "donotreply@canon-europe.com", "Do not reset your password"]),
+    "utter_order_placed": (["naudotis iš karto", "Naujas narystės numeris"], ["use it right away", "new membership number"]),
+    "utter_order_previous_number": (["nebegalioja"], ["no longer valid"]),
+    "utter_order_invoice_card": (["per kelias valandas", "sąskaitos apmokėjimo dieną", "per 30 dienų"],
+                                 ["within a few hours", "invoice due date", "within 30 days"]),
+    "utter_order_invoice_bank": (["per kelias valandas", "iki sąskaitoje nurodytos datos", "vietiniai banko mokesčiai"],
+                                 ["within a few hours", "by the invoice date", "local bank fees may apply"]),
+    "utter_best_guess_is_fine": (["geriausias spėjimas"], ["best guess is fine"]),
     "utter_documents_vat_registered": (["PVM registracijos pažymėjimą", "PVM numeris", "įmonės pavadinimas"],
                                        ["VAT registration certificate", "VAT number", "company name"]),
     "utter_documents_not_vat_registered": (["VIENĄ", "pavadinimas ir adresas", "sąskaita faktūra", "licencija",

@@ -1,0 +1,341 @@
+"""The four guided flows over the REST webhook, with the real model, action server and core service.
+
+Each verified test works on a fresh copy of a demo customer (Servers.clone_customer), so flows that change
+the account (migration, product details, orders) never disturb each other; results are checked in the core.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, timedelta
+from typing import List, Optional, Tuple
+
+import pytest
+
+from tests.assistant.helpers import Chat, Reply
+
+pytestmark = pytest.mark.servers
+
+
+def names(replies: List[Reply]) -> List[Tuple[Optional[str], Optional[str]]]:
+    return [(r.response, r.language) for r in replies]
+
+
+def said(replies: List[Reply], *expected: str, language: str) -> None:
+    assert names(replies) == [(name, language) for name in expected], [r.text for r in replies]
+
+
+@pytest.fixture
+def customer(servers):
+    """customer("demo-missing") -> (Chat as a fresh copy of that demo customer, its token)."""
+    def make(demo: str) -> Tuple[Chat, str]:
+        token = servers.clone_customer(demo, f"{demo}-{uuid.uuid4().hex[:8]}")
+        return Chat(servers.rasa_url, token=token), token
+    return make
+
+
+# ---------------------------------------------------------------- flow 1: registration guide
+
+@pytest.mark.parametrize("language, start, vat, cps, documents", [
+    ("lt", "Kaip užsiregistruoti verslo paskyrai?", "taip", "ne", "utter_documents_vat_registered"),
+    ("lt", "kaip susikurti verslo paskyra", "/deny", "/affirm", "utter_documents_not_vat_registered"),
+    ("en", "How do I register for a business account?", "no, we are not", "yes", "utter_documents_not_vat_registered"),
+    ("en", "Where do I apply for a Canon business account?", "/affirm", "/deny", "utter_documents_vat_registered"),
+])
+def test_registration_guide(rasa_url, language, start, vat, cps, documents):
+    chat = Chat(rasa_url)
+    said(chat.send(start), "utter_registration_intro", "utter_ask_vat_registered", language=language)
+    said(chat.send(vat), "utter_ask_had_cps_account", language=language)
+    guide = chat.send(cps)
+    expected = ["utter_registration_link", documents] + (["utter_old_cps_email"] if cps in ("yes", "/affirm") else [])
+    said(guide, *expected, "utter_registration_next_steps", language=language)
+    assert "SelfRegister" in guide[0].text and "donotreply@canon-europe.com" in guide[-1].text
+
+
+@pytest.mark.parametrize("language, start, unclear, dont_know, question, answer", [
+    ("lt", "Kaip užsiregistruoti verslo paskyrai?", "gal", "nežinau", "kiek laiko trunka patvirtinimas?",
+     "utter_approval_time"),
+    ("en", "How do I register for a business account?", "maybe", "no idea", "how long does approval take?",
+     "utter_approval_time"),
+])
+def test_registration_unclear_answers_and_a_digression(rasa_url, language, start, unclear, dont_know, question,
+                                                        answer):
+    chat = Chat(rasa_url)
+    chat.send(start)
+    said(chat.send(unclear), "utter_answer_yes_or_no", "utter_ask_vat_registered", language=language)
+    said(chat.send(dont_know), "utter_dont_know_vat_registered", "utter_ask_vat_registered", language=language)
+    digression = chat.send(question)
+    assert digression[0].response == answer and digression[-1].response == "utter_ask_vat_registered"
+    said(chat.send("/affirm"), "utter_ask_had_cps_account", language=language)
+
+
+def test_registration_language_switch_keeps_the_answers(rasa_url):
+    chat = Chat(rasa_url)
+    chat.send("Kaip užsiregistruoti verslo paskyrai?")
+    said(chat.send("taip"), "utter_ask_had_cps_account", language="lt")
+    said(chat.send("Could you continue in English, please?"), "utter_language_switched", "utter_ask_had_cps_account",
+         language="en")
+    guide = chat.send("no")
+    said(guide, "utter_registration_link", "utter_documents_vat_registered", "utter_registration_next_steps",
+         language="en")
+
+
+@pytest.mark.parametrize("language, stop, after", [("lt", "atšaukti", "Kiek kainuoja CPS narystė?"),
+                                                   ("en", "cancel", "How much does CPS membership cost?")])
+def test_registration_cancel_leaves_the_form(rasa_url, language, stop, after):
+    chat = Chat(rasa_url)
+    chat.send("How do I register for a business account?" if language == "en" else "Kaip užsiregistruoti?")
+    said(chat.send(stop), "utter_flow_stopped", language=language)
+    said(chat.send(after), "utter_membership_price", language=language)
+
+
+def test_verified_customer_with_an_application_gets_its_status(customer):
+    chat, _ = customer("demo-pending")
+    replies = chat.send("How do I register for a business account?")
+    said(replies, "utter_my_application_submitted", language="en")
+
+
+# ---------------------------------------------------------------- flow 2: the MIGRATE PRODUCTS button
+
+def test_migration_on_the_customers_yes(servers, customer):
+    chat, token = customer("demo-migrate")
+    ask = chat.send("Nematau mygtuko MIGRUOTI PRODUKTUS")
+    said(ask, "utter_ask_migrate_confirm", language="lt")
+    assert "2" in ask[0].text and [b["payload"] for b in ask[0].buttons] == ["/affirm", "/deny"]
+    done = chat.send("taip")
+    said(done, "utter_migration_done", language="lt")
+    assert servers.core_get("/me/migration", token)["available"] is False
+    assert len(servers.core_get("/me/products", token)["products"]) == 2
+    said(chat.send("Nematau mygtuko MIGRUOTI PRODUKTUS"), "utter_my_migration_nothing_left", language="lt")
+
+
+def test_migration_declined_changes_nothing(servers, customer):
+    chat, token = customer("demo-migrate")
+    said(chat.send("I can't see the MIGRATE PRODUCTS button"), "utter_ask_migrate_confirm", language="en")
+    said(chat.send("no"), "utter_migration_declined", language="en")
+    assert servers.core_get("/me/migration", token)["count"] == 2
+
+
+@pytest.mark.parametrize("language, start, choice, outcome", [
+    ("lt", "Nematau mygtuko MIGRUOTI PRODUKTUS", "/request_human", "utter_priority_support"),
+    ("en", "I can't see the MIGRATE PRODUCTS button", "I'll register them again", "utter_register_again"),
+])
+def test_migration_without_the_old_email_offers_two_ways(customer, language, start, choice, outcome):
+    chat, _ = customer("demo-nomail")
+    ask = chat.send(start)
+    said(ask, "utter_ask_migration_next_step", language=language)
+    assert [b["payload"] for b in ask[0].buttons] == ["/register_products", "/request_human"]
+    said(chat.send("hmm" if language == "en" else "hm"), "utter_choose_migration_next_step",
+         "utter_ask_migration_next_step", language=language)
+    said(chat.send(choice), outcome, language=language)
+
+
+def test_register_again_leads_into_the_product_details_flow(customer):
+    chat, _ = customer("demo-missing")  # no old e-mail given, two products lacking details
+    said(chat.send("I can't see the MIGRATE PRODUCTS button"), "utter_ask_migration_next_step", language="en")
+    said(chat.send("/register_products"), "utter_register_again", "utter_products_to_complete",
+         "utter_ask_serial_number", language="en")
+
+
+@pytest.mark.parametrize("language, start, yes, no", [
+    ("lt", "Nematau mygtuko MIGRUOTI PRODUKTUS", "taip", "ne"),
+    ("en", "I can't see the MIGRATE PRODUCTS button", "yes", "no"),
+])
+def test_migration_for_anonymous_customers_asks_about_the_email(rasa_url, language, start, yes, no):
+    chat = Chat(rasa_url)
+    said(chat.send(start), "utter_ask_old_cps_email_given", language=language)
+    said(chat.send(yes), "utter_migration_button_where", "utter_login_hint", language=language)
+    chat.send(start)
+    said(chat.send(no), "utter_ask_migration_next_step", language=language)
+
+
+def test_migration_before_approval(customer):
+    chat, _ = customer("demo-pending")
+    said(chat.send("I can't see the MIGRATE PRODUCTS button"), "utter_my_account_not_approved", language="en")
+
+
+# ---------------------------------------------------------------- flow 3: missing product details
+
+def test_product_details_in_lithuanian_with_every_kind_of_answer(servers, customer):
+    chat, token = customer("demo-missing")  # RF 70-200 lacks serial and dealer; RF 24-70 lacks purchase date
+    start = chat.send("Padėk papildyti mano gaminių duomenis")
+    said(start, "utter_products_to_complete", "utter_ask_serial_number", language="lt")
+    assert "serijos numeris, prekybos atstovas" in start[0].text and "pirkimo data" in start[0].text
+    said(chat.send("123"), "utter_invalid_serial_number", "utter_ask_serial_number", language="lt")
+    said(chat.send("nežinau"), "utter_best_guess_is_fine", "utter_ask_serial_number", language="lt")
+    said(chat.send("SN 0123 4567"), "utter_ask_dealer", language="lt")
+    digression = chat.send("kiek kainuoja CPS narystė?")
+    said(digression, "utter_membership_price", "utter_ask_dealer", language="lt")
+    saved = chat.send("Fotoprekyba")
+    said(saved, "utter_product_completed", "utter_cps_invitation_unlocked", "utter_next_product",
+         "utter_ask_purchase_date", language="lt")
+    assert "500" in saved[0].text
+    said(chat.send("2099-01-01"), "utter_purchase_date_in_future", "utter_ask_purchase_date", language="lt")
+    said(chat.send("kažkada"), "utter_invalid_purchase_date", "utter_ask_purchase_date", language="lt")
+    said(chat.send("kovo 15"), "utter_product_completed", "utter_product_details_finished", language="lt")
+    products = servers.core_get("/me/products", token)
+    assert products["balance"] == 650 and all(p["has_green_tick"] for p in products["products"])
+    by_model = {p["model"]: p for p in products["products"]}
+    assert by_model["RF70-200"]["serial_number"] == "SN01234567" and by_model["RF70-200"]["dealer"] == "Fotoprekyba"
+    assert by_model["RF24-70"]["purchase_date"].endswith("-03-15")
+
+
+def test_product_details_in_english_with_all_four_fields(servers, customer):
+    chat, token = customer("demo-details")  # EOS R6 Mark II lacks all four details
+    said(chat.send("help me complete my product details"), "utter_products_to_complete", "utter_ask_serial_number",
+         language="en")
+    said(chat.send("XK1234567"), "utter_ask_purchase_date", language="en")
+    said(chat.send("March 2024"), "utter_ask_country_of_purchase", language="en")
+    said(chat.send("Atlantis"), "utter_unknown_country", "utter_ask_country_of_purchase", language="en")
+    said(chat.send("in Germany"), "utter_ask_dealer", language="en")
+    said(chat.send("Camera Centre Berlin"), "utter_product_completed", "utter_cps_invitation_unlocked",
+         "utter_product_details_finished", language="en")
+    product = next(p for p in servers.core_get("/me/products", token)["products"] if p["model"] == "EOS-R6M2")
+    assert (product["serial_number"], product["purchase_date"], product["country_of_purchase"], product["dealer"]) \
+        == ("XK1234567", "2024-03-01", "DE", "Camera Centre Berlin")
+    assert servers.core_get("/me/points", token) == {"balance": 550, "invited": True, "points_to_invitation": 0,
+                                                     "pending_points": 0}
+
+
+def test_product_details_twice_dont_know_saves_what_was_given(servers, customer):
+    chat, token = customer("demo-details")
+    chat.send("help me complete my product details")
+    said(chat.send("XK1234567"), "utter_ask_purchase_date", language="en")
+    said(chat.send("I don't remember"), "utter_best_guess_is_fine", "utter_ask_purchase_date", language="en")
+    said(chat.send("no idea"), "utter_product_still_missing", "utter_product_details_rest_later", language="en")
+    product = next(p for p in servers.core_get("/me/products", token)["products"] if p["model"] == "EOS-R6M2")
+    assert product["serial_number"] == "XK1234567" and product["missing_fields"] == [
+        "purchase_date", "country_of_purchase", "dealer"]
+
+
+def test_product_details_language_switch_and_return_later(servers, customer):
+    chat, token = customer("demo-details")
+    said(chat.send("noriu papildyti gaminio duomenis"), "utter_products_to_complete", "utter_ask_serial_number",
+         language="lt")
+    said(chat.send("XK1234567"), "utter_ask_purchase_date", language="lt")
+    said(chat.send("Can we continue in English?"), "utter_language_switched", "utter_ask_purchase_date",
+         language="en")
+    later = Chat(servers.rasa_url, sender=chat.sender, token=token)  # the same customer comes back
+    said(later.send("last year"), "utter_ask_country_of_purchase", language="en")
+    said(later.send("Lietuvoje"), "utter_ask_dealer", language="en")
+
+
+@pytest.mark.parametrize("language, stop", [("lt", "nebenoriu"), ("en", "stop")])
+def test_product_details_cancel_changes_nothing(servers, customer, language, stop):
+    chat, token = customer("demo-details")
+    chat.send("noriu papildyti gaminio duomenis" if language == "lt" else "help me complete my product details")
+    said(chat.send("XK1234567"), "utter_ask_purchase_date", language=language)
+    said(chat.send(stop), "utter_flow_stopped", language=language)
+    product = next(p for p in servers.core_get("/me/products", token)["products"] if p["model"] == "EOS-R6M2")
+    assert product["serial_number"] is None
+
+
+@pytest.mark.parametrize("language, question", [("lt", "noriu papildyti gaminio duomenis"),
+                                                ("en", "help me complete my product details")])
+def test_product_details_for_anonymous_customers(rasa_url, language, question):
+    said(Chat(rasa_url).send(question), "utter_product_details_anonymous", "utter_login_hint", language=language)
+
+
+def test_no_green_tick_from_a_verified_customer_starts_the_flow(customer):
+    chat, _ = customer("demo-missing")
+    said(chat.send("My lens has no green tick, why?"), "utter_products_to_complete", "utter_ask_serial_number",
+         language="en")
+
+
+# ---------------------------------------------------------------- flow 4: tier and payment
+
+def test_membership_below_500_points(customer):
+    chat, _ = customer("demo-missing")
+    replies = chat.send("I want to buy a CPS membership now")
+    said(replies, "utter_membership_need_points", language="en")
+    assert "200 more" in replies[0].text
+
+
+def test_membership_order_by_card_in_lithuanian(servers, customer):
+    chat, token = customer("demo-2000")
+    ask = chat.send("Noriu įsigyti CPS narystę")
+    said(ask, "utter_ask_tier", language="lt")
+    assert [b["payload"] for b in ask[0].buttons] == ["silver", "gold", "platinum"]
+    assert "Auksas – 100.00 EUR" in [b["title"] for b in ask[0].buttons]
+    said(chat.send("Enterprise"), "utter_tier_not_eligible", "utter_ask_tier", language="lt")
+    said(chat.send("deimantinis"), "utter_invalid_tier", "utter_ask_tier", language="lt")
+    said(chat.send("auksas"), "utter_ask_payment_method", language="lt")
+    said(chat.send("kada gausiu sąskaitą faktūrą?"), "utter_invoice_timing", "utter_ask_payment_method",
+         language="lt")
+    said(chat.send("grynais"), "utter_invalid_payment_method", "utter_ask_payment_method", language="lt")
+    summary = chat.send("kortele")
+    said(summary, "utter_ask_order_confirmed", language="lt")
+    assert "Auksas" in summary[0].text and "100.00 EUR" in summary[0].text and "kortele" in summary[0].text
+    placed = chat.send("taip")
+    said(placed, "utter_order_placed", "utter_order_invoice_card", language="lt")
+    membership = servers.core_get("/me/membership", token)["membership"]
+    assert membership["tier"] == "gold" and membership["number"] in placed[0].text
+    assert (date.today() + timedelta(days=30)).isoformat() in placed[1].text
+
+
+def test_membership_order_by_bank_transfer_replaces_the_old_number(servers, customer):
+    chat, token = customer("demo-member")
+    old = servers.core_get("/me/membership", token)["membership"]["number"]
+    said(chat.send("I want to buy a CPS membership now"), "utter_ask_tier", language="en")
+    said(chat.send("platinum"), "utter_ask_payment_method", language="en")
+    said(chat.send("bank transfer"), "utter_ask_order_confirmed", language="en")
+    placed = chat.send("/affirm")
+    said(placed, "utter_order_placed", "utter_order_previous_number", "utter_order_invoice_bank", language="en")
+    new = servers.core_get("/me/membership", token)["membership"]
+    assert new["tier"] == "platinum" and new["number"] != old
+    assert new["number"] in placed[0].text and old in placed[1].text
+
+
+def test_enterprise_is_offered_above_2500_points(customer):
+    chat, _ = customer("demo-enterprise")
+    ask = chat.send("I want to buy a CPS membership now")
+    assert [b["payload"] for b in ask[0].buttons] == ["silver", "gold", "platinum", "enterprise"]
+
+
+def test_membership_declined_and_language_switch(servers, customer):
+    chat, token = customer("demo-silver")
+    said(chat.send("Noriu įsigyti CPS narystę"), "utter_ask_tier", language="lt")
+    said(chat.send("sidabrinę"), "utter_ask_payment_method", language="lt")
+    said(chat.send("English please"), "utter_language_switched", "utter_ask_payment_method", language="en")
+    said(chat.send("card"), "utter_ask_order_confirmed", language="en")
+    said(chat.send("no"), "utter_order_not_placed", language="en")
+    assert servers.core_get("/me/membership", token)["membership"] is None
+
+
+@pytest.mark.parametrize("language, start, stop", [("lt", "Noriu įsigyti CPS narystę", "atšaukti"),
+                                                   ("en", "I want to buy a CPS membership now", "cancel")])
+def test_membership_cancel(customer, language, start, stop):
+    chat, _ = customer("demo-gold")
+    said(chat.send(start), "utter_ask_tier", language=language)
+    said(chat.send(stop), "utter_flow_stopped", language=language)
+    said(chat.send(stop), "utter_nothing_to_stop", language=language)
+
+
+@pytest.mark.parametrize("language, start", [("lt", "Noriu įsigyti CPS narystę"),
+                                             ("en", "I want to buy a CPS membership now")])
+def test_membership_for_anonymous_customers(rasa_url, language, start):
+    said(Chat(rasa_url).send(start), "utter_cps_tiers", "utter_payment_methods", "utter_login_hint",
+         language=language)
+
+
+# ---------------------------------------------------------------- flows 3 and 4 end to end
+
+def test_complete_details_then_buy_the_membership_end_to_end(servers, customer):
+    """A demo customer completes a product over the REST webhook, is invited, and orders CPS Silver."""
+    chat, token = customer("demo-details")
+    chat.send("help me complete my product details")
+    for answer in ("XK7654321", "2023-06-10", "Lithuania"):
+        chat.send(answer)
+    done = chat.send("Fotoprekyba UAB")
+    invitation = next(r for r in done if r.response == "utter_cps_invitation_unlocked")
+    said(chat.send(invitation.buttons[0]["payload"]), "utter_ask_tier", language="en")
+    said(chat.send("silver"), "utter_ask_payment_method", language="en")
+    said(chat.send("card"), "utter_ask_order_confirmed", language="en")
+    placed = chat.send("yes")
+    said(placed, "utter_order_placed", "utter_order_invoice_card", language="en")
+    assert servers.core_get("/me/points", token)["balance"] == 550
+    assert all(p["has_green_tick"] for p in servers.core_get("/me/products", token)["products"])
+    membership = servers.core_get("/me/membership", token)["membership"]
+    assert membership["tier"] == "silver" and membership["status"] == "active"
+    assert membership["number"] in placed[0].text
+    assert (date.today() + timedelta(days=30)).isoformat() in placed[1].text
