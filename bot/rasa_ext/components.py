@@ -95,7 +95,8 @@ class LanguageDetector(GraphComponent):
     `language_detection.next_language` (current language + this message) runs here, with no action-server
     round trip: a `language` entity is added only when the language changes, and the slot's `from_entity`
     mapping sets it. A message that names a language ("lietuviškai", "in English") also gets a
-    `requested_language` entity for `action_switch_language`.
+    `requested_language` entity for `action_switch_language`. The page language a client sends in the metadata
+    (`{"language": ...}`) decides only the first undecided message of a conversation without a language.
     Prediction time only: training examples never carry these entities, so the classifier cannot learn them.
     """
 
@@ -121,7 +122,8 @@ class LanguageDetector(GraphComponent):
             if text.startswith(COMMAND_PREFIX):  # button payloads and commands are not natural language
                 continue
             added = []
-            language = language_detection.next_language(current, language_detection.detect_language(text))
+            hint = language_detection.hinted_language(message.get(METADATA))
+            language = language_detection.next_language(current, language_detection.detect_language(text), hint)
             if language and language != current:
                 added.append(_entity(LANGUAGE_ENTITY, language, text, LanguageDetector.__name__))
             requested = language_detection.requested_language(text)

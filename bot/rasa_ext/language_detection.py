@@ -17,6 +17,8 @@ from bot.text import fold, has_lithuanian_letters, words
 LT = "lt"
 EN = "en"
 LANGUAGES = (LT, EN)
+# The message metadata key of a client's page language (the support page's widget sends it with every message).
+HINT_KEY = "language"
 
 # A margin of votes at or above this is a message "clearly" in one language (it can undo an explicit switch).
 CLEAR_MARGIN = 2
@@ -75,14 +77,26 @@ def _lingua():
     return detector
 
 
-def next_language(current: Optional[str], detection: Detection) -> Optional[str]:
+def next_language(current: Optional[str], detection: Detection, hint: Optional[str] = None) -> Optional[str]:
     """The conversation's language after a message: set by the first decided message, then changed only by a
-    message clearly in the other language (so "ok", "thanks" or an English product name keep it)."""
+    message clearly in the other language (so "ok", "thanks" or an English product name keep it).
+
+    `hint` is the language the client says its page is in (message metadata, `hinted_language`). It counts only
+    while the conversation has no language yet and the message itself decides none ("?", "CPS 500"): what the
+    customer writes always wins over the page."""
     if detection.language is None:
-        return current
+        return hint if current is None and hint in LANGUAGES else current
     if current is None or detection.is_clear:
         return detection.language
     return current
+
+
+def hinted_language(metadata: object) -> Optional[str]:
+    """The page language a client sent in the message metadata (`{"language": "lt" | "en"}`), else None."""
+    value = metadata.get(HINT_KEY) if isinstance(metadata, dict) else None
+    if isinstance(value, str) and value.strip().lower() in LANGUAGES:
+        return value.strip().lower()
+    return None
 
 
 def warm_up() -> None:
