@@ -1,0 +1,52 @@
+"""Rasa's socket.io channel with session persistence that works with the installed python-socketio.
+
+Rasa 3.6's `SocketIOInput` calls `sio.enter_room(...)` without `await`; since python-socketio 5.10 that is a
+coroutine on the asyncio server, so the room of the session is never joined and, with
+`session_persistence: true`, every bot message (emitted to the session's room) is lost: the customer sees no
+answer. This subclass re-registers the `session_request` handler so that the room is really entered. Everything
+else (events, metadata key, output channel, name "socketio") is Rasa's own. Used in credentials.yml.
+"""
+
+from __future__ import annotations
+
+import inspect
+import logging
+import uuid
+from typing import Any, Awaitable, Callable, Dict, Optional, Text
+
+from rasa.core.channels.channel import UserMessage
+from rasa.core.channels.socketio import SocketIOInput as RasaSocketIOInput
+from sanic import Blueprint
+
+logger = logging.getLogger(__name__)
+
+MAX_SESSION_ID_LENGTH = 128
+
+
+def session_id_of(data: Any) -> Text:
+    """The session id a client asks to resume, or a new one (anything that is not a short string is ignored)."""
+    requested = data.get("session_id") if isinstance(data, dict) else None
+    if isinstance(requested, str) and 0 < len(requested) <= MAX_SESSION_ID_LENGTH:
+        return requested
+    return uuid.uuid4().hex
+
+
+class SocketIOInput(RasaSocketIOInput):
+    """socket.io input channel whose `session_request` awaits `enter_room` (see the module docstring)."""
+
+    def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
+        socketio_webhook = super().blueprint(on_new_message)
+        sio = self.sio
+        assert sio is not None
+
+        @sio.on("session_request", namespace=self.namespace)
+        async def session_request(sid: Text, data: Optional[Dict] = None) -> None:
+            session_id = session_id_of(data)
+            if self.session_persistence:
+                entered = sio.enter_room(sid, session_id, namespace=self.namespace)
+                if inspect.isawaitable(entered):  # a coroutine since python-socketio 5.10
+                    await entered
+            await sio.emit("session_confirm", session_id, room=sid, namespace=self.namespace)
+            logger.debug(f"User {sid} joined session {session_id}.")
+
+        return socketio_webhook
