@@ -39,10 +39,11 @@ class Answer:
     slots: Dict[Text, Any] = field(default_factory=dict)  # the slot's value (and any other slots to set)
     error: Optional[Text] = None  # response to utter when the text is not a valid answer
     error_variables: Dict[Text, Any] = field(default_factory=dict)
+    understood: bool = False  # the text is an answer, just not an acceptable one ("Enterprise" below 2500 points)
 
     @classmethod
-    def invalid(cls, error: Text, **variables: Any) -> "Answer":
-        return cls(error=error, error_variables=variables)
+    def invalid(cls, error: Text, understood: bool = False, **variables: Any) -> "Answer":
+        return cls(error=error, error_variables=variables, understood=understood)
 
 
 def latest_intent(tracker: Tracker) -> tuple[Text, float]:
@@ -89,15 +90,17 @@ class FlowValidation(FormValidationAction, ABC):
         intent, confidence = latest_intent(tracker)
         if intent == STOP_INTENT and confidence >= CONFIDENT:
             return self.reject(slot)
-        if slot in self.free_text_slots and (text.rstrip().endswith("?")
-                                             or self.is_digression(intent, confidence, CONFIDENT_FOR_FREE_TEXT)):
-            return self.reject(slot)  # a dealer's name is not a question
+        if slot in self.free_text_slots:  # a dealer's name is neither a question nor "I don't know"
+            if intent in DONT_KNOW_INTENTS and confidence >= CONFIDENT:
+                return self.dont_know(slot, dispatcher, tracker)
+            if text.rstrip().endswith("?") or self.is_digression(intent, confidence, CONFIDENT_FOR_FREE_TEXT):
+                return self.reject(slot)
         answer = getattr(self, f"read_{slot}")(text, tracker)
         if answer.error is None:
             return [SlotSet(name, value) for name, value in answer.slots.items()] + [SlotSet(DONT_KNOW_SLOT, 0)]
         if intent in DONT_KNOW_INTENTS:
             return self.dont_know(slot, dispatcher, tracker)
-        if self.is_digression(intent, confidence, CONFIDENT):
+        if not answer.understood and self.is_digression(intent, confidence, CONFIDENT):
             return self.reject(slot)
         dispatcher.utter_message(response=answer.error, **answer.error_variables)
         return [SlotSet(slot, None)]

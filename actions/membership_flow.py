@@ -19,8 +19,8 @@ FORM = "membership_form"
 SLOTS = ("tier", "payment_method", "order_confirmed", "tier_fees", "order_key")
 CARD, BANK = "card", "bank_transfer"
 TIER_WORDS = {"silver": ("silver", "sidabr"), "gold": ("gold", "auks"), "platinum": ("platin",),
-              "enterprise": ("enterprise", "imon", "verslo")}
-METHOD_WORDS = {CARD: ("card", "kortel", "visa", "mastercard", "credit", "debit"),
+              "enterprise": ("enterprise", "imoniu")}
+METHOD_WORDS = {CARD: ("card", "kortel", "mastercard"),
                 BANK: ("bank", "pavedim", "transfer", "wire")}
 METHOD_NAMES = {"lt": {CARD: "mokėjimo kortele", BANK: "banko pavedimu"},
                 "en": {CARD: "by card", BANK: "by bank transfer"}}
@@ -113,7 +113,7 @@ class ValidateMembershipForm(FlowValidation):
         if code is None:
             return Answer.invalid("utter_invalid_tier", tiers=tier_list(fees, language))
         if code not in fees:
-            return Answer.invalid("utter_tier_not_eligible", tier=TIER_NAMES[language][code],
+            return Answer.invalid("utter_tier_not_eligible", understood=True, tier=TIER_NAMES[language][code],
                                   tiers=tier_list(fees, language))
         return Answer({"tier": code})
 

@@ -198,21 +198,12 @@ INVALID = [
 DONT_KNOW_RESPONSE = {"vat_registered": "utter_dont_know_vat_registered",
                       "had_cps_account": "utter_dont_know_had_cps_account"}
 
-# The dealer is free text: read_dealer takes "nežinau" as a name before the judge looks for "I don't know".
-DEALER_DONT_KNOW_BUG = pytest.mark.xfail(
-    strict=True, reason="bug: an 'I don't know' answer to the dealer question is stored as the dealer's name")
+def slot_params(table):
+    return [pytest.param(*case, id=f"{case[0]}:{case[1].strip()[:30]}") for case in table]
 
 
-def slot_params(table, bug_on_dealer: bool = False):
-    return [pytest.param(*case, id=f"{case[0]}:{case[1].strip()[:30]}",
-                         marks=DEALER_DONT_KNOW_BUG if bug_on_dealer and case[0] == "dealer" else ())
-            for case in table]
-
-
-def each_slot(bug_on_dealer: bool = False):
-    return [pytest.param(slot, id=slot,
-                         marks=DEALER_DONT_KNOW_BUG if bug_on_dealer and slot == "dealer" else ())
-            for slot in FORM_OF_SLOT]
+def each_slot():
+    return [pytest.param(slot, id=slot) for slot in FORM_OF_SLOT]
 
 
 # ----------------------------------------------------------------------------- coverage
@@ -308,7 +299,7 @@ def test_a_question_is_no_dealer_name():
 
 # ----------------------------------------------------------------------------- "I don't know"
 
-@pytest.mark.parametrize("slot", each_slot(bug_on_dealer=True))
+@pytest.mark.parametrize("slot", each_slot())
 @pytest.mark.parametrize("text, intent", [("nežinau", "dont_know"), ("nesu tikras", "unsure_details")])
 def test_the_first_dont_know_gets_reassurance_and_the_question_again(slot, text, intent):
     outcome = validate(slot, text, intent, 0.95, tier_fees=FEES)
@@ -317,8 +308,7 @@ def test_the_first_dont_know_gets_reassurance_and_the_question_again(slot, text,
     assert outcome.rejected_forms == []
 
 
-@pytest.mark.parametrize("slot", [pytest.param(s, marks=DEALER_DONT_KNOW_BUG if s == "dealer" else ())
-                                  for s in PRODUCT_FIELDS])
+@pytest.mark.parametrize("slot", PRODUCT_FIELDS)
 def test_the_second_dont_know_about_a_product_detail_leaves_the_product(slot):
     outcome = validate(slot, "nežinau", "dont_know", 0.95, run=True, dont_know_count=1,
                        product_missing=list(PRODUCT_FIELDS))
