@@ -17,9 +17,10 @@ from tests.assistant.helpers import ROOT
 PRODUCTION = ROOT / "deploy" / "credentials.production.yml"
 CHANNEL_DOCS = ROOT / "docs" / "channels.md"
 WHATSAPP = "bot.rasa_ext.channels.whatsapp.WhatsAppInput"
+SOCKETIO = "bot.rasa_ext.socketio_channel.SocketIOInput"  # Rasa's, with our session_persistence fix
 ENV_REFERENCE = re.compile(r"\$\{([A-Z][A-Z0-9_]*)\}")
 # Settings that are not secrets and may be written out.
-PLAIN_SETTINGS = {"user_message_evt", "bot_message_evt", "session_persistence", "api_version"}
+PLAIN_SETTINGS = {"user_message_evt", "bot_message_evt", "session_persistence", "metadata_key", "api_version"}
 
 
 def raw() -> Dict[str, Any]:
@@ -48,7 +49,15 @@ def environment(monkeypatch) -> Dict[str, str]:
 
 
 def test_every_channel_is_configured():
-    assert set(raw()) == {"rest", "socketio", "telegram", "slack", "facebook", WHATSAPP}
+    assert set(raw()) == {"rest", SOCKETIO, "telegram", "slack", "facebook", WHATSAPP}
+
+
+def test_socketio_matches_the_local_credentials():
+    """The support page's widget meets the same channel class and protocol settings as with `make run`."""
+    local = yaml.safe_load((ROOT / "credentials.yml").read_text(encoding="utf-8"))
+    assert SOCKETIO in local
+    protocol = ("user_message_evt", "bot_message_evt", "session_persistence", "metadata_key")
+    assert {k: raw()[SOCKETIO].get(k) for k in protocol} == {k: local[SOCKETIO].get(k) for k in protocol}
 
 
 def test_no_value_is_a_literal_secret():
@@ -86,6 +95,7 @@ def test_rasa_builds_every_channel_with_the_values_from_the_environment(environm
         env["WHATSAPP_PHONE_NUMBER_ID"],
     )
     assert channels["socketio"].session_persistence is True
+    assert channels["socketio"].metadata_key == "customData"
 
 
 def test_rasa_registers_the_webhooks(environment, monkeypatch):
