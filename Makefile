@@ -28,7 +28,7 @@ export TF_CPP_MIN_LOG_LEVEL := 3
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 export RASA_TELEMETRY_ENABLED := false
 
-.PHONY: help run test train bench validate clean
+.PHONY: help run test train bench validate clean browser
 
 help:
 	@echo "make run    set up, train if needed, start the assistant (REST + socket.io on :5005, actions on :5055,"
@@ -60,12 +60,38 @@ train: $(MODEL)
 validate: $(RASA_READY)
 	$(RASA) data validate --fail-on-warnings
 
-run: $(MODEL) $(CORE_READY)
+# The support page's browser code (bot/core/web): socket.io-client from the npm registry, pinned by
+# web/package-lock.json, copied to where the core serves it (/static/socket.io.min.js). No CDN, nothing at run time.
+WEB_VENDOR := build/static/socket.io.min.js
+$(WEB_VENDOR): web/package.json web/package-lock.json
+	@command -v npm >/dev/null || { echo "npm not found: install Node.js 20 with npm (the support page needs it)." >&2; exit 1; }
+	npm ci --prefix web --no-audit --no-fund --loglevel=error
+	@mkdir -p $(@D)
+	cp web/node_modules/socket.io-client/dist/socket.io.min.js $@
+
+# The browser tests (tests/web) drive Debian's Chromium: installed with apt-get when missing (as root). When it
+# cannot be installed they are skipped, except with CI=true, where they fail.
+CHROMIUM ?= /usr/bin/chromium
+browser:
+	@if [ -x "$(CHROMIUM)" ]; then exit 0; fi; \
+	if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	  echo "Installing Debian's chromium and chromium-driver for the browser tests"; \
+	  export DEBIAN_FRONTEND=noninteractive; \
+	  apt-get install -y -qq chromium chromium-driver >/dev/null 2>&1 \
+	  || { apt-get update -qq && apt-get install -y -qq chromium chromium-driver >/dev/null; } \
+	  || echo "Could not install chromium: the browser tests will be skipped (or fail with CI=true)." >&2; \
+	else \
+	  echo "$(CHROMIUM) is missing and cannot be installed here (needs root and apt-get):" \
+	       "the browser tests will be skipped (or fail with CI=true)." >&2; \
+	fi
+
+run: $(MODEL) $(CORE_READY) $(WEB_VENDOR)
 	@RASA=$(RASA) CORE_PY=$(CORE_PY) MODEL=$(MODEL) scripts/run.sh
 
-test: $(MODEL) $(CORE_READY)
+test: $(MODEL) $(CORE_READY) $(WEB_VENDOR) browser
 	$(CORE_PY) -m pytest tests/core $(PYTEST_ARGS)
 	$(RASA_PY) -m pytest tests/assistant $(PYTEST_ARGS)
+	$(CORE_PY) -m pytest tests/web $(PYTEST_ARGS)
 
 bench: $(RASA_READY)
 	$(RASA_PY) scripts/bench.py $(BENCH_ARGS)

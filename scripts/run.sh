@@ -31,6 +31,10 @@ local_secret CUSTOMER_TOKEN_SECRET build/customer-token-secret
 local_secret CORE_SERVICE_KEY build/core-service-key
 export CORE_DATABASE_URL=${CORE_DATABASE_URL:-sqlite:///build/core.db}
 export CORE_URL="http://127.0.0.1:$CORE_PORT"
+# The support page (bot/core/web): its chat widget connects to Rasa's socket.io here; demo sign-in is on for
+# local use (CORE_DEMO_MODE=false turns it off; the core's own default is off).
+export RASA_SOCKET_URL=${RASA_SOCKET_URL:-http://localhost:$RASA_PORT}
+export CORE_DEMO_MODE=${CORE_DEMO_MODE:-true}
 
 ENDPOINTS=build/endpoints-$RASA_PORT.yml
 printf 'action_endpoint:\n  url: "http://localhost:%s/webhook"\n' "$ACTION_PORT" > "$ENDPOINTS"
@@ -114,6 +118,7 @@ wait_for "http://localhost:$RASA_PORT/" "The Rasa server"
 cat <<MSG
 
   The assistant is running (Ctrl-C stops it).
+  Web chat:  open http://localhost:$CORE_PORT/ (the support page; its widget uses $RASA_SOCKET_URL; demo sign-in: $CORE_DEMO_MODE)
   REST:      curl -s localhost:$RASA_PORT/webhooks/rest/webhook -H 'Content-Type: application/json' \\
                -d '{"sender": "me", "message": "Kaip užsiregistruoti verslo paskyrai?"}'
   socket.io: ws://localhost:$RASA_PORT/socket.io (events user_uttered / bot_uttered)

@@ -15,6 +15,7 @@ from sqlalchemy import func, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from bot.core import web
 from bot.core.api import schemas as s
 from bot.core.api.auth import require_service_key, token_customer_id
 from bot.core.config import Settings
@@ -543,7 +544,7 @@ def create_app(settings: Settings | None = None, clock: Clock = utc_now) -> Fast
 
     app = FastAPI(title="Canon business core service", version="1.0.0", lifespan=lifespan)
     app.add_exception_handler(RequestValidationError, validation_failed)
-    for router in (health, public, account):
+    for router in (health, public, account, web.router):  # web: the public support page (bot/core/web)
         app.include_router(router)
     return app
 

@@ -1,0 +1,193 @@
+"""The public support page at `/` with its chat widget, and the demo sign-in.
+
+No service key here: the page, its assets and the demo sign-in are for browsers. The widget talks to Rasa's
+socket.io channel directly (RASA_SOCKET_URL); every message it sends carries the page language and, for a
+signed-in customer, the `customer_token` in its metadata (`customData`). Whoever holds a token is checked again
+on every turn: the actions pass it to the core's /me routes, which verify the signature and expiry.
+
+Demo sign-in (`POST /demo/sign-in`) mints a short-lived token for one of the seeded demo customers, only when
+demo mode is on (CORE_DEMO_MODE=true, set by `make run`; off by default): 404 otherwise.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+from datetime import UTC, datetime, timedelta
+from functools import lru_cache
+from pathlib import Path
+from typing import Annotated, Any
+from urllib.parse import urlsplit
+
+from fastapi import APIRouter, Cookie, HTTPException, Query, Request
+from fastapi.responses import FileResponse, HTMLResponse
+from pydantic import BaseModel, Field
+
+from bot.core.api.auth import make_customer_token, settings_of
+from bot.core.config import Settings
+from bot.core.seed import DEMOS
+from bot.core.web.texts import DEFAULT_LANGUAGE, LANGUAGES, TEXTS
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parents[2]
+# Built by `make` from the npm registry's socket.io-client (web/package-lock.json); never fetched at run time.
+VENDOR_DIR = ROOT / "build" / "static"
+ASSETS: dict[str, tuple[Path, str]] = {
+    "chat.js": (HERE / "static" / "chat.js", "text/javascript; charset=utf-8"),
+    "chat.css": (HERE / "static" / "chat.css", "text/css; charset=utf-8"),
+    "socket.io.min.js": (VENDOR_DIR / "socket.io.min.js", "text/javascript; charset=utf-8"),
+}
+LANGUAGE_COOKIE = "chat_lang"
+DEMO_TOKEN_LIFETIME = timedelta(hours=8)
+DEMO_IDS = tuple(demo.id for demo in DEMOS)
+MAX_MESSAGE_LENGTH = 1000
+_PLACEHOLDER = re.compile(r"\{\{\s*(\w+)(?::(\w+))?\s*\}\}")
+
+router = APIRouter()
+
+
+def _security_headers(settings: Settings) -> dict[str, str]:
+    """A strict policy: own scripts and styles only; connections to the core and to Rasa's socket.io."""
+    rasa = urlsplit(settings.rasa_socket_url)
+    socket_scheme = "wss" if rasa.scheme == "https" else "ws"
+    connect = f"'self' {rasa.scheme}://{rasa.netloc} {socket_scheme}://{rasa.netloc}"
+    policy = (
+        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: https:; "
+        f"connect-src {connect}; frame-ancestors 'none'; base-uri 'none'; form-action 'self'; object-src 'none'"
+    )
+    return {
+        "Content-Security-Policy": policy,
+        "X-Content-Type-Options": "nosniff",
+        "Referrer-Policy": "same-origin",
+        "Cache-Control": "no-cache",
+    }
+
+
+@lru_cache(maxsize=1)
+def _template() -> str:
+    return (HERE / "templates" / "index.html").read_text(encoding="utf-8")
+
+
+def _json_for_html(value: Any) -> str:
+    """JSON that is safe inside a <script type="application/json"> element."""
+    text = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+
+
+def page_language(query: str | None, cookie: str | None) -> str:
+    """?lang=, else the language chosen earlier (cookie), else Lithuanian."""
+    for candidate in (query, cookie):
+        if candidate in LANGUAGES:
+            return candidate
+    return DEFAULT_LANGUAGE
+
+
+def render_page(settings: Settings, language: str) -> str:
+    """The page in `language`; both text tables go to the widget for switching without a reload."""
+    texts = TEXTS[language]
+    config = {
+        "language": language,
+        "languages": list(LANGUAGES),
+        "socketUrl": settings.rasa_socket_url,
+        "demoMode": settings.demo_mode,
+        "demoCustomers": list(DEMO_IDS) if settings.demo_mode else [],
+        "maxMessageLength": MAX_MESSAGE_LENGTH,
+        "texts": TEXTS,
+    }
+    values = {
+        "lang": language,
+        "config": _json_for_html(config),
+        "hidden_lt": "" if language == "lt" else "hidden",
+        "hidden_en": "" if language == "en" else "hidden",
+        "hidden_demo": "" if settings.demo_mode else "hidden",
+        "pressed_lt": "true" if language == "lt" else "false",
+        "pressed_en": "true" if language == "en" else "false",
+        "demo_options": "".join(
+            f'<option value="{html.escape(id_)}">{html.escape(id_)}</option>' for id_ in DEMO_IDS
+        ),
+        "max_length": str(MAX_MESSAGE_LENGTH),
+    }
+
+    def fill(match: re.Match[str]) -> str:
+        kind, key = match.group(1), match.group(2)
+        if kind == "t" and key:
+            return html.escape(texts[key])
+        return values[kind]
+
+    return _PLACEHOLDER.sub(fill, _template())
+
+
+@router.get("/", response_class=HTMLResponse, include_in_schema=False)
+def support_page(
+    request: Request,
+    lang: Annotated[str | None, Query(max_length=5)] = None,
+    chat_lang: Annotated[str | None, Cookie(max_length=5)] = None,
+) -> HTMLResponse:
+    """The support page (public)."""
+    settings = settings_of(request)
+    language = page_language(lang, chat_lang)
+    return HTMLResponse(render_page(settings, language), headers=_security_headers(settings))
+
+
+@router.get("/static/{name}", include_in_schema=False)
+def static_asset(name: str) -> FileResponse:
+    """The widget's script and style sheet, and the socket.io client built by `make`."""
+    asset = ASSETS.get(name)
+    if asset is None or not asset[0].is_file():
+        raise HTTPException(status_code=404, detail={"code": "not_found"})
+    path, media_type = asset
+    return FileResponse(
+        path, media_type=media_type, headers={"Cache-Control": "no-cache", "X-Content-Type-Options": "nosniff"}
+    )
+
+
+# ------------------------------------------------------------------ demo sign-in
+
+
+class DemoSignIn(BaseModel):
+    customer_id: str = Field(min_length=1, max_length=100)
+
+
+class DemoToken(BaseModel):
+    customer_id: str
+    customer_token: str
+    expires_at: datetime
+
+
+class DemoCustomers(BaseModel):
+    customers: list[str]
+
+
+def _require_demo_mode(settings: Settings) -> None:
+    if not settings.demo_mode:
+        raise HTTPException(status_code=404, detail={"code": "demo_mode_off", "message": "Demo mode is off."})
+
+
+DEMO_ERRORS: dict[int | str, dict[str, Any]] = {403: {"description": "Not a demo customer"},
+                                                404: {"description": "Demo mode is off"}}
+
+
+@router.get("/demo/customers", response_model=DemoCustomers, tags=["demo"], responses=DEMO_ERRORS)
+def demo_customers(request: Request) -> DemoCustomers:
+    """The demo customers a tester can act as (demo mode only)."""
+    _require_demo_mode(settings_of(request))
+    return DemoCustomers(customers=list(DEMO_IDS))
+
+
+@router.post("/demo/sign-in", response_model=DemoToken, tags=["demo"], responses=DEMO_ERRORS)
+def demo_sign_in(body: DemoSignIn, request: Request) -> DemoToken:
+    """A customer token for a seeded demo customer, signed like every customer token (demo mode only).
+
+    The token only identifies; the core verifies it again on every account request the assistant makes.
+    """
+    settings = settings_of(request)
+    _require_demo_mode(settings)
+    if body.customer_id not in DEMO_IDS:
+        raise HTTPException(
+            status_code=403,
+            detail={"code": "not_a_demo_customer", "message": "Only the demo customers can be signed in here."},
+        )
+    now = datetime.now(UTC)
+    token = make_customer_token(body.customer_id, settings.customer_token_secret, now, DEMO_TOKEN_LIFETIME)
+    return DemoToken(customer_id=body.customer_id, customer_token=token, expires_at=now + DEMO_TOKEN_LIFETIME)

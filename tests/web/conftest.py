@@ -1,0 +1,125 @@
+"""Browser tests of the support page: the real servers (scripts/run.sh on free ports, a temporary SQLite
+database, demo mode on) and Debian's Chromium driven by Playwright. Screenshots go to test-results/web/.
+
+Skipped with a clear reason when Chromium, Playwright or the page's socket.io client is missing, except on CI
+(CI=true), where that is a failure. `make test` installs all three.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterator
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+MODEL = ROOT / "models" / "assistant.tar.gz"
+SOCKET_IO_CLIENT = ROOT / "build" / "static" / "socket.io.min.js"
+CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+]
+RESULTS = ROOT / "test-results" / "web"
+TOKEN_SECRET = "web-tests-customer-token-secret-0123456789"
+SERVICE_KEY = "web-tests-core-service-key-0123456789"
+
+
+def _missing() -> str | None:
+    if not Path(CHROMIUM).is_file():
+        return f"{CHROMIUM} is missing (Debian package chromium; `make test` installs it as root)"
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        return "the playwright package is missing from the core environment (requirements/core.in)"
+    if not SOCKET_IO_CLIENT.is_file():
+        return f"{SOCKET_IO_CLIENT.relative_to(ROOT)} is missing (built by `make` from web/package-lock.json)"
+    return None
+
+
+def pytest_collection_modifyitems(config, items) -> None:
+    reason = _missing()
+    if reason is None:
+        return
+    if os.environ.get("CI", "").lower() == "true":
+        raise pytest.UsageError(f"browser tests cannot run on CI: {reason}")
+    marker = pytest.mark.skip(reason=f"browser tests skipped: {reason}")
+    for item in items:
+        item.add_marker(marker)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@dataclass
+class Servers:
+    page_url: str
+    core_url: str
+    rasa_url: str
+
+
+@pytest.fixture(scope="session")
+def servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Servers]:
+    """The core (page), the action server and Rasa, started like `make run` does."""
+    if not MODEL.exists():
+        pytest.fail(f"{MODEL} is missing: run the tests with `make test`, which trains it.")
+    folder = tmp_path_factory.mktemp("web-servers")
+    rasa_port, action_port, core_port = _free_port(), _free_port(), _free_port()
+    env = {**os.environ, "RASA_PORT": str(rasa_port), "ACTION_PORT": str(action_port), "CORE_PORT": str(core_port),
+           "RASA": str(ROOT / ".venv/rasa/bin/rasa"), "CORE_PY": str(ROOT / ".venv/core/bin/python"),
+           "MODEL": str(MODEL), "CORE_DATABASE_URL": f"sqlite:///{folder / 'core.db'}",
+           "CUSTOMER_TOKEN_SECRET": TOKEN_SECRET, "CORE_SERVICE_KEY": SERVICE_KEY, "CORE_DEMO_MODE": "true",
+           "RASA_SOCKET_URL": f"http://localhost:{rasa_port}", "PYTHONPATH": str(ROOT)}
+    log = folder / "run.log"
+    with log.open("w") as handle:
+        process = subprocess.Popen([str(ROOT / "scripts/run.sh")], cwd=ROOT, env=env, stdout=handle,
+                                   stderr=subprocess.STDOUT, start_new_session=True)
+    try:
+        deadline = time.monotonic() + 240
+        while "The assistant is running" not in log.read_text(errors="replace"):
+            if process.poll() is not None or time.monotonic() > deadline:
+                pytest.fail(f"scripts/run.sh did not start:\n{log.read_text(errors='replace')[-4000:]}")
+            time.sleep(0.5)
+        yield Servers(f"http://127.0.0.1:{core_port}/", f"http://127.0.0.1:{core_port}",
+                      f"http://localhost:{rasa_port}")
+    finally:
+        if process.poll() is None:
+            process.send_signal(signal.SIGTERM)
+        process.wait(timeout=60)
+
+
+@pytest.fixture(scope="session")
+def browser():
+    from playwright.sync_api import expect, sync_playwright
+
+    expect.set_options(timeout=30_000)  # a bot answer on a busy 2-core machine
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def context(browser, request: pytest.FixtureRequest):
+    """A fresh browser profile (empty localStorage) per test; a screenshot of its last page afterwards."""
+    context = browser.new_context(viewport={"width": 1280, "height": 800}, locale="lt-LT")
+    context.set_default_timeout(30_000)
+    yield context
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    for number, page in enumerate(context.pages):
+        suffix = f"-{number}" if number else ""
+        try:
+            page.screenshot(path=str(RESULTS / f"{request.node.name}{suffix}.png"), full_page=False)
+        except Exception:  # noqa: BLE001 - a failed screenshot must not hide the test's own result
+            pass
+    context.close()
