@@ -39,6 +39,7 @@ from bot.text import fold
 LANGUAGE_ENTITY = "language"
 REQUESTED_LANGUAGE_ENTITY = "requested_language"
 LANGUAGE_SLOT = "language"
+REQUESTED_SLOT = "requested_slot"
 SIGNED_IN_ENTITY = "signed_in"
 CUSTOMER_TOKEN_KEY = "customer_token"
 METADATA = "metadata"
@@ -97,6 +98,7 @@ class LanguageDetector(GraphComponent):
     mapping sets it. A message that names a language ("lietuviškai", "in English") also gets a
     `requested_language` entity for `action_switch_language`. The page language a client sends in the metadata
     (`{"language": ...}`) decides only the first undecided message of a conversation without a language.
+    While a form asks for a name (serial number, dealer), the answer never changes the language.
     Prediction time only: training examples never carry these entities, so the classifier cannot learn them.
     """
 
@@ -117,13 +119,15 @@ class LanguageDetector(GraphComponent):
 
     def process(self, messages: List[Message], tracker: Optional[DialogueStateTracker] = None) -> List[Message]:
         current = tracker.get_slot(LANGUAGE_SLOT) if tracker else None
+        asked = tracker.get_slot(REQUESTED_SLOT) if tracker and tracker.active_loop_name else None
         for message in messages:
             text = message.get(TEXT) or ""
             if text.startswith(COMMAND_PREFIX):  # button payloads and commands are not natural language
                 continue
             added = []
             hint = language_detection.hinted_language(message.get(METADATA))
-            language = language_detection.next_language(current, language_detection.detect_language(text), hint)
+            language = language_detection.next_language(current, language_detection.detect_language(text), hint,
+                                                         asked)
             if language and language != current:
                 added.append(_entity(LANGUAGE_ENTITY, language, text, LanguageDetector.__name__))
             requested = language_detection.requested_language(text)

@@ -52,6 +52,8 @@ ENGLISH_MARKERS = frozenset(
     "these those there here about from if be am im ive account register payment invoice card bank transfer "
     "points products product tier tiers membership answer speak write english".split()
 )
+# Form slots whose answers are names ("Foto Centras", "XK1234567"): they say nothing about the customer's language.
+NAME_SLOTS = frozenset({"serial_number", "dealer"})
 _LANGUAGE_NAME_PREFIXES = {LT: ("lietuv", "lithuan"), EN: ("angl", "english")}
 
 
@@ -77,14 +79,16 @@ def _lingua():
     return detector
 
 
-def next_language(current: Optional[str], detection: Detection, hint: Optional[str] = None) -> Optional[str]:
+def next_language(current: Optional[str], detection: Detection, hint: Optional[str] = None,
+                  requested_slot: Optional[str] = None) -> Optional[str]:
     """The conversation's language after a message: set by the first decided message, then changed only by a
-    message clearly in the other language (so "ok", "thanks" or an English product name keep it).
+    message clearly in the other language (so "ok", "thanks" or an English product name keep it). An answer to
+    a form question for a name (`requested_slot` in NAME_SLOTS: "Foto Centras" as the dealer) keeps it too.
 
     `hint` is the language the client says its page is in (message metadata, `hinted_language`). It counts only
     while the conversation has no language yet and the message itself decides none ("?", "CPS 500"): what the
     customer writes always wins over the page."""
-    if detection.language is None:
+    if detection.language is None or (current is not None and requested_slot in NAME_SLOTS):
         return hint if current is None and hint in LANGUAGES else current
     if current is None or detection.is_clear:
         return detection.language

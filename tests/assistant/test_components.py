@@ -37,25 +37,29 @@ def test_messages_without_known_features_fall_back(parse, text):
 
 
 class _Tracker:
-    def __init__(self, language):
-        self.language = language
+    def __init__(self, language, asking=None):
+        self.slots = {"language": language, "requested_slot": asking}
+        self.active_loop_name = "product_details_form" if asking else None
 
     def get_slot(self, name):
-        return self.language if name == "language" else None
+        return self.slots.get(name)
 
 
-@pytest.mark.parametrize("current, text, expected", [
-    (None, "thanks", "en"),  # the first decided message sets the language
-    ("lt", "thanks", None),  # one English word does not change a Lithuanian conversation
-    ("lt", "How long does the approval take?", "en"),  # a clear English message does
-    ("en", "How long does the approval take?", None),  # no change, no entity
-    ("en", "ok", None),
+@pytest.mark.parametrize("current, text, asking, expected", [
+    (None, "thanks", None, "en"),  # the first decided message sets the language
+    ("lt", "thanks", None, None),  # one English word does not change a Lithuanian conversation
+    ("lt", "How long does the approval take?", None, "en"),  # a clear English message does
+    ("en", "How long does the approval take?", None, None),  # no change, no entity
+    ("en", "ok", None, None),
+    ("en", "Foto Centras Vilniuje", "dealer", None),  # a dealer's name is no change of language
+    ("en", "Foto Centras Vilniuje", None, "lt"),
+    ("en", "Pirkau Lietuvoje, Kaune", "country_of_purchase", "lt"),  # a sentence, not a name
 ])
-def test_detector_applies_the_conversation_rule(current, text, expected):
+def test_detector_applies_the_conversation_rule(current, text, asking, expected):
     from rasa.shared.nlu.training_data.message import Message
 
     from bot.rasa_ext.components import LanguageDetector
 
     message = Message(data={"text": text})
-    LanguageDetector().process([message], _Tracker(current))
+    LanguageDetector().process([message], _Tracker(current, asking))
     assert language_entities({"entities": message.get("entities")}).get("language") == expected

@@ -80,6 +80,17 @@ def test_registration_language_switch_keeps_the_answers(rasa_url):
          language="en")
 
 
+def test_registration_language_switch_from_english_to_lithuanian(rasa_url):
+    chat = Chat(rasa_url)
+    said(chat.send("How do I register for a business account?"), "utter_registration_intro",
+         "utter_ask_vat_registered", language="en")
+    said(chat.send("Ar galite atsakyti lietuviškai?"), "utter_language_switched", "utter_ask_vat_registered",
+         language="lt")
+    said(chat.send("ne"), "utter_ask_had_cps_account", language="lt")
+    said(chat.send("taip"), "utter_registration_link", "utter_documents_not_vat_registered", "utter_old_cps_email",
+         "utter_registration_next_steps", language="lt")
+
+
 @pytest.mark.parametrize("language, stop, after", [("lt", "atšaukti", "Kiek kainuoja CPS narystė?"),
                                                    ("en", "cancel", "How much does CPS membership cost?")])
 def test_registration_cancel_leaves_the_form(rasa_url, language, stop, after):
@@ -149,6 +160,33 @@ def test_migration_for_anonymous_customers_asks_about_the_email(rasa_url, langua
     said(chat.send(no), "utter_ask_migration_next_step", language=language)
 
 
+@pytest.mark.parametrize("language, start, question, answer, unclear, stop", [
+    ("lt", "Nematau mygtuko MIGRUOTI PRODUKTUS", "Kiek kainuoja CPS narystė?", "utter_membership_price", "gal",
+     "atšaukti"),
+    ("en", "I can't see the MIGRATE PRODUCTS button", "When will I get the invoice?", "utter_invoice_timing",
+     "maybe", "cancel"),
+])
+def test_migration_digression_unclear_answer_and_cancel(servers, customer, language, start, question, answer,
+                                                         unclear, stop):
+    chat, token = customer("demo-migrate")
+    said(chat.send(start), "utter_ask_migrate_confirm", language=language)
+    said(chat.send(question), answer, "utter_ask_migrate_confirm", language=language)
+    said(chat.send(unclear), "utter_answer_yes_or_no", "utter_ask_migrate_confirm", language=language)
+    said(chat.send(stop), "utter_flow_stopped", language=language)
+    assert servers.core_get("/me/migration", token)["count"] == 2  # nothing was migrated
+
+
+def test_migration_language_switch_keeps_the_form(rasa_url):
+    chat = Chat(rasa_url)
+    said(chat.send("I can't see the MIGRATE PRODUCTS button"), "utter_ask_old_cps_email_given", language="en")
+    said(chat.send("Gal galite lietuviškai?"), "utter_language_switched", "utter_ask_old_cps_email_given",
+         language="lt")
+    said(chat.send("ne"), "utter_ask_migration_next_step", language="lt")
+    said(chat.send("Switch to English, please"), "utter_language_switched", "utter_ask_migration_next_step",
+         language="en")
+    said(chat.send("/request_human"), "utter_priority_support", language="en")
+
+
 def test_migration_before_approval(customer):
     chat, _ = customer("demo-pending")
     said(chat.send("I can't see the MIGRATE PRODUCTS button"), "utter_my_account_not_approved", language="en")
@@ -195,6 +233,27 @@ def test_product_details_in_english_with_all_four_fields(servers, customer):
         == ("XK1234567", "2024-03-01", "DE", "Camera Centre Berlin")
     assert servers.core_get("/me/points", token) == {"balance": 550, "invited": True, "points_to_invitation": 0,
                                                      "pending_points": 0}
+
+
+def test_product_details_english_validation_failures_and_a_digression(servers, customer):
+    chat, token = customer("demo-details")
+    said(chat.send("help me complete my product details"), "utter_products_to_complete", "utter_ask_serial_number",
+         language="en")
+    said(chat.send("12"), "utter_invalid_serial_number", "utter_ask_serial_number", language="en")
+    said(chat.send("XK1234567"), "utter_ask_purchase_date", language="en")
+    said(chat.send("2099-01-01"), "utter_purchase_date_in_future", "utter_ask_purchase_date", language="en")
+    said(chat.send("1970-05-01"), "utter_purchase_date_too_early", "utter_ask_purchase_date", language="en")
+    said(chat.send("sometime"), "utter_invalid_purchase_date", "utter_ask_purchase_date", language="en")
+    said(chat.send("How long does approval take?"), "utter_my_application_approved", "utter_ask_purchase_date",
+         language="en")  # a verified customer: answered from the account
+    said(chat.send("last year"), "utter_ask_country_of_purchase", language="en")
+    said(chat.send("Lietuvoje"), "utter_ask_dealer", language="en")
+    said(chat.send("x" * 121), "utter_invalid_dealer", "utter_ask_dealer", language="en")
+    said(chat.send("no idea"), "utter_best_guess_is_fine", "utter_ask_dealer", language="en")
+    said(chat.send("Foto Centras"), "utter_product_completed", "utter_cps_invitation_unlocked",
+         "utter_product_details_finished", language="en")
+    product = next(p for p in servers.core_get("/me/products", token)["products"] if p["model"] == "EOS-R6M2")
+    assert product["purchase_date"].startswith(str(date.today().year - 1)) and product["dealer"] == "Foto Centras"
 
 
 def test_product_details_twice_dont_know_saves_what_was_given(servers, customer):
@@ -284,6 +343,25 @@ def test_membership_order_by_bank_transfer_replaces_the_old_number(servers, cust
     new = servers.core_get("/me/membership", token)["membership"]
     assert new["tier"] == "platinum" and new["number"] != old
     assert new["number"] in placed[0].text and old in placed[1].text
+
+
+def test_membership_english_validation_failures_digression_and_switch_to_lithuanian(servers, customer):
+    chat, token = customer("demo-2000")
+    said(chat.send("I want to buy a CPS membership now"), "utter_ask_tier", language="en")
+    said(chat.send("Enterprise please"), "utter_tier_not_eligible", "utter_ask_tier", language="en")
+    said(chat.send("diamond"), "utter_invalid_tier", "utter_ask_tier", language="en")
+    said(chat.send("How many points do I need for the invitation?"), "utter_my_points_invited", "utter_ask_tier",
+         language="en")
+    said(chat.send("platinum"), "utter_ask_payment_method", language="en")
+    said(chat.send("cash"), "utter_invalid_payment_method", "utter_ask_payment_method", language="en")
+    said(chat.send("Ar galite tęsti lietuviškai?"), "utter_language_switched", "utter_ask_payment_method",
+         language="lt")
+    said(chat.send("banko pavedimu"), "utter_ask_order_confirmed", language="lt")
+    said(chat.send("gal"), "utter_answer_yes_or_no", "utter_ask_order_confirmed", language="lt")
+    placed = chat.send("taip")
+    said(placed, "utter_order_placed", "utter_order_invoice_bank", language="lt")
+    membership = servers.core_get("/me/membership", token)["membership"]
+    assert membership["tier"] == "platinum" and membership["number"] in placed[0].text
 
 
 def test_enterprise_is_offered_above_2500_points(customer):

@@ -75,6 +75,11 @@ def test_next_language_rules():
     assert next_language("lt", weak_en) == "lt"  # "thanks" does not undo Lithuanian
     assert next_language("lt", clear_en) == "en"  # a clear English message does
     assert next_language(None, undecided) is None
+    # an answer to a question for a name (a dealer "Foto Centras") keeps the language, however clear
+    assert next_language("en", Detection("lt", 3), requested_slot="dealer") == "en"
+    assert next_language("en", Detection("lt", 3), requested_slot="serial_number") == "en"
+    assert next_language("en", Detection("lt", 3), requested_slot="purchase_date") == "lt"
+    assert next_language(None, weak_en, requested_slot="dealer") == "en"  # a first message still sets it
 
 
 def test_heldout_messages_are_never_detected_as_the_other_language():
