@@ -33,6 +33,7 @@ export RASA_TELEMETRY_ENABLED := false
 help:
 	@echo "make run    set up, train if needed, start the assistant (REST + socket.io on :5005, actions on :5055,"
 	@echo "            core service on :8000)"
+	@echo "            then open http://localhost:8000/ (the support page with the chat widget)"
 	@echo "make test   set up, train if needed, run the whole test suite"
 	@echo "make bench  load-test the servers that 'make run' started"
 

@@ -393,6 +393,10 @@
     if (!demo || typeof demo.token !== "string" || typeof demo.id !== "string") return null;
     if (demo.expiresAt && Date.parse(demo.expiresAt) <= Date.now()) {
       store.remove(KEYS.demo);
+      setTimeout(function () { // after the caller is done: the page shows that the sign-in ended
+        renderIdentity();
+        addNote("demoExpired");
+      }, 0);
       return null;
     }
     return demo;
