@@ -103,6 +103,8 @@ class ActionAskOrderConfirmed(Action):
 
 
 class ValidateMembershipForm(FlowValidation):
+    dont_know_responses = {slot: f"utter_dont_know_{slot}" for slot in ("tier", "payment_method", "order_confirmed")}
+
     def name(self) -> Text:
         return "validate_membership_form"
 

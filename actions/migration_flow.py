@@ -55,6 +55,9 @@ class ActionStartMigration(Action):
 
 
 class ValidateMigrationForm(FlowValidation):
+    dont_know_responses = {slot: f"utter_dont_know_{slot}"
+                           for slot in ("old_cps_email_given", "migrate_confirm", "migration_next_step")}
+
     def name(self) -> Text:
         return "validate_migration_form"
 
@@ -110,7 +113,10 @@ class ActionMigrationOutcome(Action):
             dispatcher.utter_message(response="utter_migration_declined")
         elif step == REGISTER_AGAIN:
             dispatcher.utter_message(response="utter_register_again")
-            events += start_product_details(dispatcher, tracker, say_all_ticked=False)
+            if customer_token(tracker):
+                events += start_product_details(dispatcher, tracker, say_all_ticked=False)
+            else:  # the details needed were just said; the account can be checked after logging in
+                dispatcher.utter_message(response="utter_login_hint")
         elif step == PRIORITY_SUPPORT:
             dispatcher.utter_message(response="utter_priority_support")
         elif tracker.get_slot("old_cps_email_given") is True:

@@ -195,8 +195,10 @@ INVALID = [
     ("serial_number", "nėra jokio", "out_of_scope", 0.9, {}, "utter_invalid_serial_number"),
 ]
 
-DONT_KNOW_RESPONSE = {"vat_registered": "utter_dont_know_vat_registered",
-                      "had_cps_account": "utter_dont_know_had_cps_account"}
+# yes/no and choice questions explain the choice; product details get "a best guess is fine"
+DONT_KNOW_RESPONSE = {slot: f"utter_dont_know_{slot}" for slot in (
+    "vat_registered", "had_cps_account", "old_cps_email_given", "migrate_confirm", "migration_next_step", "tier",
+    "payment_method", "order_confirmed")}
 
 def slot_params(table):
     return [pytest.param(*case, id=f"{case[0]}:{case[1].strip()[:30]}") for case in table]

@@ -187,6 +187,19 @@ def test_migration_language_switch_keeps_the_form(rasa_url):
     said(chat.send("/request_human"), "utter_priority_support", language="en")
 
 
+@pytest.mark.parametrize("language, start, dont_know, no, again", [
+    ("lt", "nerandu mygtuko migruoti produktus", "neprisimenu", "ne", "registruosiu iš naujo"),
+    ("en", "I can't see the MIGRATE PRODUCTS button", "I don't remember", "no", "I'll register them again"),
+])
+def test_migration_anonymous_dont_know_then_register_again(rasa_url, language, start, dont_know, no, again):
+    chat = Chat(rasa_url)
+    said(chat.send(start), "utter_ask_old_cps_email_given", language=language)
+    said(chat.send(dont_know), "utter_dont_know_old_cps_email_given", "utter_ask_old_cps_email_given",
+         language=language)
+    said(chat.send(no), "utter_ask_migration_next_step", language=language)
+    said(chat.send(again), "utter_register_again", "utter_login_hint", language=language)
+
+
 def test_migration_before_approval(customer):
     chat, _ = customer("demo-pending")
     said(chat.send("I can't see the MIGRATE PRODUCTS button"), "utter_my_account_not_approved", language="en")
@@ -201,7 +214,7 @@ def test_product_details_in_lithuanian_with_every_kind_of_answer(servers, custom
     assert "serijos numeris, prekybos atstovas" in start[0].text and "pirkimo data" in start[0].text
     said(chat.send("123"), "utter_invalid_serial_number", "utter_ask_serial_number", language="lt")
     said(chat.send("nežinau"), "utter_best_guess_is_fine", "utter_ask_serial_number", language="lt")
-    said(chat.send("SN 0123 4567"), "utter_ask_dealer", language="lt")
+    said(chat.send("gal SN 0123 4567"), "utter_ask_dealer", language="lt")
     digression = chat.send("kiek kainuoja CPS narystė?")
     said(digression, "utter_membership_price", "utter_ask_dealer", language="lt")
     saved = chat.send("Fotoprekyba")
@@ -214,7 +227,7 @@ def test_product_details_in_lithuanian_with_every_kind_of_answer(servers, custom
     products = servers.core_get("/me/products", token)
     assert products["balance"] == 650 and all(p["has_green_tick"] for p in products["products"])
     by_model = {p["model"]: p for p in products["products"]}
-    assert by_model["RF70-200"]["serial_number"] == "SN01234567" and by_model["RF70-200"]["dealer"] == "Fotoprekyba"
+    assert by_model["RF70-200"]["serial_number"] == "01234567" and by_model["RF70-200"]["dealer"] == "Fotoprekyba"
     assert by_model["RF24-70"]["purchase_date"].endswith("-03-15")
 
 

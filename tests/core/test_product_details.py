@@ -168,13 +168,16 @@ def test_earliest_possible_purchase():
 
 @pytest.mark.parametrize("text, expected", [("123456", "123456"), (" ab 12 34 56 ", "AB123456"),
                                             ("0312-004567", "0312-004567"), ("A1B2C3D4", "A1B2C3D4"),
-                                            ("1" * 20, "1" * 20)])
+                                            ("1" * 20, "1" * 20), ("gal XK-99 88 77", "XK-998877"),
+                                            ("S/N: 0123 4567", "01234567"), ("SN 0123 4567", "01234567"),
+                                            ("I think it's 123456.", "123456"), ("Manau, tai AB1234", "AB1234"),
+                                            ("serijos nr. 0312-004567", "0312-004567")])
 def test_plausible_serials(text, expected):
     assert validate_serial_number(text) == expected
 
 
 @pytest.mark.parametrize("text", ["", "   ", "12345", "abcdefgh", "ABC123", "1" * 21, "12345!", "-123456",
-                                  "123456-", "ąčę1234"])
+                                  "123456-", "ąčę1234", "maybe", "serial number", "gal 12345"])
 def test_implausible_serials(text):
     with pytest.raises(ValueError, match="^implausible_serial_number$"):
         validate_serial_number(text)

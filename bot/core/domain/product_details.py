@@ -26,9 +26,25 @@ def has_green_tick(product: Mapping[str, object]) -> bool:
     return not missing_product_fields(product)
 
 
+# Words customers put before a serial number ("gal XK-99 88 77", "S/N: 0123 4567", "I think it's 123456").
+_SERIAL_LEAD_IN = frozenset(
+    "gal galbut manau turbut rodos regis berods tai jis yra mano serijos serijinis numeris nr sn s/n serial "
+    "number no maybe probably perhaps i think guess it its it's is the my".split()
+)
+
+
+def _without_lead_in(text: str) -> str:
+    """The text after its leading hedge words and labels."""
+    words = text.replace(":", " ").split()
+    while words and fold(words[0].lower().strip(".,;!")) in _SERIAL_LEAD_IN:
+        words.pop(0)
+    return " ".join(words)
+
+
 def validate_serial_number(text: str) -> str:
-    """A plausible serial number: 6-20 letters, digits or dashes with at least 4 digits (upper-cased)."""
-    serial = "".join(text.split()).upper()
+    """A plausible serial number: 6-20 letters, digits or dashes with at least 4 digits (upper-cased), after any
+    leading hedge words or labels ("maybe", "S/N:")."""
+    serial = "".join(_without_lead_in(text).split()).upper().rstrip(".")
     if not _SERIAL.match(serial) or sum(ch.isdigit() for ch in serial) < 4:
         raise ValueError("implausible_serial_number")
     return serial
