@@ -59,6 +59,8 @@ def test_hinted_language_reads_only_a_valid_language(metadata, expected):
 
 
 class _Tracker:
+    active_loop_name = None  # no form asks anything
+
     def __init__(self, language):
         self.language = language
 
