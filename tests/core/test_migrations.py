@@ -16,6 +16,7 @@ from bot.core.db.session import ROOT, make_engine, make_sessionmaker, upgrade_to
 from bot.core.seed import DEMOS, seed
 
 TABLES = {"customers", "applications", "registered_products", "legacy_products", "memberships", "orders"}
+HANDOFF_TABLES = {"agents", "agent_sessions", "escalations", "escalation_messages"}  # revision 0002
 
 
 def schema_differences(url: str) -> list:
@@ -44,7 +45,7 @@ def alembic(url: str, *args: str) -> subprocess.CompletedProcess:
 
 def test_upgrade_builds_the_models_schema(empty_database_url: str) -> None:
     upgrade_to_head(empty_database_url)
-    assert tables(empty_database_url) == TABLES | {"alembic_version"}
+    assert tables(empty_database_url) == TABLES | HANDOFF_TABLES | {"alembic_version"}
     assert schema_differences(empty_database_url) == []
 
 
@@ -52,7 +53,19 @@ def test_the_command_line_upgrades_and_downgrades(empty_database_url: str) -> No
     for args in (("upgrade", "head"), ("downgrade", "base"), ("upgrade", "head"), ("check",)):
         result = alembic(empty_database_url, *args)
         assert result.returncode == 0, result.stderr
-    assert TABLES <= tables(empty_database_url)
+    assert TABLES | HANDOFF_TABLES <= tables(empty_database_url)
+
+
+def test_the_handoff_revision_goes_down_and_up_alone(empty_database_url: str) -> None:
+    """0002 removes exactly the handoff tables and adds them back; 0001's tables stay."""
+    assert alembic(empty_database_url, "upgrade", "head").returncode == 0
+    result = alembic(empty_database_url, "downgrade", "0001")
+    assert result.returncode == 0, result.stderr
+    assert tables(empty_database_url) == TABLES | {"alembic_version"}
+    result = alembic(empty_database_url, "upgrade", "0002")
+    assert result.returncode == 0, result.stderr
+    assert tables(empty_database_url) == TABLES | HANDOFF_TABLES | {"alembic_version"}
+    assert schema_differences(empty_database_url) == []
 
 
 def counts(url: str) -> tuple[int, int, int]:

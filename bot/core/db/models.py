@@ -6,7 +6,20 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import JSON, Date, DateTime, ForeignKey, MetaData, Numeric, String, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    Date,
+    DateTime,
+    Double,
+    ForeignKey,
+    Index,
+    MetaData,
+    Numeric,
+    String,
+    Text,
+    UniqueConstraint,
+    text,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 NAMING = {
@@ -108,3 +121,93 @@ class Order(Base):
     membership_id: Mapped[int] = mapped_column(ForeignKey("memberships.id"))
     customer: Mapped[Customer] = relationship()
     membership: Mapped[Membership] = relationship()
+
+
+# ------------------------------------------------------------------ human handoff (docs/handoff.md)
+
+
+class Agent(Base):
+    """A support agent who signs in to the console at /agent (password: argon2id hash)."""
+
+    __tablename__ = "agents"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    display_name: Mapped[str] = mapped_column(String(120))
+    password_hash: Mapped[str] = mapped_column(String(255))
+    active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime] = mapped_column(Timestamp)
+
+
+class AgentSession(Base):
+    """A signed-in console session: only the SHA-256 of the cookie's token is stored; deleting it signs out."""
+
+    __tablename__ = "agent_sessions"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    agent_id: Mapped[int] = mapped_column(ForeignKey("agents.id", ondelete="CASCADE"), index=True)
+    csrf_token: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(Timestamp)
+    expires_at: Mapped[datetime] = mapped_column(Timestamp)
+    agent: Mapped[Agent] = relationship()
+
+
+OPEN_ESCALATION = text("status != 'closed'")
+
+
+class Escalation(Base):
+    """A conversation handed to the support team; at most one that is not closed per conversation.
+
+    close_notified_at, rasa_retry_at and rasa_attempts belong to the core's calls to Rasa (replies delivered,
+    the conversation resumed after closing): when they are due again, and how often they failed.
+    """
+
+    __tablename__ = "escalations"
+    __table_args__ = (
+        Index(
+            "uq_escalations_open_conversation",
+            "conversation_id",
+            unique=True,
+            sqlite_where=OPEN_ESCALATION,
+            postgresql_where=OPEN_ESCALATION,
+        ),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    conversation_id: Mapped[str] = mapped_column(String(255), index=True)
+    channel: Mapped[str] = mapped_column(String(32))
+    language: Mapped[str] = mapped_column(String(2))
+    customer_id: Mapped[str | None] = mapped_column(ForeignKey("customers.id"))
+    reason: Mapped[str] = mapped_column(String(32))
+    status: Mapped[str] = mapped_column(String(16), index=True)  # waiting / claimed / closed
+    created_at: Mapped[datetime] = mapped_column(Timestamp)
+    claimed_by: Mapped[int | None] = mapped_column(ForeignKey("agents.id"))
+    claimed_at: Mapped[datetime | None] = mapped_column(Timestamp)
+    closed_at: Mapped[datetime | None] = mapped_column(Timestamp)
+    resolution_note: Mapped[str | None] = mapped_column(Text)
+    out_of_hours: Mapped[bool] = mapped_column(default=False)
+    close_notified_at: Mapped[datetime | None] = mapped_column(Timestamp)
+    rasa_retry_at: Mapped[datetime | None] = mapped_column(Timestamp)
+    rasa_attempts: Mapped[int] = mapped_column(default=0)
+    agent: Mapped[Agent | None] = relationship()
+
+
+class EscalationMessage(Base):
+    """One line of an escalation's transcript.
+
+    sender: customer / bot / agent / system. source_event_ts is the Rasa event's timestamp of messages that came
+    from Rasa (the transcript at creation and the customer messages synced later): unique per escalation and
+    sender, so nothing is stored twice. delivered_at: when an agent's message was handed to Rasa for the customer.
+    """
+
+    __tablename__ = "escalation_messages"
+    __table_args__ = (
+        UniqueConstraint("escalation_id", "sender", "source_event_ts", name="uq_escalation_messages_source"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    escalation_id: Mapped[int] = mapped_column(ForeignKey("escalations.id", ondelete="CASCADE"), index=True)
+    sender: Mapped[str] = mapped_column(String(16))
+    text: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(Timestamp)
+    agent_id: Mapped[int | None] = mapped_column(ForeignKey("agents.id"))
+    source_event_ts: Mapped[float | None] = mapped_column(Double)
+    delivered_at: Mapped[datetime | None] = mapped_column(Timestamp)
+    agent: Mapped[Agent | None] = relationship()
