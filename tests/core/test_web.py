@@ -69,6 +69,11 @@ def test_page_is_public_and_in_lithuanian_by_default(production_client: TestClie
     assert 'id="demo"' in html and re.search(r'<section class="demo" id="demo"[^>]*\bhidden\b', html)
 
 
+def test_page_answers_head_requests(production_client: TestClient) -> None:
+    response = production_client.head("/")
+    assert response.status_code == 200 and response.headers["content-type"].startswith("text/html")
+
+
 def test_page_language_from_query_then_cookie(production_client: TestClient) -> None:
     assert '<html lang="en">' in production_client.get("/?lang=en").text
     assert '<html lang="lt">' in production_client.get("/?lang=de").text

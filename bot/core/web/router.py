@@ -118,7 +118,7 @@ def render_page(settings: Settings, language: str) -> str:
     return _PLACEHOLDER.sub(fill, _template())
 
 
-@router.get("/", response_class=HTMLResponse, include_in_schema=False)
+@router.api_route("/", methods=["GET", "HEAD"], response_class=HTMLResponse, include_in_schema=False)
 def support_page(
     request: Request,
     lang: Annotated[str | None, Query(max_length=5)] = None,
