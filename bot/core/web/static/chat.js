@@ -16,6 +16,7 @@
     demo: "canonChat.demo"
   };
   var MAX_HISTORY = 150;
+  var ROLES = ["user", "bot", "agent", "note"];
   var ANSWER_TIMEOUT_MS = 60000;
   var CONNECTING_NOTICE_MS = 1500;
   var USER_EVENT = "user_uttered";
@@ -90,14 +91,20 @@
     return String(Date.now()) + String(Math.random()).slice(2);
   }
 
-  function loadHistory() {
+  function loadHistory(changedByOtherTab) {
     var history = store.get(KEYS.history, []);
     if (!Array.isArray(history)) return [];
-    return history.filter(function (e) { return e && typeof e === "object" && typeof e.id === "string"; })
+    // Only entries this widget wrote (an older version's or a damaged entry is dropped, not rendered).
+    return history.filter(function (e) {
+      return e && typeof e === "object" && typeof e.id === "string" && /^[0-9a-z]{1,40}$/.test(e.id) &&
+        ROLES.indexOf(e.role) >= 0 && (e.text === undefined || e.text === null || typeof e.text === "string");
+    })
       .map(function (e) {
+        if (e.image && !safeUrl(e.image)) e.image = null;
+        if (!Array.isArray(e.replies)) e.replies = [];
         // A message that was still waiting when the page closed is not sent by a later page on its own:
-        // another tab may have sent it. The customer can send it again.
-        if (e.state === "queued") e.state = "unsent";
+        // another tab may have sent it. The customer can send it again. (Another open tab's queue is its own.)
+        if (e.state === "queued" && !changedByOtherTab) e.state = "unsent";
         return e;
       });
   }
@@ -759,7 +766,7 @@
   // Another tab of the same site changed the conversation or the sign-in.
   window.addEventListener("storage", function (event) {
     if (event.key === KEYS.history) {
-      state.history = loadHistory();
+      state.history = loadHistory(true);
       renderAll();
     } else if (event.key === KEYS.demo) {
       renderIdentity();
