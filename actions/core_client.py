@@ -1,11 +1,13 @@
-"""Typed HTTP client of the core service's account API (bot/core/api), as the actions use it."""
+"""Typed HTTP client of the core service's API (bot/core/api), as the actions use it: the customer's account
+and the support team's escalations."""
 
 from __future__ import annotations
 
 import os
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import Any, Dict, List, Optional
+from urllib.parse import quote
 
 import requests
 
@@ -98,6 +100,24 @@ class Migration:
 
 
 @dataclass(frozen=True)
+class Escalation:
+    """A conversation handed to the support team."""
+
+    id: int
+    status: str  # waiting | claimed | closed
+    queue_position: int
+    estimated_wait_minutes: int
+    in_working_hours: bool
+    next_opening: Optional[datetime]
+
+
+@dataclass(frozen=True)
+class AgentMessage:
+    text: str
+    agent_name: str
+
+
+@dataclass(frozen=True)
 class Membership:
     tier: str
     number: str
@@ -139,6 +159,19 @@ class CoreClient:
             raise Unavailable(f"{answer.status_code} {code}")
         return answer.json()
 
+    def _service_call(self, method: str, path: str, body: Optional[Dict[str, Any]] = None) -> Dict[str, Any]:
+        """A route of the support team's side: the service key only, no customer token."""
+        try:
+            answer = requests.request(method, f"{self.base_url}{path}", json=body,
+                                      headers={"X-Service-Key": self.service_key}, timeout=self.timeout)
+        except requests.RequestException as error:
+            raise Unavailable(str(error)) from error
+        if answer.status_code == 404:
+            raise Missing(_error_detail(answer).get("code"))
+        if not answer.ok:
+            raise Unavailable(f"{answer.status_code} {_error_detail(answer).get('code')}")
+        return answer.json()
+
     def _get(self, path: str, token: Optional[str]) -> Dict[str, Any]:
         return self._call("GET", path, token)
 
@@ -178,6 +211,29 @@ class CoreClient:
     def migration(self, token: Optional[str]) -> Migration:
         data = self._get("/me/migration", token)
         return Migration(data["available"], data["count"], data["old_cps_email_given"])
+
+    def escalate(self, conversation_id: str, channel: str, language: str, reason: str,
+                 transcript: List[Dict[str, Any]], token: Optional[str]) -> Escalation:
+        """Hand the conversation to the support team (the same open escalation when it already is)."""
+        body = {"conversation_id": conversation_id, "channel": channel, "language": language, "reason": reason,
+                "transcript": transcript, "customer_token": token}
+        data = self._service_call("POST", "/escalations", body)
+        opening = data.get("next_opening")
+        return Escalation(data["id"], data["status"], data["queue_position"], data["estimated_wait_minutes"],
+                          data["in_working_hours"], datetime.fromisoformat(opening) if opening else None)
+
+    def open_escalation(self, conversation_id: str) -> Optional[str]:
+        """The status of the conversation's escalation that is not closed, None when there is none."""
+        try:
+            return self._service_call("GET", f"/escalations/by-conversation/{quote(conversation_id, safe='')}")[
+                "status"]
+        except Missing:
+            return None
+
+    def take_agent_messages(self, conversation_id: str) -> List[AgentMessage]:
+        """The agents' replies not yet delivered to the customer (each is handed out once)."""
+        path = f"/escalations/by-conversation/{quote(conversation_id, safe='')}/deliveries"
+        return [AgentMessage(m["text"], m["agent_name"]) for m in self._service_call("POST", path)["messages"]]
 
     def membership(self, token: Optional[str]) -> Optional[Membership]:
         current = self._get("/me/membership", token).get("membership")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any, Dict, List, Text
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import ActionExecuted, ActiveLoop, EventType, SessionStarted, SlotSet
+from rasa_sdk.events import ActionExecuted, ActiveLoop, ConversationPaused, EventType, SessionStarted, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 # The slots each form fills or uses; all are cleared when the customer stops the flow.
@@ -37,7 +37,8 @@ class ActionStopFlow(Action):
 
 
 class ActionSessionStart(Action):
-    """A new session keeps the slots and the unfinished flow, so a returning customer picks up where they left."""
+    """A new session keeps the slots and the unfinished flow, so a returning customer picks up where they left;
+    a conversation a person owns (paused by the handoff) stays paused, or the bot would wake up after an hour."""
 
     def name(self) -> Text:
         return "action_session_start"
@@ -49,4 +50,6 @@ class ActionSessionStart(Action):
         form = (tracker.active_loop or {}).get("name")
         if form:
             events.append(ActiveLoop(form))
+        if tracker.is_paused():
+            events.append(ConversationPaused())
         return events + [ActionExecuted("action_listen")]

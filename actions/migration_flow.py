@@ -117,8 +117,9 @@ class ActionMigrationOutcome(Action):
                 events += start_product_details(dispatcher, tracker, say_all_ticked=False)
             else:  # the details needed were just said; the account can be checked after logging in
                 dispatcher.utter_message(response="utter_login_hint")
-        elif step == PRIORITY_SUPPORT:
+        elif step == PRIORITY_SUPPORT:  # CPS priority support is a person: hand the conversation over
             dispatcher.utter_message(response="utter_priority_support")
+            events += [SlotSet("handoff_reason", "priority_support"), FollowupAction("action_handoff")]
         elif tracker.get_slot("old_cps_email_given") is True:
             dispatcher.utter_message(response="utter_migration_button_where")
             dispatcher.utter_message(response="utter_login_hint")

@@ -41,7 +41,8 @@ TOPICS = [
     ("utter_thank", "Labai ačiū", "Thank you very much"),
     ("utter_capabilities", "Ką tu moki?", "What can you do?"),
     ("utter_out_of_scope", "Koks rytoj bus oras?", "What's the weather like tomorrow?"),
-    ("utter_request_human", "Noriu kalbėti su žmogumi", "I want to talk to a human"),
+    ("utter_handoff_queued", "Noriu kalbėti su žmogumi", "I want to talk to a human"),
+    ("utter_payment_problem", "Mokėjimas kortele nepavyko", "My card payment failed"),
     ("utter_default", "blrg qwxz vvtt", "zzkq plm wrr"),
 ]
 
@@ -50,7 +51,9 @@ TOPICS = [
 ACCOUNT_AWARE = {"utter_approval_time", "utter_cps_invitation", "utter_cps_tiers", "utter_no_green_tick",
                  "utter_membership_number"}
 # topics that start a guided flow (tests/assistant/test_flows.py): the first replies
-FLOW_STARTS = {"utter_registration_intro": ["utter_registration_intro", "utter_ask_vat_registered"]}
+FLOW_STARTS = {"utter_registration_intro": ["utter_registration_intro", "utter_ask_vat_registered"],
+               # a colleague takes over (the test servers' support team is always at work)
+               "utter_payment_problem": ["utter_payment_problem", "utter_handoff_queued"]}
 
 
 @pytest.mark.parametrize("language", ["lt", "en"])

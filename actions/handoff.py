@@ -1,0 +1,182 @@
+"""Human handoff: hand the conversation to the support team, deliver the agents' replies, and take it back.
+
+`action_handoff` creates an escalation in the core (conversation, channel, language, the customer's token for
+the core to verify, the reason and the transcript so far), pauses the conversation so that the bot stays silent
+while a person owns it, and tells the customer the queue position and wait, or when the team is back. The core
+then calls Rasa's HTTP API: `action_deliver_agent_messages` for each agent reply, and, when the agent closes the
+escalation, a `resume` event and `action_handoff_closed`. docs/handoff.md describes the whole flow.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+from typing import Any, Dict, List, Optional, Text
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import ActiveLoop, ConversationPaused, EventType, Restarted, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.account import customer_token, language_of
+from actions.core_client import CoreClient, CoreError
+from actions.flow_control import FLOW_SLOTS
+from actions.flow_validation import latest_intent
+
+logger = logging.getLogger(__name__)
+
+REASON_SLOT = "handoff_reason"
+CUSTOMER_REQUEST, FALLBACK, PRIORITY_SUPPORT, PAYMENT_PROBLEM = (
+    "customer_request", "fallback", "priority_support", "payment_problem")
+OFFER_RESPONSE = "utter_offer_human"
+MAX_TRANSCRIPT = 500  # messages handed to the core; the oldest are left out of longer conversations
+WEEKDAYS = {"lt": ("pirmadienį", "antradienį", "trečiadienį", "ketvirtadienį", "penktadienį", "šeštadienį",
+                   "sekmadienį"),
+            "en": ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")}
+MONTHS = {"lt": ("sausio", "vasario", "kovo", "balandžio", "gegužės", "birželio", "liepos", "rugpjūčio", "rugsėjo",
+                 "spalio", "lapkričio", "gruodžio"),
+          "en": ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
+                 "November", "December")}
+
+
+def handoff_reason(tracker: Tracker) -> Text:
+    """Why the customer is handed off: set by the flow that leads here, else read from the latest message."""
+    reason = tracker.get_slot(REASON_SLOT)
+    if reason:
+        return reason
+    if latest_intent(tracker)[0] == "payment_problem":
+        return PAYMENT_PROBLEM
+    return FALLBACK if last_bot_response(tracker) == OFFER_RESPONSE else CUSTOMER_REQUEST
+
+
+def last_bot_response(tracker: Tracker) -> Optional[Text]:
+    """The response name of the bot's last message before the customer's latest one."""
+    seen_user = False
+    for event in reversed(tracker.events):
+        if event.get("event") == "user":
+            if seen_user:
+                return None
+            seen_user = True
+        elif event.get("event") == "bot" and seen_user:
+            return (event.get("metadata") or {}).get("utter_action")
+    return None
+
+
+def transcript(tracker: Tracker) -> List[Dict[Text, Any]]:
+    """The conversation so far (after the latest restart) as the core stores it: sender, text, timestamp."""
+    rows = []
+    for event in tracker.events_after_latest_restart():
+        kind, text = event.get("event"), event.get("text")
+        if kind in ("user", "bot") and text:
+            rows.append({"sender": "customer" if kind == "user" else "bot", "text": text,
+                         "timestamp": float(event.get("timestamp") or 0.0)})
+    return rows[-MAX_TRANSCRIPT:]
+
+
+def format_opening(moment: datetime, language: Text) -> Text:
+    """'ketvirtadienį, gruodžio 3 d., 08:00' / 'Thursday 3 December, 08:00' in the moment's own time zone."""
+    weekday, month = WEEKDAYS[language][moment.weekday()], MONTHS[language][moment.month - 1]
+    if language == "lt":
+        return f"{weekday}, {month} {moment.day} d., {moment:%H:%M}"
+    return f"{weekday} {moment.day} {month}, {moment:%H:%M}"
+
+
+def leave_flow(tracker: Tracker) -> List[EventType]:
+    """A person takes over: the guided flow in progress ends (its answers are forgotten)."""
+    form = (tracker.active_loop or {}).get("name")
+    if not form:
+        return []
+    return [ActiveLoop(None), SlotSet("requested_slot", None)] + [SlotSet(n, None) for n in FLOW_SLOTS.get(form, ())]
+
+
+class ActionHandoff(Action):
+    """Creates the escalation, tells the customer what happens next, and pauses the conversation."""
+
+    def name(self) -> Text:
+        return "action_handoff"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: Dict[Text, Any]) -> List[EventType]:
+        language = language_of(tracker)
+        channel = (tracker.get_latest_input_channel() or "unknown")
+        try:
+            escalation = CoreClient.from_env().escalate(
+                tracker.sender_id, channel, language, handoff_reason(tracker), transcript(tracker),
+                customer_token(tracker))
+        except CoreError as error:
+            logger.warning("handoff of %s failed: %s", tracker.sender_id, error)
+            dispatcher.utter_message(response="utter_handoff_failed")
+            return [SlotSet(REASON_SLOT, None)]
+        if escalation.in_working_hours or escalation.next_opening is None:
+            dispatcher.utter_message(response="utter_handoff_queued", position=escalation.queue_position,
+                                     wait=max(escalation.estimated_wait_minutes, 1))
+        else:
+            dispatcher.utter_message(response="utter_handoff_out_of_hours",
+                                     opening=format_opening(escalation.next_opening, language))
+        return leave_flow(tracker) + [SlotSet(REASON_SLOT, None), ConversationPaused()]
+
+
+class ActionDeliverAgentMessages(Action):
+    """Sends the agents' new replies to the customer (called by the core through Rasa's HTTP API)."""
+
+    def name(self) -> Text:
+        return "action_deliver_agent_messages"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: Dict[Text, Any]) -> List[EventType]:
+        try:
+            messages = CoreClient.from_env().take_agent_messages(tracker.sender_id)
+        except CoreError as error:  # they stay undelivered in the core, which calls again
+            logger.warning("agent messages for %s not fetched: %s", tracker.sender_id, error)
+            return []
+        for message in messages:
+            dispatcher.utter_message(response="utter_agent_message", agent=message.agent_name, text=message.text)
+        return []
+
+
+class ActionHandoffClosed(Action):
+    """The agent closed the escalation (the core resumed the conversation): the assistant is back."""
+
+    def name(self) -> Text:
+        return "action_handoff_closed"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: Dict[Text, Any]) -> List[EventType]:
+        dispatcher.utter_message(response="utter_handoff_closed")
+        return []
+
+
+class ActionFallback(Action):
+    """'Sorry, I didn't understand'; from the second misunderstanding in a row, the offer of a colleague."""
+
+    def name(self) -> Text:
+        return "action_fallback"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: Dict[Text, Any]) -> List[EventType]:
+        dispatcher.utter_message(response=OFFER_RESPONSE if fallbacks_in_a_row(tracker) >= 2 else "utter_default")
+        return []
+
+
+def fallbacks_in_a_row(tracker: Tracker) -> int:
+    """How many of the customer's latest messages in a row the assistant did not understand."""
+    count = 0
+    for event in reversed(tracker.events_after_latest_restart()):
+        if event.get("event") != "user":
+            continue
+        if ((event.get("parse_data") or {}).get("intent") or {}).get("name") != "nlu_fallback":
+            break
+        count += 1
+    return count
+
+
+class ActionRestart(Action):
+    """Rasa's restart, except while a person owns the conversation: a typed "/restart" must not wake the bot."""
+
+    def name(self) -> Text:
+        return "action_restart"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: Dict[Text, Any]) -> List[EventType]:
+        if tracker.is_paused():
+            return [ConversationPaused()]
+        return [Restarted()]
