@@ -57,14 +57,14 @@ tracker_store:
   url: $REDIS_HOST
   port: $REDIS_PORT
   db: $REDIS_DB
-  key_prefix: canon-assistant
+  key_prefix: canonassistant
   record_exp: 604800
 lock_store:
   type: redis
   url: $REDIS_HOST
   port: $REDIS_PORT
   db: $REDIS_DB
-  key_prefix: canon-assistant
+  key_prefix: canonassistant
 YAML
   export SANIC_WORKERS=${RASA_WORKERS:-$(nproc)}
   STORE="Redis at $REDIS_HOST:$REDIS_PORT, $SANIC_WORKERS Rasa workers"
