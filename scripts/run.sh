@@ -67,6 +67,8 @@ lock_store:
   key_prefix: canonassistant
 YAML
   export SANIC_WORKERS=${RASA_WORKERS:-$(nproc)}
+  # socket.io rooms shared by the workers, so that a message pushed through any worker reaches the browser
+  export SOCKETIO_REDIS_URL="redis://$REDIS_HOST:$REDIS_PORT/$REDIS_DB"
   STORE="Redis at $REDIS_HOST:$REDIS_PORT, $SANIC_WORKERS Rasa workers"
 else
   export SANIC_WORKERS=1

@@ -3,7 +3,11 @@
 Rasa 3.6's `SocketIOInput` calls `sio.enter_room(...)` without `await`; since python-socketio 5.10 that is a
 coroutine on the asyncio server, so the room of the session is never joined and, with
 `session_persistence: true`, every bot message (emitted to the session's room) is lost: the customer sees no
-answer. This subclass re-registers the `session_request` handler so that the room is really entered. Everything
+answer. This subclass re-registers the `session_request` handler so that the room is really entered.
+
+With several Rasa workers (scripts/run.sh with Redis), a message pushed to a session from another worker than
+the one holding its websocket (an agent's reply through Rasa's HTTP API) would reach nobody: when
+SOCKETIO_REDIS_URL is set, the workers share their rooms through python-socketio's Redis manager. Everything
 else (events, metadata key, output channel, name "socketio") is Rasa's own. Used in credentials.yml.
 """
 
@@ -11,16 +15,20 @@ from __future__ import annotations
 
 import inspect
 import logging
+import os
 import uuid
 from typing import Any, Awaitable, Callable, Dict, Optional, Text
 
 from rasa.core.channels.channel import UserMessage
 from rasa.core.channels.socketio import SocketIOInput as RasaSocketIOInput
 from sanic import Blueprint
+from socketio import AsyncRedisManager
 
 logger = logging.getLogger(__name__)
 
 MAX_SESSION_ID_LENGTH = 128
+REDIS_URL_VARIABLE = "SOCKETIO_REDIS_URL"
+REDIS_CHANNEL = "canonassistant-socketio"
 
 
 def session_id_of(data: Any) -> Text:
@@ -38,6 +46,11 @@ class SocketIOInput(RasaSocketIOInput):
         socketio_webhook = super().blueprint(on_new_message)
         sio = self.sio
         assert sio is not None
+        redis_url = os.environ.get(REDIS_URL_VARIABLE)
+        if redis_url:  # before any client connects: the server initialises its manager on the first connection
+            sio.manager = AsyncRedisManager(redis_url, channel=REDIS_CHANNEL)
+            sio.manager.set_server(sio)
+            logger.debug(f"socket.io rooms shared through Redis at {redis_url}.")
 
         @sio.on("session_request", namespace=self.namespace)
         async def session_request(sid: Text, data: Optional[Dict] = None) -> None:

@@ -50,3 +50,74 @@ def test_session_request_enters_the_room_and_confirms():
     handler = sio.handlers["/"]["session_request"]
     asyncio.run(handler("sid-1", {"session_id": "abc123"}))
     assert calls == [("enter_room", "sid-1", "abc123"), ("emit", "session_confirm", "abc123", "sid-1")]
+
+
+# ----------------------------------------------------------------------------- several workers
+
+def redis_answers() -> bool:
+    import redis
+
+    try:
+        return bool(redis.Redis(host="127.0.0.1", port=6379, socket_connect_timeout=2).ping())
+    except redis.RedisError:
+        return False
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+async def message_from_another_worker(session_id: str) -> dict:
+    """A browser connects to worker A; worker B (another process in production) sends to its session."""
+    import socketio
+    from sanic import Sanic
+
+    async def on_new_message(_message):
+        return None
+
+    credentials = {"session_persistence": True, "bot_message_evt": "bot_uttered", "metadata_key": "customData"}
+    worker_a, worker_b = SocketIOInput.from_credentials(credentials), SocketIOInput.from_credentials(credentials)
+    app = Sanic(f"worker-a-{session_id}")
+    app.blueprint(worker_a.blueprint(on_new_message))
+    worker_b.blueprint(on_new_message)  # not served: it only pushes, as Rasa's HTTP API does
+    port = free_port()
+    server = await app.create_server(host="127.0.0.1", port=port, return_asyncio_server=True)
+    await server.startup()
+    serving = asyncio.ensure_future(server.serve_forever())
+    browser, received, confirmed = socketio.AsyncClient(), asyncio.Queue(), asyncio.Queue()
+    browser.on("bot_uttered", received.put_nowait)
+    browser.on("session_confirm", confirmed.put_nowait)
+    try:
+        # polling: the Rasa environment's aiohttp is older than python-socketio's websocket client wants
+        await browser.connect(f"http://127.0.0.1:{port}", transports=["polling"])
+        await browser.emit("session_request", {"session_id": session_id})
+        assert await asyncio.wait_for(confirmed.get(), 10) == session_id
+        await worker_b.get_output_channel().send_text_message(session_id, "Rūta: laba diena")
+        return await asyncio.wait_for(received.get(), 10)
+    finally:
+        await browser.eio.disconnect(abort=True)  # no waiting for the long poll in flight
+        server.close()
+        serving.cancel()
+
+
+def test_a_message_pushed_by_another_worker_reaches_the_browser(monkeypatch):
+    import os
+    import uuid
+
+    if not redis_answers():
+        if os.environ.get("CI") == "true":
+            pytest.fail("Redis must answer on 127.0.0.1:6379 in CI")
+        pytest.skip("no Redis on 127.0.0.1:6379")
+    monkeypatch.setenv("SOCKETIO_REDIS_URL", "redis://127.0.0.1:6379/0")
+    assert asyncio.run(message_from_another_worker(uuid.uuid4().hex)) == {"text": "Rūta: laba diena"}
+
+
+def test_without_redis_each_worker_keeps_its_own_rooms(monkeypatch):
+    monkeypatch.delenv("SOCKETIO_REDIS_URL", raising=False)
+    channel = SocketIOInput.from_credentials({"session_persistence": True})
+    channel.blueprint(lambda _message: None)
+    assert type(channel.sio.manager).__name__ == "AsyncManager"
