@@ -9,7 +9,9 @@ Migrates the database to head, seeds it when it holds no customers (no-op otherw
 
 from __future__ import annotations
 
+import os
 import sys
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 
@@ -215,6 +217,26 @@ def demo_tokens(secret: str, now: datetime | None = None) -> dict[str, str]:
     return {demo.id: make_customer_token(demo.id, secret, now) for demo in DEMOS}
 
 
+DEMO_AGENT = "demo-agent"
+DEMO_AGENT_NAME = "Demo Agent"
+
+
+def seed_demo_agent(session: Session, env: Mapping[str, str]) -> str:
+    """The console's demo agent (docs/handoff.md), only in demo mode (CORE_DEMO_MODE=true) and with
+    CORE_DEMO_AGENT_PASSWORD (generated once under build/ by `make run`): created, or its password restored.
+    Without demo mode no agent with a known password is made: `python -m bot.core.agents create` is the way."""
+    from bot.core.agents import ensure_agent
+    from bot.core.db.models import Agent
+
+    password = env.get("CORE_DEMO_AGENT_PASSWORD", "")
+    if env.get("CORE_DEMO_MODE", "").strip().lower() in ("1", "true", "yes", "on") and password:
+        _, changed = ensure_agent(session, DEMO_AGENT, password, DEMO_AGENT_NAME)
+        return f"demo agent {DEMO_AGENT}: {'created or updated' if changed else 'ready'}"
+    if not session.scalar(select(func.count()).select_from(Agent)):
+        return "no support agents yet: create one with `python -m bot.core.agents create <username>`"
+    return ""
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     secret, url = token_secret(), database_url()
@@ -227,11 +249,14 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{argv[2]}\t{make_customer_token(argv[2], secret)}")
             return 0
         seeded = seed(session)
+        agents = seed_demo_agent(session, os.environ)
     engine.dispose()
     print(
         "seeded the demo customers" if seeded else "the database already holds data: not seeded",
         file=sys.stderr,
     )
+    if agents:
+        print(agents, file=sys.stderr)
     for customer_id, token in demo_tokens(secret).items():
         print(f"{customer_id}\t{token}")
     return 0

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable, Iterator, Sequence
+from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import asynccontextmanager
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, FastAPI, Header, HTTPException, Path, Request, Response
@@ -15,13 +15,25 @@ from sqlalchemy import func, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from bot.core import web
+from bot.core import console, web
 from bot.core.api import schemas as s
 from bot.core.api.auth import require_service_key, token_customer_id
+from bot.core.api.queries import (  # shared with the agent console (bot/core/console)
+    active_membership,
+    as_utc,
+    balance_of,
+    details,
+    latest_application,
+    membership_out,
+    pending_points,
+    product_out,
+    products_of,
+    utc_now,
+)
 from bot.core.config import Settings
 from bot.core.db.models import Application, Customer, LegacyProduct, Membership, Order, RegisteredProduct
 from bot.core.db.session import make_engine, make_sessionmaker
-from bot.core.domain.catalogue import CATALOGUE, TIERS, Tier
+from bot.core.domain.catalogue import TIERS, Tier
 from bot.core.domain.countries import parse_country
 from bot.core.domain.rules import (
     DOCUMENT_PROBLEMS,
@@ -33,7 +45,6 @@ from bot.core.domain.rules import (
     expected_approval_date,
     invoice_due_date,
     is_invited,
-    missing_product_fields,
     new_membership_number,
     points_to_invitation,
     tier_by_code,
@@ -41,17 +52,11 @@ from bot.core.domain.rules import (
     validate_purchase_date,
     validate_serial_number,
 )
+from bot.core.handoff import api as handoff_api
+from bot.core.handoff import worker as handoff_worker
+from bot.core.handoff.rasa import RasaClient
 
 Clock = Callable[[], datetime]
-
-
-def utc_now() -> datetime:
-    return datetime.now(UTC)
-
-
-def as_utc(moment: datetime) -> datetime:
-    """SQLite returns naive datetimes: they are UTC."""
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def problem(status: int, code: str, message: str | None = None, **extra: Any) -> HTTPException:
@@ -91,11 +96,6 @@ def current_customer(
 CustomerDep = Annotated[Customer, Depends(current_customer)]
 
 
-def latest_application(session: Session, customer_id: str) -> Application | None:
-    query = select(Application).where(Application.customer_id == customer_id).order_by(Application.id.desc())
-    return session.scalars(query.limit(1)).first()
-
-
 def approved_application(session: SessionDep, customer: CustomerDep) -> Application:
     """The customer's approved application; 403 `account_not_approved` before approval."""
     application = latest_application(session, customer.id)
@@ -108,43 +108,6 @@ ApprovedDep = Annotated[Application, Depends(approved_application)]
 
 
 # ------------------------------------------------------------------ products and points
-
-
-def details(product: RegisteredProduct | LegacyProduct) -> dict[str, Any]:
-    return {name: getattr(product, name) for name in PRODUCT_FIELDS}
-
-
-def catalogue_points(model: str) -> int:
-    entry = CATALOGUE.get(model)
-    return entry.points if entry else 0
-
-
-def products_of(session: Session, customer_id: str) -> list[RegisteredProduct]:
-    query = select(RegisteredProduct).where(RegisteredProduct.customer_id == customer_id)
-    return list(session.scalars(query.order_by(RegisteredProduct.id)))
-
-
-def balance_of(products: Sequence[RegisteredProduct]) -> int:
-    """Points are derived: the catalogue points of the complete products."""
-    return sum(catalogue_points(p.model) for p in products if not missing_product_fields(details(p)))
-
-
-def pending_points(products: Sequence[RegisteredProduct]) -> int:
-    return sum(catalogue_points(p.model) for p in products if missing_product_fields(details(p)))
-
-
-def product_out(product: RegisteredProduct) -> s.ProductOut:
-    entry, missing = CATALOGUE.get(product.model), missing_product_fields(details(product))
-    return s.ProductOut(
-        id=product.id,
-        model=product.model,
-        name=entry.name if entry else None,
-        category=entry.category if entry else None,
-        **details(product),
-        missing_fields=missing,
-        has_green_tick=not missing,
-        points=catalogue_points(product.model),
-    )
 
 
 def tier_out(tier: Tier) -> s.TierOut:
@@ -219,20 +182,6 @@ def migrate(session: Session, customer_id: str, email: str) -> int:
 
 
 # ------------------------------------------------------------------ memberships and orders
-
-
-def membership_out(membership: Membership) -> s.MembershipOut:
-    return s.MembershipOut(
-        tier=membership.tier,
-        number=membership.number,
-        status=membership.status,
-        started_at=as_utc(membership.started_at),
-    )
-
-
-def active_membership(session: Session, customer_id: str) -> Membership | None:
-    query = select(Membership).where(Membership.customer_id == customer_id, Membership.status == "active")
-    return session.scalars(query.order_by(Membership.id.desc()).limit(1)).first()
 
 
 def previous_number(session: Session, membership: Membership) -> str | None:
@@ -531,20 +480,24 @@ async def validation_failed(_: Request, error: Exception) -> JSONResponse:
     )
 
 
-def create_app(settings: Settings | None = None, clock: Clock = utc_now) -> FastAPI:
-    """The API; settings come from the environment at start unless given (MissingSetting if incomplete)."""
+def create_app(settings: Settings | None = None, clock: Clock = utc_now, rasa: RasaClient | None = None) -> FastAPI:
+    """The API; settings come from the environment at start unless given (MissingSetting if incomplete).
+    `rasa`: the client of Rasa's HTTP API for the handoff (tests give a fake; default: HttpRasaClient)."""
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.settings = settings or Settings.from_env()
         engine = make_engine(app.state.settings.database_url)
         app.state.sessions, app.state.clock = make_sessionmaker(engine), clock
-        yield
+        async with handoff_worker.running(app, rasa):  # app.state.handoff, and the worker (docs/handoff.md)
+            yield
         engine.dispose()
 
     app = FastAPI(title="Canon business core service", version="1.0.0", lifespan=lifespan)
     app.add_exception_handler(RequestValidationError, validation_failed)
     for router in (health, public, account, web.router):  # web: the public support page (bot/core/web)
+        app.include_router(router)
+    for router in (handoff_api.router, console.router):  # human handoff: service routes, agent console (/agent)
         app.include_router(router)
     return app
 

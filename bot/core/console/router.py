@@ -1,0 +1,426 @@
+"""The agent console at /agent: sign-in, the queue, an escalation's view, claiming, replying, closing, and live
+updates over Server-Sent Events. No service key: agents sign in (bot/core/console/security.py).
+
+Pages are Jinja2 templates with autoescaping; console.js (no inline script: the Content-Security-Policy forbids
+it) builds every later change with textContent. Actions answer JSON to console.js (`Content-Type:
+application/json`, CSRF token in `X-CSRF-Token`) and redirect a plain HTML form (CSRF token in `csrf_token`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import AsyncIterator, Iterator
+from datetime import datetime
+from pathlib import Path
+from typing import Annotated, Any
+from urllib.parse import parse_qs
+
+from fastapi import APIRouter, BackgroundTasks, Depends, HTTPException, Request
+from fastapi import Path as PathParam
+from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, RedirectResponse, Response
+from fastapi.responses import StreamingResponse
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from sqlalchemy.orm import Session
+
+from bot.core.api.auth import settings_of
+from bot.core.console import security as sec
+from bot.core.console import views
+from bot.core.db.models import Escalation
+from bot.core.handoff import service, worker
+
+HERE = Path(__file__).resolve().parent
+STATIC = {
+    "console.js": "text/javascript; charset=utf-8",
+    "console.css": "text/css; charset=utf-8",
+}
+MAX_BODY = 64 * 1024
+MAX_REPLY = 4000
+MAX_NOTE = 2000
+HEARTBEAT_SECONDS = 15.0
+CSP = (
+    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; "
+    "form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'"
+)
+SECURITY_HEADERS = {
+    "Content-Security-Policy": CSP,
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "no-referrer",
+    "Cache-Control": "no-store",
+}
+templates = Environment(
+    loader=FileSystemLoader(HERE / "templates"), autoescape=select_autoescape(default=True, default_for_string=True)
+)
+router = APIRouter(prefix="/agent", include_in_schema=False)
+EscalationId = Annotated[int, PathParam(ge=1, le=2**63 - 1)]
+
+
+# ------------------------------------------------------------------ plumbing
+
+
+def _session(request: Request) -> Iterator[Session]:
+    with request.app.state.sessions() as session:
+        yield session
+
+
+SessionDep = Annotated[Session, Depends(_session)]
+
+
+def _now(request: Request) -> datetime:
+    return request.app.state.clock()
+
+
+def ago(moment: str | None, now: datetime) -> str:
+    """'5 min ago'-style text of an ISO moment (console.js keeps it current)."""
+    if not moment:
+        return ""
+    seconds = max(0, int((now - datetime.fromisoformat(moment)).total_seconds()))
+    if seconds < 60:
+        return "just now"
+    if seconds < 3600:
+        return f"{seconds // 60} min ago"
+    if seconds < 86400:
+        return f"{seconds // 3600} h {seconds % 3600 // 60} min ago"
+    return f"{seconds // 86400} d ago"
+
+
+def render(name: str, status: int = 200, **context: Any) -> HTMLResponse:
+    return HTMLResponse(templates.get_template(name).render(**context), status_code=status,
+                        headers=SECURITY_HEADERS)
+
+
+def wants_json(request: Request) -> bool:
+    return request.headers.get("content-type", "").split(";")[0].strip().lower() == "application/json"
+
+
+def error(request: Request, status: int, code: str, message: str) -> Response:
+    """JSON for console.js; a small page for a plain form."""
+    if wants_json(request) or request.method == "GET":
+        return JSONResponse({"detail": {"code": code, "message": message}}, status_code=status,
+                            headers={"Cache-Control": "no-store"})
+    return render("error.html", status=status, message=message, code=code)
+
+
+async def body_fields(request: Request) -> dict[str, str]:
+    """The fields of a JSON object or a urlencoded form (up to MAX_BODY bytes; anything else is empty)."""
+    if request.method != "POST":
+        return {}
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > MAX_BODY:
+            raise HTTPException(status_code=413, detail={"code": "too_large", "message": "The request is too large."})
+        chunks.append(chunk)
+    raw = b"".join(chunks).decode("utf-8", "replace")
+    kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if kind == "application/json":
+        try:
+            data = json.loads(raw) if raw else {}
+        except ValueError:
+            return {}
+        return {k: v for k, v in data.items() if isinstance(k, str) and isinstance(v, str)} if isinstance(
+            data, dict) else {}
+    if kind == "application/x-www-form-urlencoded":
+        return {k: v[0] for k, v in parse_qs(raw, keep_blank_values=True).items()}
+    return {}
+
+
+FieldsDep = Annotated[dict[str, str], Depends(body_fields)]
+
+
+def signed_in(request: Request, session: Session) -> sec.SignedIn | None:
+    return sec.find_session(session, request.cookies.get(sec.SESSION_COOKIE), _now(request))
+
+
+def require_agent(request: Request, session: SessionDep) -> sec.SignedIn:
+    """The signed-in agent of a GET that answers JSON or a stream; 401 otherwise."""
+    who = signed_in(request, session)
+    if who is None:
+        raise HTTPException(status_code=401, detail={"code": "not_signed_in", "message": "Please sign in."})
+    return who
+
+
+def acting_agent(request: Request, session: SessionDep, fields: FieldsDep) -> sec.SignedIn:
+    """The signed-in agent of a state-changing request, with the session's CSRF token: 401 without a session
+    (a plain form is sent to the sign-in page), 403 with a missing or wrong token."""
+    who = signed_in(request, session)
+    if who is None:
+        if wants_json(request):
+            raise HTTPException(status_code=401, detail={"code": "not_signed_in", "message": "Please sign in."})
+        raise HTTPException(status_code=303, headers={"Location": "/agent/sign-in"})
+    given = request.headers.get(sec.CSRF_HEADER) or fields.get(sec.CSRF_FIELD)
+    if not sec.same_token(who.csrf_token, given):
+        raise HTTPException(
+            status_code=403,
+            detail={"code": "csrf_failed", "message": "The page is out of date: reload it and try again."},
+        )
+    return who
+
+
+AgentDep = Annotated[sec.SignedIn, Depends(require_agent)]
+ActingDep = Annotated[sec.SignedIn, Depends(acting_agent)]
+
+
+def handoff_of(request: Request) -> worker.Handoff:
+    return request.app.state.handoff
+
+
+def _cookie_secure(request: Request) -> bool:
+    return request.url.scheme == "https"
+
+
+# ------------------------------------------------------------------ sign-in and sign-out
+
+
+def sign_in_page(request: Request, status: int = 200, message: str | None = None,
+                 username: str = "") -> HTMLResponse:
+    token = sec.new_sign_in_token()
+    response = render("sign_in.html", status=status, csrf_token=token, message=message, username=username)
+    response.set_cookie(sec.SIGN_IN_CSRF_COOKIE, token, max_age=3600, path="/agent", httponly=True,
+                        samesite="strict", secure=_cookie_secure(request))
+    return response
+
+
+@router.get("/sign-in")
+def get_sign_in(request: Request, session: SessionDep) -> Response:
+    if signed_in(request, session) is not None:
+        return RedirectResponse("/agent", status_code=303)
+    return sign_in_page(request)
+
+
+@router.post("/sign-in")
+def post_sign_in(request: Request, session: SessionDep, fields: FieldsDep) -> Response:
+    """Username and password (a form); a wrong pair never says which part was wrong."""
+    if not sec.same_token(request.cookies.get(sec.SIGN_IN_CSRF_COOKIE, ""), fields.get(sec.CSRF_FIELD)):
+        return sign_in_page(request, 403, "The sign-in form had expired. Please try again.")
+    username = fields.get("username", "")
+    agent = sec.authenticate(session, username, fields.get("password", ""))
+    if agent is None:
+        return sign_in_page(request, 401, "Wrong username or password.", username=username[:64])
+    token, who = sec.start_session(session, agent, _now(request), settings_of(request).handoff.agent_session_hours)
+    response = RedirectResponse("/agent", status_code=303)
+    response.set_cookie(sec.SESSION_COOKIE, token, max_age=int(settings_of(request).handoff.agent_session_hours
+                                                                * 3600),
+                        path="/agent", httponly=True, samesite="strict", secure=_cookie_secure(request))
+    response.delete_cookie(sec.SIGN_IN_CSRF_COOKIE, path="/agent")
+    return response
+
+
+@router.post("/sign-out")
+def post_sign_out(request: Request, session: SessionDep, who: ActingDep) -> Response:
+    """Ends the session on the server (the cookie alone is worthless afterwards)."""
+    sec.end_session(session, who.session_id)
+    response: Response
+    if wants_json(request):
+        response = JSONResponse({"signed_out": True})
+    else:
+        response = RedirectResponse("/agent/sign-in", status_code=303)
+    response.delete_cookie(sec.SESSION_COOKIE, path="/agent", httponly=True, samesite="strict",
+                           secure=_cookie_secure(request))
+    return response
+
+
+# ------------------------------------------------------------------ pages
+
+
+@router.get("")
+def queue_page(request: Request, session: SessionDep) -> Response:
+    who = signed_in(request, session)
+    if who is None:
+        return RedirectResponse("/agent/sign-in", status_code=303)
+    now = _now(request)
+    return render("queue.html", agent=who.agent, csrf_token=who.csrf_token,
+                  queue=views.queue(session, who.agent.id), ago=lambda m: ago(m, now))
+
+
+@router.get("/escalations/{escalation_id}")
+def escalation_page(escalation_id: EscalationId, request: Request, session: SessionDep) -> Response:
+    who = signed_in(request, session)
+    if who is None:
+        return RedirectResponse("/agent/sign-in", status_code=303)
+    escalation = session.get(Escalation, escalation_id)
+    if escalation is None:
+        return render("error.html", status=404, code="no_such_escalation", message="There is no such escalation.",
+                      agent=who.agent, csrf_token=who.csrf_token)
+    now = _now(request)
+    return render("escalation.html", agent=who.agent, csrf_token=who.csrf_token,
+                  **views.detail(session, escalation, who.agent.id), max_reply=MAX_REPLY, max_note=MAX_NOTE,
+                  ago=lambda m: ago(m, now))
+
+
+@router.get("/static/{name}")
+def static_asset(name: str) -> FileResponse:
+    if name not in STATIC:
+        raise HTTPException(status_code=404, detail={"code": "not_found"})
+    return FileResponse(HERE / "static" / name, media_type=STATIC[name],
+                        headers={"Cache-Control": "no-cache", "X-Content-Type-Options": "nosniff"})
+
+
+# ------------------------------------------------------------------ JSON
+
+
+@router.get("/api/queue")
+def queue_json(session: SessionDep, who: AgentDep) -> JSONResponse:
+    return JSONResponse(views.queue(session, who.agent.id), headers={"Cache-Control": "no-store"})
+
+
+@router.get("/api/escalations/{escalation_id}")
+def escalation_json(escalation_id: EscalationId, request: Request, session: SessionDep, who: AgentDep) -> Response:
+    escalation = session.get(Escalation, escalation_id)
+    if escalation is None:
+        return error(request, 404, "no_such_escalation", "There is no such escalation.")
+    return JSONResponse(views.detail(session, escalation, who.agent.id), headers={"Cache-Control": "no-store"})
+
+
+# ------------------------------------------------------------------ actions
+
+
+def done(request: Request, escalation_id: int, body: dict[str, Any], status: int = 200) -> Response:
+    if wants_json(request):
+        return JSONResponse(body, status_code=status, headers={"Cache-Control": "no-store"})
+    return RedirectResponse(f"/agent/escalations/{escalation_id}", status_code=303)
+
+
+@router.post("/escalations/{escalation_id}/claim")
+def claim(escalation_id: EscalationId, request: Request, session: SessionDep, who: ActingDep) -> Response:
+    """Exactly one agent gets a waiting escalation; any later claim is 409 `already_claimed`."""
+    try:
+        escalation = service.claim(session, escalation_id, who.agent, _now(request))
+    except service.HandoffError as refused:
+        return error(request, refused.status, refused.code, refused.message)
+    return done(request, escalation_id, {"escalation": views.escalation_item(
+        escalation, views.agent_names(session), who.agent.id)})
+
+
+@router.post("/escalations/{escalation_id}/messages")
+def reply(escalation_id: EscalationId, request: Request, session: SessionDep, who: ActingDep, fields: FieldsDep,
+          background: BackgroundTasks) -> Response:
+    """The claiming agent's reply: stored, then Rasa is asked to deliver it (retried until it is)."""
+    text = fields.get("text", "").strip()
+    if not text or len(text) > MAX_REPLY:
+        return error(request, 422, "invalid_text", f"Write a reply of 1 to {MAX_REPLY} characters.")
+    try:
+        message = service.add_agent_message(session, escalation_id, who.agent, text, _now(request))
+    except service.HandoffError as refused:
+        return error(request, refused.status, refused.code, refused.message)
+    background.add_task(worker.push, handoff_of(request), escalation_id)
+    names = {who.agent.id: who.agent.display_name}
+    return done(request, escalation_id, {"message": views.message_item(message, names)}, status=201)
+
+
+@router.post("/escalations/{escalation_id}/close")
+def close(escalation_id: EscalationId, request: Request, session: SessionDep, who: ActingDep, fields: FieldsDep,
+          background: BackgroundTasks) -> Response:
+    """The claiming agent closes with a resolution note; Rasa resumes the conversation (retried until it has)."""
+    note = fields.get("resolution_note", "").strip()
+    if not note or len(note) > MAX_NOTE:
+        return error(request, 422, "invalid_note", f"Write a resolution note of 1 to {MAX_NOTE} characters.")
+    try:
+        escalation = service.close(session, escalation_id, who.agent, note, _now(request))
+    except service.HandoffError as refused:
+        return error(request, refused.status, refused.code, refused.message)
+    background.add_task(worker.push, handoff_of(request), escalation_id)
+    return done(request, escalation_id, {"escalation": views.escalation_item(
+        escalation, views.agent_names(session), who.agent.id)})
+
+
+# ------------------------------------------------------------------ live updates (Server-Sent Events)
+
+
+def _event(name: str, data: Any, event_id: int | None = None) -> str:
+    head = f"id: {event_id}\n" if event_id is not None else ""
+    return f"{head}event: {name}\ndata: {json.dumps(data, separators=(',', ':'))}\n\n"
+
+
+def _queue_state(request: Request, session_id: int, agent_id: int) -> dict[str, Any] | None:
+    with request.app.state.sessions() as session:
+        if not sec.session_is_valid(session, session_id, _now(request)):
+            return None
+        return views.queue(session, agent_id)
+
+
+def _escalation_state(request: Request, session_id: int, agent_id: int, escalation_id: int,
+                      after_id: int) -> tuple[dict[str, Any], list[dict[str, Any]]] | None:
+    with request.app.state.sessions() as session:
+        escalation = session.get(Escalation, escalation_id)
+        if escalation is None or not sec.session_is_valid(session, session_id, _now(request)):
+            return None
+        item = views.escalation_item(escalation, views.agent_names(session), agent_id)
+        item["can_reply"] = escalation.status == "claimed" and escalation.claimed_by == agent_id
+        item["undelivered"] = service.undelivered_ids(session, escalation.conversation_id)
+        return item, views.messages(session, escalation_id, after_id)
+
+
+def _stream(request: Request, rounds: AsyncIterator[str]) -> StreamingResponse:
+    headers = {"Cache-Control": "no-store", "X-Accel-Buffering": "no", "X-Content-Type-Options": "nosniff"}
+    return StreamingResponse(rounds, media_type="text/event-stream", headers=headers)
+
+
+async def _rounds(request: Request, produce: Any) -> AsyncIterator[str]:
+    """`produce()` (in a thread) each poll until the stream's time is up; a round yielding None ends the stream
+    with `signed-out`. The browser's EventSource reconnects after the end."""
+    settings = settings_of(request).handoff
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + settings.console_stream_seconds
+    quiet_since = loop.time()
+    yield "retry: 2000\n\n"
+    while True:
+        chunks = await asyncio.to_thread(produce)
+        if chunks is None:
+            yield _event("signed-out", {})
+            return
+        for chunk in chunks:
+            quiet_since = loop.time()
+            yield chunk
+        if loop.time() >= deadline or await request.is_disconnected():
+            return
+        if loop.time() - quiet_since >= HEARTBEAT_SECONDS:
+            quiet_since = loop.time()
+            yield ": keep-alive\n\n"
+        await asyncio.sleep(settings.console_poll_seconds)
+
+
+@router.get("/events")
+def queue_events(request: Request, who: AgentDep) -> StreamingResponse:
+    """`queue` events: the whole queue, whenever it changes (first at once)."""
+    last: list[str] = [""]
+
+    def produce() -> list[str] | None:
+        state = _queue_state(request, who.session_id, who.agent.id)
+        if state is None:
+            return None
+        text = json.dumps(state, sort_keys=True)
+        if text == last[0]:
+            return []
+        last[0] = text
+        return [_event("queue", state)]
+
+    return _stream(request, _rounds(request, produce))
+
+
+@router.get("/escalations/{escalation_id}/events")
+def escalation_events(escalation_id: EscalationId, request: Request, session: SessionDep, who: AgentDep,
+                      after: int = 0) -> Response:
+    """`message` events (id = the message's, so a reconnecting browser resumes with Last-Event-ID) for the
+    messages after `after`, and `escalation` events when its state changes (first at once)."""
+    if session.get(Escalation, escalation_id) is None:
+        return error(request, 404, "no_such_escalation", "There is no such escalation.")
+    last_id = request.headers.get("last-event-id", "")
+    cursor = [int(last_id) if last_id.isdigit() and len(last_id) < 19 else max(0, min(after, 2**62)), ""]
+
+    def produce() -> list[str] | None:
+        state = _escalation_state(request, who.session_id, who.agent.id, escalation_id, int(cursor[0]))
+        if state is None:
+            return None
+        item, new = state
+        chunks = [_event("message", m, m["id"]) for m in new]
+        if new:
+            cursor[0] = max(m["id"] for m in new)
+        text = json.dumps(item, sort_keys=True)
+        if text != cursor[1]:
+            cursor[1] = text
+            chunks.append(_event("escalation", item))
+        return chunks
+
+    return _stream(request, _rounds(request, produce))
