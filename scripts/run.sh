@@ -35,6 +35,11 @@ export CORE_URL="http://127.0.0.1:$CORE_PORT"
 # local use (CORE_DEMO_MODE=false turns it off; the core's own default is off).
 export RASA_SOCKET_URL=${RASA_SOCKET_URL:-http://localhost:$RASA_PORT}
 export CORE_DEMO_MODE=${CORE_DEMO_MODE:-true}
+# Human handoff (docs/handoff.md): the core calls Rasa's HTTP API (enabled below, guarded by RASA_TOKEN); in demo
+# mode the seed creates the console's demo agent with a password generated once under build/.
+local_secret RASA_TOKEN build/rasa-token
+export RASA_URL=${RASA_URL:-http://127.0.0.1:$RASA_PORT}
+if [[ "$CORE_DEMO_MODE" == true ]]; then local_secret CORE_DEMO_AGENT_PASSWORD build/demo-agent-password; fi
 
 ENDPOINTS=build/endpoints-$RASA_PORT.yml
 printf 'action_endpoint:\n  url: "http://localhost:%s/webhook"\n' "$ACTION_PORT" > "$ENDPOINTS"
@@ -97,11 +102,13 @@ trap stop_all EXIT
 
 # The core service: migrate, seed the demo customers into an empty database, serve on CORE_PORT.
 TOKENS=$("$CORE_PY" -m bot.core.seed)
-"$CORE_PY" -m uvicorn bot.core.api.app:app --host 127.0.0.1 --port "$CORE_PORT" --log-level warning &
+"$CORE_PY" -m uvicorn bot.core.api.app:app --host 127.0.0.1 --port "$CORE_PORT" --log-level warning \
+  --timeout-graceful-shutdown 5 &  # the console's live streams would otherwise hold a shutdown
 pids+=($!)
 "$RASA" run actions --actions actions --port "$ACTION_PORT" &
 pids+=($!)
-"$RASA" run --model "$MODEL" --port "$RASA_PORT" --credentials credentials.yml --endpoints "$ENDPOINTS" --cors "*" &
+"$RASA" run --model "$MODEL" --port "$RASA_PORT" --credentials credentials.yml --endpoints "$ENDPOINTS" --cors "*" \
+  --enable-api --auth-token "$RASA_TOKEN" &
 pids+=($!)
 
 wait_for() {  # url, name
@@ -126,6 +133,13 @@ cat <<MSG
   socket.io: ws://localhost:$RASA_PORT/socket.io (events user_uttered / bot_uttered)
   Actions:   http://localhost:$ACTION_PORT/webhook
   Core API:  $CORE_URL/docs (header X-Service-Key; account routes also X-Customer-Token)
+  Agents:    open http://localhost:$CORE_PORT/agent (the agent console; human handoff, docs/handoff.md)
+$(if [[ "$CORE_DEMO_MODE" == true ]]; then
+    printf '             demo agent: username demo-agent, password %s\n' "$CORE_DEMO_AGENT_PASSWORD"
+  else
+    printf '             create agents with: %s -m bot.core.agents create <username>\n' "$CORE_PY"
+  fi)
+  Rasa API:  $RASA_URL (token RASA_TOKEN, used by the core to deliver agents' replies)
   Conversations are kept in $STORE.
   Generated for local use: ${GENERATED[*]:-nothing (all secrets came from the environment)}
   CUSTOMER_TOKEN_SECRET=$CUSTOMER_TOKEN_SECRET
