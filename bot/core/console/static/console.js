@@ -198,8 +198,13 @@
   }
 
   function addMessage(list, m) {
-    if (list.querySelector('[data-message-id="' + String(parseInt(m.id, 10)) + '"]')) return;
-    list.appendChild(messageItem(m));
+    var id = parseInt(m.id, 10);
+    if (list.querySelector('[data-message-id="' + String(id) + '"]')) return;
+    // New lines arrive from the stream and from our own replies: keep them in the order the core stored them.
+    var later = Array.prototype.find.call(list.children, function (node) {
+      return (parseInt(node.getAttribute("data-message-id"), 10) || 0) > id;
+    });
+    list.insertBefore(messageItem(m), later || null);
     var main = document.scrollingElement || document.documentElement;
     main.scrollTop = main.scrollHeight;
   }
