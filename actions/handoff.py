@@ -14,7 +14,7 @@ from datetime import datetime
 from typing import Any, Dict, List, Optional, Text
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import ActiveLoop, ConversationPaused, EventType, Restarted, SlotSet
+from rasa_sdk.events import ActiveLoop, ConversationPaused, EventType, FollowupAction, Restarted, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.account import customer_token, language_of
@@ -154,6 +154,20 @@ class ActionFallback(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: Dict[Text, Any]) -> List[EventType]:
         dispatcher.utter_message(response=OFFER_RESPONSE if fallbacks_in_a_row(tracker) >= 2 else "utter_default")
+        return []
+
+
+class ActionAnswerYes(Action):
+    """A "yes" outside any form: to the offer of a colleague it is the handoff, otherwise "what else?"."""
+
+    def name(self) -> Text:
+        return "action_answer_yes"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: Dict[Text, Any]) -> List[EventType]:
+        if last_bot_response(tracker) == OFFER_RESPONSE:
+            return [FollowupAction("action_handoff")]
+        dispatcher.utter_message(response="utter_anything_else")
         return []
 
 

@@ -5,22 +5,27 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
-import signal
-import socket
 import subprocess
-import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator
+from typing import Iterator, Optional
 
 import pytest
 import requests
 
-from tests.assistant.helpers import ROOT, SUMMARY
-
-MODEL = ROOT / "models" / "assistant.tar.gz"
+from tests.assistant.helpers import SUMMARY
+from tests.servers import MODEL, ROOT, Launched, launch
 TOKEN_SECRET = "assistant-tests-customer-token-secret"
 SERVICE_KEY = "assistant-tests-core-service-key"
+
+
+@pytest.fixture(autouse=True)
+def sanic_test_mode(monkeypatch):
+    """In-process Sanic apps (channel tests) in test mode: outside it Sanic allows an app name once per process
+    and rewrites its own methods ("touch-up") for good, so a second app in the same process fails to start."""
+    from sanic import Sanic
+
+    monkeypatch.setattr(Sanic, "test_mode", True)
 
 
 @pytest.fixture(scope="session")
@@ -51,68 +56,55 @@ def parse(agent):
     loop.close()
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @dataclass
 class Servers:
-    process: subprocess.Popen
-    rasa_url: str
-    actions_url: str
-    core_url: str
-    log: Path
-    database_url: str
+    """The launched servers, with helpers to prepare and inspect the core's data."""
+
+    launched: Launched
+
+    @property
+    def rasa_url(self) -> str:
+        return self.launched.rasa_url
+
+    @property
+    def core_url(self) -> str:
+        return self.launched.core_url
+
+    @property
+    def actions_url(self) -> str:
+        return self.launched.actions_url
+
+    @property
+    def log(self) -> Path:
+        return self.launched.log
 
     def clone_customer(self, demo: str, new_id: str) -> str:
         """A fresh copy of demo customer `demo` in the core, as `new_id`; returns its customer token."""
-        env = {**os.environ, "CORE_DATABASE_URL": self.database_url, "CUSTOMER_TOKEN_SECRET": TOKEN_SECRET}
+        env = {**os.environ, "CORE_DATABASE_URL": self.launched.database_url, "CUSTOMER_TOKEN_SECRET": TOKEN_SECRET}
         done = subprocess.run([str(ROOT / ".venv/core/bin/python"), "-m", "bot.core.seed", "--clone", demo, new_id],
                               cwd=ROOT, env=env, capture_output=True, text=True, timeout=120, check=True)
         return done.stdout.strip().split("\t")[1]
 
-    def core_get(self, path: str, token: str) -> dict:
-        """GET an account route of the core as the given customer."""
-        headers = {"X-Service-Key": SERVICE_KEY, "X-Customer-Token": token}
+    def core_get(self, path: str, token: Optional[str] = None) -> dict:
+        """GET a route of the core with the service key (and as the given customer)."""
+        headers = {"X-Service-Key": SERVICE_KEY, **({"X-Customer-Token": token} if token else {})}
         answer = requests.get(f"{self.core_url}{path}", headers=headers, timeout=30)
         answer.raise_for_status()
         return answer.json()
 
     def stop(self) -> int:
-        """SIGTERM the launcher (as a service manager would) and return its exit code."""
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-        return self.process.wait(timeout=60)
+        return self.launched.stop()
 
 
-def start_servers(log: Path) -> Servers:
-    """Start the action server and Rasa with scripts/run.sh (the launcher of `make run`) on free ports."""
-    rasa_port, action_port, core_port = free_port(), free_port(), free_port()
-    env = {**os.environ, "RASA_PORT": str(rasa_port), "ACTION_PORT": str(action_port), "CORE_PORT": str(core_port),
-           "RASA": str(ROOT / ".venv/rasa/bin/rasa"), "CORE_PY": str(ROOT / ".venv/core/bin/python"),
-           "MODEL": str(MODEL), "CORE_DATABASE_URL": f"sqlite:///{log.parent / 'core.db'}",
-           "CUSTOMER_TOKEN_SECRET": TOKEN_SECRET, "CORE_SERVICE_KEY": SERVICE_KEY, "SUPPORT_HOURS": "always"}
-    handle = log.open("w")
-    process = subprocess.Popen([str(ROOT / "scripts/run.sh")], cwd=ROOT, env=env, stdout=handle,
-                               stderr=subprocess.STDOUT, start_new_session=True)
-    servers = Servers(process, f"http://127.0.0.1:{rasa_port}", f"http://127.0.0.1:{action_port}",
-                      f"http://127.0.0.1:{core_port}", log, env["CORE_DATABASE_URL"])
-    deadline = time.monotonic() + 240
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"scripts/run.sh exited with {process.returncode}:\n{log.read_text()[-4000:]}")
-        if "The assistant is running" in log.read_text(errors="replace"):
-            return servers
-        time.sleep(0.5)
-    servers.stop()
-    raise RuntimeError(f"servers did not start in time:\n{log.read_text()[-4000:]}")
+def start_servers(folder: Path, **extra_env: str) -> Servers:
+    """Start the core, the action server and Rasa with scripts/run.sh (the launcher of `make run`)."""
+    secrets = {"CUSTOMER_TOKEN_SECRET": TOKEN_SECRET, "CORE_SERVICE_KEY": SERVICE_KEY}
+    return Servers(launch(folder, secrets, {"SUPPORT_HOURS": "always", **extra_env}))
 
 
 @pytest.fixture(scope="session")
 def servers(model_path: Path, tmp_path_factory) -> Iterator[Servers]:
-    running = start_servers(tmp_path_factory.mktemp("servers") / "run.log")
+    running = start_servers(tmp_path_factory.mktemp("servers"))
     yield running
     running.stop()
 

@@ -7,7 +7,6 @@ from typing import Any, Dict, Iterator, Tuple
 
 import pytest
 import yaml
-from sanic import Sanic
 
 import rasa.core.run
 from rasa.shared.exceptions import RasaException
@@ -98,10 +97,9 @@ def test_rasa_builds_every_channel_with_the_values_from_the_environment(environm
     assert channels["socketio"].metadata_key == "customData"
 
 
-def test_rasa_registers_the_webhooks(environment, monkeypatch):
+def test_rasa_registers_the_webhooks(environment):
     """Rasa's app mounts each channel at /webhooks/<name>/webhook. Telegram is left out: building its routes
     calls Telegram's setWebhook over the internet."""
-    monkeypatch.setattr(Sanic, "test_mode", True)
     channels = rasa.core.run.create_http_input_channels(None, str(PRODUCTION))
     channels = [c for c in channels if c.name() != "telegram"]
     app = rasa.core.run.configure_app(channels, enable_api=False)

@@ -9,7 +9,8 @@ from typing import Any, Dict, List, Optional
 
 import pytest
 from rasa_sdk import Tracker
-from rasa_sdk.events import ActionExecuted, ActiveLoop, ConversationPaused, Restarted, SessionStarted, SlotSet
+from rasa_sdk.events import (ActionExecuted, ActiveLoop, ConversationPaused, FollowupAction, Restarted,
+                             SessionStarted, SlotSet)
 from rasa_sdk.executor import CollectingDispatcher
 
 import actions.handoff as handoff
@@ -198,6 +199,24 @@ def test_the_second_misunderstanding_in_a_row_offers_a_colleague(intents, respon
         events += [user(f"message {i}", intent, 2 * i), bot("...", "utter_default", 2 * i + 1)]
     _, messages = run(handoff.ActionFallback(), tracker(events[:-1]))
     assert [m["response"] for m in messages] == [response]
+
+
+@pytest.mark.parametrize("last_response, expected", [
+    ("utter_offer_human", ([FollowupAction("action_handoff")], [])),
+    ("utter_approval_time", ([], ["utter_anything_else"])),
+    ("utter_default", ([], ["utter_anything_else"])),
+])
+def test_a_yes_hands_over_only_after_the_offer_of_a_colleague(last_response, expected):
+    events = [user("blah", "nlu_fallback", 1), bot("...", last_response, 2), user("yes", "affirm", 3)]
+    result, messages = run(handoff.ActionAnswerYes(), tracker(events))
+    assert (result, [m["response"] for m in messages]) == expected
+
+
+def test_a_yes_after_the_offer_is_handed_off_as_a_fallback(core):
+    core.escalation = escalation()
+    events = [user("blah", "nlu_fallback", 1), bot("Sorry...", "utter_offer_human", 2), user("taip", "affirm", 3)]
+    run(handoff.ActionHandoff(), tracker(events))
+    assert core.calls[0]["reason"] == "fallback"
 
 
 def test_restart_while_a_person_owns_the_conversation_keeps_it_paused():

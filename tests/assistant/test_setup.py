@@ -17,7 +17,7 @@ def test_rasa_data_validate_is_clean():
 
 
 def test_launcher_answers_and_stops_everything_on_sigterm(model_path, tmp_path):
-    servers = start_servers(tmp_path / "run.log")
+    servers = start_servers(tmp_path)
     try:
         printed = servers.log.read_text()
         assert "curl" in printed  # it tells how to chat with it

@@ -10,6 +10,7 @@ import yaml
 
 from bot.rasa_ext.socketio_channel import SocketIOInput, session_id_of
 from tests.assistant.helpers import ROOT
+from tests.servers import free_port
 
 
 def test_credentials_use_this_channel_with_session_persistence_and_custom_data():
@@ -61,14 +62,6 @@ def redis_answers() -> bool:
         return bool(redis.Redis(host="127.0.0.1", port=6379, socket_connect_timeout=2).ping())
     except redis.RedisError:
         return False
-
-
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 async def message_from_another_worker(session_id: str) -> dict:

@@ -18,7 +18,6 @@ from typing import Any, AsyncIterator, Dict, List, Optional
 import aiohttp
 import pytest
 from aiohttp import web
-from sanic import Sanic
 
 import rasa.core.run
 from rasa.core.channels.channel import UserMessage
@@ -223,12 +222,6 @@ async def deliver(payload: Dict[str, Any], reply: Optional[Dict[str, Any]] = Non
             status, _ = await post(client, body, signed(body))
             await asyncio.gather(*channel.pending)
         return status, agent, graph
-
-
-@pytest.fixture(autouse=True)
-def sanic_test_mode(monkeypatch):
-    """Rasa names its app "rasa_core_no_api"; Sanic allows a name once per process outside test mode."""
-    monkeypatch.setattr(Sanic, "test_mode", True)
 
 
 # ---------- verification handshake

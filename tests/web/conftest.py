@@ -8,18 +8,14 @@ Skipped with a clear reason when Chromium, Playwright or the page's socket.io cl
 from __future__ import annotations
 
 import os
-import signal
-import socket
-import subprocess
-import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
-MODEL = ROOT / "models" / "assistant.tar.gz"
+from tests.servers import MODEL, ROOT, launch
+
 SOCKET_IO_CLIENT = ROOT / "build" / "static" / "socket.io.min.js"
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -54,12 +50,6 @@ def pytest_collection_modifyitems(config, items) -> None:
         item.add_marker(marker)
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @dataclass
 class Servers:
     page_url: str
@@ -72,29 +62,14 @@ def servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Servers]:
     """The core (page), the action server and Rasa, started like `make run` does."""
     if not MODEL.exists():
         pytest.fail(f"{MODEL} is missing: run the tests with `make test`, which trains it.")
-    folder = tmp_path_factory.mktemp("web-servers")
-    rasa_port, action_port, core_port = _free_port(), _free_port(), _free_port()
-    env = {**os.environ, "RASA_PORT": str(rasa_port), "ACTION_PORT": str(action_port), "CORE_PORT": str(core_port),
-           "RASA": str(ROOT / ".venv/rasa/bin/rasa"), "CORE_PY": str(ROOT / ".venv/core/bin/python"),
-           "MODEL": str(MODEL), "CORE_DATABASE_URL": f"sqlite:///{folder / 'core.db'}",
-           "CUSTOMER_TOKEN_SECRET": TOKEN_SECRET, "CORE_SERVICE_KEY": SERVICE_KEY, "CORE_DEMO_MODE": "true",
-           "RASA_SOCKET_URL": f"http://localhost:{rasa_port}", "PYTHONPATH": str(ROOT)}
-    log = folder / "run.log"
-    with log.open("w") as handle:
-        process = subprocess.Popen([str(ROOT / "scripts/run.sh")], cwd=ROOT, env=env, stdout=handle,
-                                   stderr=subprocess.STDOUT, start_new_session=True)
     try:
-        deadline = time.monotonic() + 240
-        while "The assistant is running" not in log.read_text(errors="replace"):
-            if process.poll() is not None or time.monotonic() > deadline:
-                pytest.fail(f"scripts/run.sh did not start:\n{log.read_text(errors='replace')[-4000:]}")
-            time.sleep(0.5)
-        yield Servers(f"http://127.0.0.1:{core_port}/", f"http://127.0.0.1:{core_port}",
-                      f"http://localhost:{rasa_port}")
-    finally:
-        if process.poll() is None:
-            process.send_signal(signal.SIGTERM)
-        process.wait(timeout=60)
+        running = launch(tmp_path_factory.mktemp("web-servers"),
+                         {"CUSTOMER_TOKEN_SECRET": TOKEN_SECRET, "CORE_SERVICE_KEY": SERVICE_KEY},
+                         {"CORE_DEMO_MODE": "true", "SUPPORT_HOURS": "always"})
+    except RuntimeError as error:
+        pytest.fail(str(error))
+    yield Servers(f"{running.core_url}/", running.core_url, running.rasa_url)
+    running.stop()
 
 
 @pytest.fixture(scope="session")

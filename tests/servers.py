@@ -1,0 +1,74 @@
+"""Start the real servers for tests the way `make run` does (scripts/run.sh), on free ports.
+
+Standard library only: both test environments (Rasa's and the core's) use it.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Mapping, Optional
+
+ROOT = Path(__file__).resolve().parents[1]
+MODEL = ROOT / "models" / "assistant.tar.gz"
+READY = "The assistant is running"
+START_SECONDS = 240
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@dataclass
+class Launched:
+    """scripts/run.sh running the core, the action server and Rasa."""
+
+    process: subprocess.Popen
+    log: Path
+    env: Mapping[str, str]
+    rasa_url: str
+    actions_url: str
+    core_url: str
+
+    @property
+    def database_url(self) -> str:
+        return self.env["CORE_DATABASE_URL"]
+
+    def stop(self) -> int:
+        """SIGTERM the launcher (as a service manager would) and return its exit code."""
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+        return self.process.wait(timeout=60)
+
+
+def launch(folder: Path, secrets: Mapping[str, str], extra_env: Optional[Mapping[str, str]] = None) -> Launched:
+    """Start scripts/run.sh with a SQLite database in `folder`; returns once it says the assistant is running.
+
+    `secrets` holds CUSTOMER_TOKEN_SECRET and CORE_SERVICE_KEY; `extra_env` anything else (SUPPORT_HOURS...).
+    Raises RuntimeError with the end of the log when the servers do not start."""
+    rasa_port, action_port, core_port = free_port(), free_port(), free_port()
+    env = {**os.environ, "RASA_PORT": str(rasa_port), "ACTION_PORT": str(action_port), "CORE_PORT": str(core_port),
+           "RASA": str(ROOT / ".venv/rasa/bin/rasa"), "CORE_PY": str(ROOT / ".venv/core/bin/python"),
+           "MODEL": str(MODEL), "CORE_DATABASE_URL": f"sqlite:///{folder / 'core.db'}",
+           "RASA_SOCKET_URL": f"http://localhost:{rasa_port}", "PYTHONPATH": str(ROOT),
+           **secrets, **(extra_env or {})}
+    log = folder / "run.log"
+    with log.open("w") as handle:
+        process = subprocess.Popen([str(ROOT / "scripts/run.sh")], cwd=ROOT, env=env, stdout=handle,
+                                   stderr=subprocess.STDOUT, start_new_session=True)
+    launched = Launched(process, log, env, f"http://127.0.0.1:{rasa_port}", f"http://127.0.0.1:{action_port}",
+                        f"http://127.0.0.1:{core_port}")
+    deadline = time.monotonic() + START_SECONDS
+    while READY not in log.read_text(errors="replace"):
+        if process.poll() is not None or time.monotonic() > deadline:
+            launched.stop()
+            raise RuntimeError(f"scripts/run.sh did not start:\n{log.read_text(errors='replace')[-4000:]}")
+        time.sleep(0.5)
+    return launched
