@@ -14,7 +14,8 @@ from datetime import datetime
 from typing import Any, Dict, List, Optional, Text
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import ActiveLoop, ConversationPaused, EventType, FollowupAction, Restarted, SlotSet
+from rasa_sdk.events import (ActionExecuted, ActiveLoop, ConversationPaused, EventType, FollowupAction, Restarted,
+                             SlotSet, UserUtteranceReverted)
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.account import customer_token, language_of
@@ -128,8 +129,9 @@ class ActionDeliverAgentMessages(Action):
         except CoreError as error:  # they stay undelivered in the core, which calls again
             logger.warning("agent messages for %s not fetched: %s", tracker.sender_id, error)
             return []
-        for message in messages:
-            dispatcher.utter_message(response="utter_agent_message", agent=message.agent_name, text=message.text)
+        for message in messages:  # not `text=`: that would replace the whole response (Rasa's RemoteAction)
+            dispatcher.utter_message(response="utter_agent_message", agent_name=message.agent_name,
+                                     agent_text=message.text)
         return []
 
 
@@ -142,7 +144,9 @@ class ActionHandoffClosed(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: Dict[Text, Any]) -> List[EventType]:
         dispatcher.utter_message(response="utter_handoff_closed")
-        return []
+        # the customer's messages while handed over have no bot turn after them: listen, so that the next message
+        # is matched by the rules as a fresh turn
+        return [ActionExecuted("action_listen")]
 
 
 class ActionFallback(Action):
@@ -183,6 +187,21 @@ def fallbacks_in_a_row(tracker: Tracker) -> int:
     return count
 
 
+class ActionDefaultFallback(Action):
+    """Rasa's fallback when no rule applies: "sorry, I didn't understand" and the message is forgotten; silent while
+    a person owns the conversation (a typed "/restart" there reaches the policies, but nothing may answer)."""
+
+    def name(self) -> Text:
+        return "action_default_fallback"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: Dict[Text, Any]) -> List[EventType]:
+        if tracker.is_paused():
+            return [FollowupAction("action_listen")]
+        dispatcher.utter_message(response="utter_default")
+        return [UserUtteranceReverted()]
+
+
 class ActionRestart(Action):
     """Rasa's restart, except while a person owns the conversation: a typed "/restart" must not wake the bot."""
 
@@ -191,6 +210,6 @@ class ActionRestart(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: Dict[Text, Any]) -> List[EventType]:
-        if tracker.is_paused():
-            return [ConversationPaused()]
+        if tracker.is_paused():  # Rasa goes on predicting after a restart, even paused: stop it here
+            return [ConversationPaused(), FollowupAction("action_listen")]
         return [Restarted()]

@@ -7,8 +7,12 @@ answer. This subclass re-registers the `session_request` handler so that the roo
 
 With several Rasa workers (scripts/run.sh with Redis), a message pushed to a session from another worker than
 the one holding its websocket (an agent's reply through Rasa's HTTP API) would reach nobody: when
-SOCKETIO_REDIS_URL is set, the workers share their rooms through python-socketio's Redis manager. Everything
-else (events, metadata key, output channel, name "socketio") is Rasa's own. Used in credentials.yml.
+SOCKETIO_REDIS_URL is set, the workers share their rooms through python-socketio's Redis manager.
+
+An agent's reply (`utter_agent_message`, pushed through Rasa's HTTP API during a handoff) goes to the browser as
+`{"text": <the agent's words>, "agent_name": <name>}`, so that the web chat shows it as the agent's own message
+with their name; other channels get the response's whole text ("Rūta from the Canon support team writes: ...").
+Everything else (events, metadata key, name "socketio") is Rasa's own. Used in credentials.yml.
 """
 
 from __future__ import annotations
@@ -19,8 +23,9 @@ import os
 import uuid
 from typing import Any, Awaitable, Callable, Dict, Optional, Text
 
-from rasa.core.channels.channel import UserMessage
+from rasa.core.channels.channel import OutputChannel, UserMessage
 from rasa.core.channels.socketio import SocketIOInput as RasaSocketIOInput
+from rasa.core.channels.socketio import SocketIOOutput as RasaSocketIOOutput
 from sanic import Blueprint
 from socketio import AsyncRedisManager
 
@@ -39,8 +44,25 @@ def session_id_of(data: Any) -> Text:
     return uuid.uuid4().hex
 
 
+class SocketIOOutput(RasaSocketIOOutput):
+    """Rasa's socket.io output; an agent's reply carries the agent's name (see the module docstring)."""
+
+    async def send_text_message(self, recipient_id: Text, text: Text, **kwargs: Any) -> None:
+        agent_name, agent_text = kwargs.get("agent_name"), kwargs.get("agent_text")
+        if isinstance(agent_name, str) and isinstance(agent_text, str) and agent_text.strip():
+            await self._send_message(recipient_id, {"text": agent_text.strip(), "agent_name": agent_name})
+            return
+        await super().send_text_message(recipient_id, text, **kwargs)
+
+
 class SocketIOInput(RasaSocketIOInput):
     """socket.io input channel whose `session_request` awaits `enter_room` (see the module docstring)."""
+
+    def get_output_channel(self) -> Optional[OutputChannel]:
+        """The output for messages pushed through Rasa's HTTP API (agents' replies, the assistant's return)."""
+        if self.sio is None:
+            return super().get_output_channel()
+        return SocketIOOutput(self.sio, self.bot_message_evt)
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         socketio_webhook = super().blueprint(on_new_message)

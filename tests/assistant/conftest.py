@@ -17,6 +17,8 @@ from tests.assistant.helpers import SUMMARY
 from tests.servers import MODEL, ROOT, Launched, launch
 TOKEN_SECRET = "assistant-tests-customer-token-secret"
 SERVICE_KEY = "assistant-tests-core-service-key"
+RASA_TOKEN = "assistant-tests-rasa-token"
+AGENT_PASSWORD = "assistant-tests-demo-agent-password"  # the console's demo agent, `demo-agent`
 
 
 @pytest.fixture(autouse=True)
@@ -92,13 +94,21 @@ class Servers:
         answer.raise_for_status()
         return answer.json()
 
+    def tracker(self, conversation_id: str) -> dict:
+        """Rasa's tracker of a conversation (Rasa's HTTP API, as the core uses it)."""
+        answer = requests.get(f"{self.rasa_url}/conversations/{conversation_id}/tracker",
+                              params={"token": RASA_TOKEN}, timeout=30)
+        answer.raise_for_status()
+        return answer.json()
+
     def stop(self) -> int:
         return self.launched.stop()
 
 
 def start_servers(folder: Path, **extra_env: str) -> Servers:
     """Start the core, the action server and Rasa with scripts/run.sh (the launcher of `make run`)."""
-    secrets = {"CUSTOMER_TOKEN_SECRET": TOKEN_SECRET, "CORE_SERVICE_KEY": SERVICE_KEY}
+    secrets = {"CUSTOMER_TOKEN_SECRET": TOKEN_SECRET, "CORE_SERVICE_KEY": SERVICE_KEY, "RASA_TOKEN": RASA_TOKEN,
+               "CORE_DEMO_MODE": "true", "CORE_DEMO_AGENT_PASSWORD": AGENT_PASSWORD}
     return Servers(launch(folder, secrets, {"SUPPORT_HOURS": "always", **extra_env}))
 
 

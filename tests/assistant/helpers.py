@@ -133,3 +133,39 @@ class Chat:
         replies = self.send(message)
         assert len(replies) == 1, f"{message!r} got {[r.text for r in replies]}"
         return replies[0]
+
+
+class ConsoleAgent:
+    """A support agent on the core's console (/agent), through the JSON routes its page script uses."""
+
+    def __init__(self, core_url: str, username: str, password: str) -> None:
+        self.base = f"{core_url}/agent"
+        self.http = requests.Session()
+        form = self.http.get(f"{self.base}/sign-in", timeout=30)
+        form_token = re.search(r'name="csrf_token" value="([^"]+)"', form.text).group(1)
+        signed = self.http.post(f"{self.base}/sign-in", timeout=30, allow_redirects=False,
+                                data={"csrf_token": form_token, "username": username, "password": password})
+        assert signed.status_code == 303, signed.text
+        page = self.http.get(self.base, timeout=30)
+        self.csrf = re.search(r'<meta name="csrf-token" content="([^"]+)"', page.text).group(1)
+
+    def queue(self) -> Dict[str, List[Dict[str, Any]]]:
+        return self._json("GET", "/api/queue")
+
+    def escalation(self, escalation_id: int) -> Dict[str, Any]:
+        return self._json("GET", f"/api/escalations/{escalation_id}")
+
+    def claim(self, escalation_id: int) -> Dict[str, Any]:
+        return self._json("POST", f"/escalations/{escalation_id}/claim", {})
+
+    def reply(self, escalation_id: int, text: str) -> Dict[str, Any]:
+        return self._json("POST", f"/escalations/{escalation_id}/messages", {"text": text})
+
+    def close(self, escalation_id: int, note: str) -> Dict[str, Any]:
+        return self._json("POST", f"/escalations/{escalation_id}/close", {"resolution_note": note})
+
+    def _json(self, method: str, path: str, body: Optional[Dict[str, str]] = None) -> Dict[str, Any]:
+        headers = {"X-CSRF-Token": self.csrf} if method == "POST" else {}
+        answer = self.http.request(method, f"{self.base}{path}", json=body, headers=headers, timeout=30)
+        assert answer.ok, f"{method} {path}: {answer.status_code} {answer.text}"
+        return answer.json()

@@ -10,7 +10,7 @@ from typing import Any, Dict, List, Optional
 import pytest
 from rasa_sdk import Tracker
 from rasa_sdk.events import (ActionExecuted, ActiveLoop, ConversationPaused, FollowupAction, Restarted,
-                             SessionStarted, SlotSet)
+                             SessionStarted, SlotSet, UserUtteranceReverted)
 from rasa_sdk.executor import CollectingDispatcher
 
 import actions.handoff as handoff
@@ -168,8 +168,9 @@ def test_handoff_when_the_core_is_down_does_not_pause(core):
 def test_agent_messages_are_delivered_with_the_agents_name(core):
     core.agent_messages = [AgentMessage("Labas, žiūriu jūsų paskyrą.", "Rūta"), AgentMessage("<b>hi</b>", "Rūta")]
     result, messages = run(handoff.ActionDeliverAgentMessages(), tracker([], {"language": "lt"}, paused=True))
-    assert [(m["response"], m["agent"], m["text"]) for m in messages] == [
-        ("utter_agent_message", "Rūta", "Labas, žiūriu jūsų paskyrą."), ("utter_agent_message", "Rūta", "<b>hi</b>")]
+    assert [(m["response"], m["agent_name"], m["agent_text"], m["text"]) for m in messages] == [
+        ("utter_agent_message", "Rūta", "Labas, žiūriu jūsų paskyrą.", None),
+        ("utter_agent_message", "Rūta", "<b>hi</b>", None)]  # a `text` would replace the response's own text
     assert result == [] and core.calls == [{"deliveries": "conversation-1"}]
 
 
@@ -180,8 +181,9 @@ def test_agent_messages_stay_with_the_core_when_it_cannot_be_reached(core):
 
 
 def test_the_assistant_says_it_is_back():
-    _, messages = run(handoff.ActionHandoffClosed(), tracker([]))
+    result, messages = run(handoff.ActionHandoffClosed(), tracker([]))
     assert [m["response"] for m in messages] == ["utter_handoff_closed"]
+    assert result == [ActionExecuted("action_listen")]  # the next message is a fresh turn for the rules
 
 
 # ----------------------------------------------------------------------------- fallbacks, restart, sessions
@@ -221,7 +223,17 @@ def test_a_yes_after_the_offer_is_handed_off_as_a_fallback(core):
 
 def test_restart_while_a_person_owns_the_conversation_keeps_it_paused():
     result, messages = run(handoff.ActionRestart(), tracker([user("/restart", "restart", 1)], paused=True))
-    assert (result, messages) == ([ConversationPaused()], [])
+    assert (result, messages) == ([ConversationPaused(), FollowupAction("action_listen")], [])
+
+
+def test_the_default_fallback_is_silent_while_a_person_owns_the_conversation():
+    result, messages = run(handoff.ActionDefaultFallback(), tracker([user("/restart", "restart", 1)], paused=True))
+    assert (result, messages) == ([FollowupAction("action_listen")], [])
+
+
+def test_the_default_fallback_otherwise_says_it_did_not_understand():
+    result, messages = run(handoff.ActionDefaultFallback(), tracker([user("blah", "greet", 1)]))
+    assert (result, [m["response"] for m in messages]) == ([UserUtteranceReverted()], ["utter_default"])
 
 
 def test_restart_otherwise_restarts():

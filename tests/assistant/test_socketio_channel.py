@@ -53,6 +53,25 @@ def test_session_request_enters_the_room_and_confirms():
     assert calls == [("enter_room", "sid-1", "abc123"), ("emit", "session_confirm", "abc123", "sid-1")]
 
 
+@pytest.mark.parametrize("message, emitted", [
+    ({"text": "Rūta from the Canon support team writes:\nHello", "agent_name": "Rūta", "agent_text": "Hello"},
+     [{"text": "Hello", "agent_name": "Rūta"}]),  # the web chat labels it with the agent's name
+    ({"text": "First part.\n\nSecond part."}, [{"text": "First part."}, {"text": "Second part."}]),  # Rasa's own
+    ({"text": "Rūta writes:\n", "agent_name": "Rūta", "agent_text": "  "}, [{"text": "Rūta writes:"}]),
+])
+def test_pushed_messages_and_agents_replies(message, emitted):
+    channel = SocketIOInput.from_credentials({"session_persistence": True})
+    channel.blueprint(lambda _message: None)
+    sent = []
+
+    async def emit(event, data=None, room=None, **_):
+        sent.append((event, data, room))
+
+    channel.sio.emit = emit
+    asyncio.run(channel.get_output_channel().send_response("session-1", dict(message)))
+    assert sent == [("bot_uttered", data, "session-1") for data in emitted]
+
+
 # ----------------------------------------------------------------------------- several workers
 
 def redis_answers() -> bool:
@@ -89,7 +108,10 @@ async def message_from_another_worker(session_id: str) -> dict:
         await browser.connect(f"http://127.0.0.1:{port}", transports=["polling"])
         await browser.emit("session_request", {"session_id": session_id})
         assert await asyncio.wait_for(confirmed.get(), 10) == session_id
-        await worker_b.get_output_channel().send_text_message(session_id, "Rūta: laba diena")
+        # an agent's reply as Rasa's HTTP API sends it (the response's text and its variables)
+        await worker_b.get_output_channel().send_response(session_id, {
+            "text": "Rūta iš „Canon“ palaikymo komandos rašo:\nlaba diena", "agent_name": "Rūta",
+            "agent_text": "laba diena"})
         return await asyncio.wait_for(received.get(), 10)
     finally:
         await browser.eio.disconnect(abort=True)  # no waiting for the long poll in flight
@@ -106,7 +128,7 @@ def test_a_message_pushed_by_another_worker_reaches_the_browser(monkeypatch):
             pytest.fail("Redis must answer on 127.0.0.1:6379 in CI")
         pytest.skip("no Redis on 127.0.0.1:6379")
     monkeypatch.setenv("SOCKETIO_REDIS_URL", "redis://127.0.0.1:6379/0")
-    assert asyncio.run(message_from_another_worker(uuid.uuid4().hex)) == {"text": "Rūta: laba diena"}
+    assert asyncio.run(message_from_another_worker(uuid.uuid4().hex)) == {"text": "laba diena", "agent_name": "Rūta"}
 
 
 def test_without_redis_each_worker_keeps_its_own_rooms(monkeypatch):

@@ -25,6 +25,7 @@ CHROMIUM_ARGS = [
 RESULTS = ROOT / "test-results" / "web"
 TOKEN_SECRET = "web-tests-customer-token-secret-0123456789"
 SERVICE_KEY = "web-tests-core-service-key-0123456789"
+AGENT_PASSWORD = "web-tests-demo-agent-password"  # the console's demo agent, `demo-agent`
 
 
 def _missing() -> str | None:
@@ -65,7 +66,8 @@ def servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Servers]:
     try:
         running = launch(tmp_path_factory.mktemp("web-servers"),
                          {"CUSTOMER_TOKEN_SECRET": TOKEN_SECRET, "CORE_SERVICE_KEY": SERVICE_KEY},
-                         {"CORE_DEMO_MODE": "true", "SUPPORT_HOURS": "always"})
+                         {"CORE_DEMO_MODE": "true", "SUPPORT_HOURS": "always",
+                          "CORE_DEMO_AGENT_PASSWORD": AGENT_PASSWORD})
     except RuntimeError as error:
         pytest.fail(str(error))
     yield Servers(f"{running.core_url}/", running.core_url, running.rasa_url)

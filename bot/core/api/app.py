@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from datetime import date, datetime
 from typing import Annotated, Any
@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from bot.core import console, web
 from bot.core.api import schemas as s
+from bot.core.api.dependencies import NowDep, SessionDep
 from bot.core.api.auth import require_service_key, token_customer_id
 from bot.core.api.queries import (  # shared with the agent console (bot/core/console)
     active_membership,
@@ -66,21 +67,6 @@ def problem(status: int, code: str, message: str | None = None, **extra: Any) ->
 
 
 # ------------------------------------------------------------------ dependencies
-
-
-def get_session(request: Request) -> Iterator[Session]:
-    with request.app.state.sessions() as session:
-        yield session
-
-
-SessionDep = Annotated[Session, Depends(get_session)]
-
-
-def now_of(request: Request) -> datetime:
-    return request.app.state.clock()
-
-
-NowDep = Annotated[datetime, Depends(now_of)]
 
 
 def current_customer(

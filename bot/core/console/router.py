@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any
@@ -24,6 +24,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from sqlalchemy.orm import Session
 
 from bot.core.api.auth import settings_of
+from bot.core.api.dependencies import SessionDep, now_of
 from bot.core.console import security as sec
 from bot.core.console import views
 from bot.core.db.models import Escalation
@@ -57,18 +58,6 @@ EscalationId = Annotated[int, PathParam(ge=1, le=2**63 - 1)]
 
 
 # ------------------------------------------------------------------ plumbing
-
-
-def _session(request: Request) -> Iterator[Session]:
-    with request.app.state.sessions() as session:
-        yield session
-
-
-SessionDep = Annotated[Session, Depends(_session)]
-
-
-def _now(request: Request) -> datetime:
-    return request.app.state.clock()
 
 
 def ago(moment: str | None, now: datetime) -> str:
@@ -130,7 +119,7 @@ FieldsDep = Annotated[dict[str, str], Depends(body_fields)]
 
 
 def signed_in(request: Request, session: Session) -> sec.SignedIn | None:
-    return sec.find_session(session, request.cookies.get(sec.SESSION_COOKIE), _now(request))
+    return sec.find_session(session, request.cookies.get(sec.SESSION_COOKIE), now_of(request))
 
 
 def require_agent(request: Request, session: SessionDep) -> sec.SignedIn:
@@ -198,10 +187,10 @@ def post_sign_in(request: Request, session: SessionDep, fields: FieldsDep) -> Re
     agent = sec.authenticate(session, username, fields.get("password", ""))
     if agent is None:
         return sign_in_page(request, 401, "Wrong username or password.", username=username[:64])
-    token, who = sec.start_session(session, agent, _now(request), settings_of(request).handoff.agent_session_hours)
+    hours = settings_of(request).handoff.agent_session_hours
+    token, who = sec.start_session(session, agent, now_of(request), hours)
     response = RedirectResponse("/agent", status_code=303)
-    response.set_cookie(sec.SESSION_COOKIE, token, max_age=int(settings_of(request).handoff.agent_session_hours
-                                                                * 3600),
+    response.set_cookie(sec.SESSION_COOKIE, token, max_age=int(hours * 3600),
                         path="/agent", httponly=True, samesite="strict", secure=_cookie_secure(request))
     response.delete_cookie(sec.SIGN_IN_CSRF_COOKIE, path="/agent")
     return response
@@ -229,7 +218,7 @@ def queue_page(request: Request, session: SessionDep) -> Response:
     who = signed_in(request, session)
     if who is None:
         return RedirectResponse("/agent/sign-in", status_code=303)
-    now = _now(request)
+    now = now_of(request)
     return render("queue.html", agent=who.agent, csrf_token=who.csrf_token,
                   queue=views.queue(session, who.agent.id), ago=lambda m: ago(m, now))
 
@@ -243,7 +232,7 @@ def escalation_page(escalation_id: EscalationId, request: Request, session: Sess
     if escalation is None:
         return render("error.html", status=404, code="no_such_escalation", message="There is no such escalation.",
                       agent=who.agent, csrf_token=who.csrf_token)
-    now = _now(request)
+    now = now_of(request)
     return render("escalation.html", agent=who.agent, csrf_token=who.csrf_token,
                   **views.detail(session, escalation, who.agent.id), max_reply=MAX_REPLY, max_note=MAX_NOTE,
                   ago=lambda m: ago(m, now))
@@ -286,7 +275,7 @@ def done(request: Request, escalation_id: int, body: dict[str, Any], status: int
 def claim(escalation_id: EscalationId, request: Request, session: SessionDep, who: ActingDep) -> Response:
     """Exactly one agent gets a waiting escalation; any later claim is 409 `already_claimed`."""
     try:
-        escalation = service.claim(session, escalation_id, who.agent, _now(request))
+        escalation = service.claim(session, escalation_id, who.agent, now_of(request))
     except service.HandoffError as refused:
         return error(request, refused.status, refused.code, refused.message)
     return done(request, escalation_id, {"escalation": views.escalation_item(
@@ -301,7 +290,7 @@ def reply(escalation_id: EscalationId, request: Request, session: SessionDep, wh
     if not text or len(text) > MAX_REPLY:
         return error(request, 422, "invalid_text", f"Write a reply of 1 to {MAX_REPLY} characters.")
     try:
-        message = service.add_agent_message(session, escalation_id, who.agent, text, _now(request))
+        message = service.add_agent_message(session, escalation_id, who.agent, text, now_of(request))
     except service.HandoffError as refused:
         return error(request, refused.status, refused.code, refused.message)
     background.add_task(worker.push, handoff_of(request), escalation_id)
@@ -317,7 +306,7 @@ def close(escalation_id: EscalationId, request: Request, session: SessionDep, wh
     if not note or len(note) > MAX_NOTE:
         return error(request, 422, "invalid_note", f"Write a resolution note of 1 to {MAX_NOTE} characters.")
     try:
-        escalation = service.close(session, escalation_id, who.agent, note, _now(request))
+        escalation = service.close(session, escalation_id, who.agent, note, now_of(request))
     except service.HandoffError as refused:
         return error(request, refused.status, refused.code, refused.message)
     background.add_task(worker.push, handoff_of(request), escalation_id)
@@ -335,7 +324,7 @@ def _event(name: str, data: Any, event_id: int | None = None) -> str:
 
 def _queue_state(request: Request, session_id: int, agent_id: int) -> dict[str, Any] | None:
     with request.app.state.sessions() as session:
-        if not sec.session_is_valid(session, session_id, _now(request)):
+        if not sec.session_is_valid(session, session_id, now_of(request)):
             return None
         return views.queue(session, agent_id)
 
@@ -344,7 +333,7 @@ def _escalation_state(request: Request, session_id: int, agent_id: int, escalati
                       after_id: int) -> tuple[dict[str, Any], list[dict[str, Any]]] | None:
     with request.app.state.sessions() as session:
         escalation = session.get(Escalation, escalation_id)
-        if escalation is None or not sec.session_is_valid(session, session_id, _now(request)):
+        if escalation is None or not sec.session_is_valid(session, session_id, now_of(request)):
             return None
         item = views.escalation_item(escalation, views.agent_names(session), agent_id)
         item["can_reply"] = escalation.status == "claimed" and escalation.claimed_by == agent_id

@@ -9,7 +9,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import datetime
 from typing import Annotated, Any
 
@@ -18,6 +17,7 @@ from fastapi import APIRouter, Depends, HTTPException, Path, Request, Response
 from sqlalchemy.orm import Session
 
 from bot.core.api.auth import decode_customer_token, require_service_key, settings_of
+from bot.core.api.dependencies import NowDep, SessionDep
 from bot.core.api.queries import as_utc
 from bot.core.api.schemas import Problem
 from bot.core.db.models import Escalation
@@ -27,21 +27,6 @@ from bot.core.handoff import service
 router = APIRouter(prefix="/escalations", tags=["escalations"], dependencies=[Depends(require_service_key)])
 ERRORS: dict[int | str, dict[str, Any]] = {401: {"model": Problem}, 422: {"model": Problem}}
 ConversationId = Annotated[str, Path(min_length=1, max_length=255, pattern=hs.CONVERSATION_ID)]
-
-
-def _session(request: Request) -> Iterator[Session]:
-    with request.app.state.sessions() as session:
-        yield session
-
-
-SessionDep = Annotated[Session, Depends(_session)]
-
-
-def _now(request: Request) -> datetime:
-    return request.app.state.clock()
-
-
-NowDep = Annotated[datetime, Depends(_now)]
 
 
 def http_error(error: service.HandoffError) -> HTTPException:

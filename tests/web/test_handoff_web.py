@@ -1,0 +1,67 @@
+"""Human handoff with two browsers: a customer in the support page's chat and an agent in the console (/agent).
+
+The customer asks for a person, the agent signs in, claims the escalation, reads the conversation, replies (the
+reply appears in the customer's chat at once, pushed through socket.io) and closes it; the assistant says it is
+back and answers the next question."""
+
+from __future__ import annotations
+
+import httpx
+from playwright.sync_api import expect
+
+from tests.web.conftest import AGENT_PASSWORD, RESULTS, SERVICE_KEY
+from tests.web.test_support_page import Chat, response, start
+
+
+def escalation_id_of(servers, conversation_id: str) -> int:
+    answer = httpx.get(f"{servers.core_url}/escalations/by-conversation/{conversation_id}",
+                       headers={"X-Service-Key": SERVICE_KEY}, timeout=30)
+    answer.raise_for_status()
+    return answer.json()["id"]
+
+
+def test_customer_and_agent_talk_through_the_handoff(browser, context, servers):
+    page, chat = start(context, servers)
+    chat.open()
+    texts = chat.ask("Noriu kalbėti su žmogumi", 1)
+    assert texts[-1].startswith(response("utter_handoff_queued", "lt").split("{")[0])
+    chat.send("Turiu klausimą dėl sąskaitos")  # while waiting: the bot stays silent, the agent will see it
+    expect(chat.log.locator('li.msg--user[data-state="delivered"]')).to_have_count(2)
+    escalation_id = escalation_id_of(servers, page.evaluate("window.canonChat.sessionId()"))
+
+    console = browser.new_context(viewport={"width": 1280, "height": 800})
+    try:
+        agent = console.new_page()
+        agent.goto(f"{servers.core_url}/agent")
+        agent.locator("#username").fill("demo-agent")
+        agent.locator("#password").fill(AGENT_PASSWORD)
+        agent.locator("#sign-in").click()
+        waiting = agent.locator(f'#queue-waiting li[data-escalation-id="{escalation_id}"]')
+        expect(waiting).to_contain_text("LT")
+        waiting.locator("a.queue-link").click()
+        agent.locator("#claim").click()
+        expect(agent.locator("#status")).to_have_text("claimed")
+        transcript = agent.locator("#transcript")
+        expect(transcript.locator('li[data-sender="customer"]').first).to_contain_text("Noriu kalbėti su žmogumi")
+        expect(transcript.locator('li[data-sender="customer"]').last).to_contain_text("Turiu klausimą dėl sąskaitos")
+        chat.send("Ar dar ten?")  # appears in the open console without a reload (live updates)
+        expect(transcript.locator('li[data-sender="customer"]').last).to_contain_text("Ar dar ten?")
+
+        agent.locator("#reply-text").fill("Laba diena, čia Demo. Kuo galiu padėti?")
+        agent.locator("#reply-send").click()
+        from_agent = chat.log.locator("li.msg--agent")  # shown as the agent's own message, with the name
+        expect(from_agent.locator(".msg__bubble")).to_have_text("Laba diena, čia Demo. Kuo galiu padėti?")
+        expect(from_agent.locator(".msg__label")).to_have_text("Konsultantas Demo Agent")
+        expect(transcript.locator('li[data-sender="agent"]')).to_contain_text("delivered")
+
+        agent.locator("#close-note").fill("Answered the invoice question.")
+        agent.locator("#close").click()
+        expect(agent.locator("#status")).to_have_text("closed")
+        expect(chat.log.locator("li.msg .msg__bubble").last).to_have_text(response("utter_handoff_closed", "lt"))
+    finally:
+        RESULTS.mkdir(parents=True, exist_ok=True)
+        agent.screenshot(path=str(RESULTS / "test_customer_and_agent_talk_through_the_handoff-agent.png"))
+        console.close()
+
+    texts = chat.ask("Kiek kainuoja CPS narystė?", 4)
+    assert texts[-1] == response("utter_membership_price", "lt")
