@@ -636,24 +636,31 @@ def test_from_credentials_needs_every_required_key():
 
 # ---------- with the trained model
 def test_whatsapp_metadata_reaches_the_actions_through_the_tracker(agent):
-    """The real agent: the answer goes out through the Graph API, and the user event carries the WhatsApp
-    metadata in the tracker state Rasa sends to the action server, where actions/account.py reads metadata.
-    No action server runs here: Rasa logs that `action_session_start` could not run and carries on."""
+    """The real agent: the answer (a question with buttons) goes out through the Graph API as reply buttons, and
+    the user event carries the WhatsApp metadata in the tracker state Rasa sends to the action server, where
+    actions/account.py reads metadata. No action server runs here, so the conversation's session is started in
+    the tracker beforehand (what `action_session_start` would do) and the question is one the rules answer with a
+    response."""
+    from rasa.shared.core.events import ActionExecuted, SessionStarted
     from rasa_sdk import Tracker
 
     from actions.account import customer_token
 
     sender = "37069999999"
-    incoming = text_message("Kaip užsiregistruoti verslo paskyrai?", "wamid.e2e")
+    incoming = text_message("Kokių dokumentų reikia paraiškai?", "wamid.e2e")
     incoming["from"] = sender
 
     async def scenario():
+        started = await agent.tracker_store.get_or_create_tracker(sender, append_action_listen=False)
+        for event in (ActionExecuted("action_session_start"), SessionStarted(), ActionExecuted("action_listen")):
+            started.update(event)
+        await agent.tracker_store.save(started)
         status, _, graph = await deliver(webhook(incoming), agent=agent)
         return status, graph, await agent.tracker_store.retrieve(sender)
 
     status, graph, tracker = asyncio.run(scenario())
     assert status == 200
-    assert graph.sent and all(m["to"] == sender for m in graph.sent)
+    assert [(m["to"], m["type"]) for m in graph.sent] == [(sender, "interactive")]  # utter_ask_vat_status
     # What the action server receives (RemoteAction sends current_state(EventVerbosity.ALL)).
     sdk_tracker = Tracker.from_dict(tracker.current_state(EventVerbosity.ALL))
     [user_event] = [e for e in sdk_tracker.events if e.get("event") == "user"]
