@@ -7,7 +7,9 @@ answer. This subclass re-registers the `session_request` handler so that the roo
 
 With several Rasa workers (scripts/run.sh with Redis), a message pushed to a session from another worker than
 the one holding its websocket (an agent's reply through Rasa's HTTP API) would reach nobody: when
-SOCKETIO_REDIS_URL is set, the workers share their rooms through python-socketio's Redis manager.
+SOCKETIO_REDIS_URL is set, the workers share their rooms through python-socketio's Redis manager. Sanic forks
+its workers after the app (and so the manager) is built: the manager's `host_id`, by which each process skips its
+own published messages, is made per process, else every worker would skip every other worker's messages too.
 
 An agent's reply (`utter_agent_message`, pushed through Rasa's HTTP API during a handoff) goes to the browser as
 `{"text": <the agent's words>, "agent_name": <name>}`, so that the web chat shows it as the agent's own message
@@ -44,6 +46,20 @@ def session_id_of(data: Any) -> Text:
     return uuid.uuid4().hex
 
 
+class PerProcessRedisManager(AsyncRedisManager):
+    """python-socketio's Redis manager with a host id of its own in every (forked) process."""
+
+    @property
+    def host_id(self) -> Text:
+        if self._host_pid != os.getpid():
+            self._host_id, self._host_pid = uuid.uuid4().hex, os.getpid()
+        return self._host_id
+
+    @host_id.setter
+    def host_id(self, value: Text) -> None:
+        self._host_id, self._host_pid = value, os.getpid()
+
+
 class SocketIOOutput(RasaSocketIOOutput):
     """Rasa's socket.io output; an agent's reply carries the agent's name (see the module docstring)."""
 
@@ -70,7 +86,7 @@ class SocketIOInput(RasaSocketIOInput):
         assert sio is not None
         redis_url = os.environ.get(REDIS_URL_VARIABLE)
         if redis_url:  # before any client connects: the server initialises its manager on the first connection
-            sio.manager = AsyncRedisManager(redis_url, channel=REDIS_CHANNEL)
+            sio.manager = PerProcessRedisManager(redis_url, channel=REDIS_CHANNEL)
             sio.manager.set_server(sio)
             logger.debug(f"socket.io rooms shared through Redis at {redis_url}.")
 

@@ -8,7 +8,7 @@ import asyncio
 import pytest
 import yaml
 
-from bot.rasa_ext.socketio_channel import SocketIOInput, session_id_of
+from bot.rasa_ext.socketio_channel import PerProcessRedisManager, SocketIOInput, session_id_of
 from tests.assistant.helpers import ROOT
 from tests.servers import free_port
 
@@ -129,6 +129,28 @@ def test_a_message_pushed_by_another_worker_reaches_the_browser(monkeypatch):
         pytest.skip("no Redis on 127.0.0.1:6379")
     monkeypatch.setenv("SOCKETIO_REDIS_URL", "redis://127.0.0.1:6379/0")
     assert asyncio.run(message_from_another_worker(uuid.uuid4().hex)) == {"text": "laba diena", "agent_name": "Rūta"}
+
+
+def _host_id_in_child(manager: PerProcessRedisManager, results) -> None:
+    results.put((manager.host_id, manager.host_id))
+
+
+def test_forked_workers_have_their_own_host_ids():
+    """Sanic forks its workers after building the app: with one host id, each worker would skip the messages the
+    others publish (an agent's reply pushed by one worker would never reach a browser connected to another)."""
+    import multiprocessing
+
+    manager = PerProcessRedisManager("redis://127.0.0.1:6379/0", channel="test")
+    fork = multiprocessing.get_context("fork")
+    results = fork.Queue()
+    children = [fork.Process(target=_host_id_in_child, args=(manager, results)) for _ in range(2)]
+    for child in children:
+        child.start()
+    ids = [results.get(timeout=30) for _ in children]
+    for child in children:
+        child.join(timeout=30)
+    assert all(first == second for first, second in ids)  # stable within a process
+    assert len({manager.host_id, ids[0][0], ids[1][0]}) == 3
 
 
 def test_without_redis_each_worker_keeps_its_own_rooms(monkeypatch):
