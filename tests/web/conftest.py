@@ -26,6 +26,7 @@ RESULTS = ROOT / "test-results" / "web"
 TOKEN_SECRET = "web-tests-customer-token-secret-0123456789"
 SERVICE_KEY = "web-tests-core-service-key-0123456789"
 AGENT_PASSWORD = "web-tests-demo-agent-password"  # the console's demo agent, `demo-agent`
+RASA_TOKEN = "web-tests-rasa-token"  # Rasa's HTTP API
 
 
 def _missing() -> str | None:
@@ -65,7 +66,8 @@ def servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Servers]:
         pytest.fail(f"{MODEL} is missing: run the tests with `make test`, which trains it.")
     try:
         running = launch(tmp_path_factory.mktemp("web-servers"),
-                         {"CUSTOMER_TOKEN_SECRET": TOKEN_SECRET, "CORE_SERVICE_KEY": SERVICE_KEY},
+                         {"CUSTOMER_TOKEN_SECRET": TOKEN_SECRET, "CORE_SERVICE_KEY": SERVICE_KEY,
+                          "RASA_TOKEN": RASA_TOKEN},
                          {"CORE_DEMO_MODE": "true", "SUPPORT_HOURS": "always",
                           "CORE_DEMO_AGENT_PASSWORD": AGENT_PASSWORD})
     except RuntimeError as error:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import httpx
 from playwright.sync_api import expect
 
-from tests.web.conftest import AGENT_PASSWORD, RESULTS, SERVICE_KEY
+from tests.web.conftest import AGENT_PASSWORD, RASA_TOKEN, RESULTS, SERVICE_KEY
 from tests.web.test_support_page import Chat, response, start
 
 
@@ -65,3 +65,20 @@ def test_customer_and_agent_talk_through_the_handoff(browser, context, servers):
 
     texts = chat.ask("Kiek kainuoja CPS narystė?", 4)
     assert texts[-1] == response("utter_membership_price", "lt")
+
+
+def test_messages_pushed_through_any_rasa_worker_reach_the_chat(context, servers):
+    """`make run` starts several Rasa workers when Redis answers; the core's calls to Rasa's HTTP API land on any
+    of them, not necessarily the one holding the browser's websocket. Each push here is a new connection."""
+    page, chat = start(context, servers)
+    chat.open()
+    chat.ask("Laba diena", 1)
+    session = page.evaluate("window.canonChat.sessionId()")
+    pushes = 8
+    for _ in range(pushes):
+        answer = httpx.post(f"{servers.rasa_url}/conversations/{session}/execute",
+                            params={"token": RASA_TOKEN, "output_channel": "latest"},
+                            json={"name": "utter_anything_else"}, timeout=30, headers={"Connection": "close"})
+        answer.raise_for_status()
+    pushed = chat.log.locator("li.msg--bot .msg__bubble", has_text=response("utter_anything_else", "lt"))
+    expect(pushed).to_have_count(pushes)
