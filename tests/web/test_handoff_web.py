@@ -6,11 +6,16 @@ back and answers the next question."""
 
 from __future__ import annotations
 
+import re
+
 import httpx
 from playwright.sync_api import expect
 
 from tests.web.conftest import AGENT_PASSWORD, RASA_TOKEN, RESULTS, SERVICE_KEY
 from tests.web.test_support_page import Chat, response, start
+
+
+MARKUP = '<img src=x onerror="window.__typed=1"><script>window.__typed=2</script>'
 
 
 def escalation_id_of(servers, conversation_id: str) -> int:
@@ -44,8 +49,11 @@ def test_customer_and_agent_talk_through_the_handoff(browser, context, servers):
         transcript = agent.locator("#transcript")
         expect(transcript.locator('li[data-sender="customer"]').first).to_contain_text("Noriu kalbėti su žmogumi")
         expect(transcript.locator('li[data-sender="customer"]').last).to_contain_text("Turiu klausimą dėl sąskaitos")
-        chat.send("Ar dar ten?")  # appears in the open console without a reload (live updates)
-        expect(transcript.locator('li[data-sender="customer"]').last).to_contain_text("Ar dar ten?")
+        # appears in the open console without a reload (live updates), as text: markup typed by a customer never runs
+        chat.send(f"Ar dar ten? {MARKUP}")
+        expect(transcript.locator('li[data-sender="customer"]').last).to_have_text(re.compile(re.escape(MARKUP)))
+        assert agent.evaluate("window.__typed") is None and page.evaluate("window.__typed") is None
+        assert transcript.locator("img, script").count() == 0
 
         agent.locator("#reply-text").fill("Laba diena, čia Demo. Kuo galiu padėti?")
         agent.locator("#reply-send").click()
