@@ -115,6 +115,7 @@ class Escalation:
 class AgentMessage:
     text: str
     agent_name: str
+    id: Optional[int] = None  # the core's message id (the web chat shows each reply once by it)
 
 
 @dataclass(frozen=True)
@@ -233,7 +234,8 @@ class CoreClient:
     def take_agent_messages(self, conversation_id: str) -> List[AgentMessage]:
         """The agents' replies not yet delivered to the customer (each is handed out once)."""
         path = f"/escalations/by-conversation/{quote(conversation_id, safe='')}/deliveries"
-        return [AgentMessage(m["text"], m["agent_name"]) for m in self._service_call("POST", path)["messages"]]
+        return [AgentMessage(m["text"], m["agent_name"], m.get("id"))
+                for m in self._service_call("POST", path)["messages"]]
 
     def membership(self, token: Optional[str]) -> Optional[Membership]:
         current = self._get("/me/membership", token).get("membership")

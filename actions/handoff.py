@@ -131,7 +131,7 @@ class ActionDeliverAgentMessages(Action):
             return []
         for message in messages:  # not `text=`: that would replace the whole response (Rasa's RemoteAction)
             dispatcher.utter_message(response="utter_agent_message", agent_name=message.agent_name,
-                                     agent_text=message.text)
+                                     agent_text=message.text, agent_message_id=message.id)
         return []
 
 

@@ -12,7 +12,7 @@ its workers after the app (and so the manager) is built: the manager's `host_id`
 own published messages, is made per process, else every worker would skip every other worker's messages too.
 
 An agent's reply (`utter_agent_message`, pushed through Rasa's HTTP API during a handoff) goes to the browser as
-`{"text": <the agent's words>, "agent_name": <name>}`, so that the web chat shows it as the agent's own message
+`{"text": <the agent's words>, "agent_name": <name>, "agent_message_id": <the core's id>}`, so that the web chat shows it as the agent's own message
 with their name; other channels get the response's whole text ("Rūta from the Canon support team writes: ...").
 Everything else (events, metadata key, name "socketio") is Rasa's own. Used in credentials.yml.
 """
@@ -66,7 +66,10 @@ class SocketIOOutput(RasaSocketIOOutput):
     async def send_text_message(self, recipient_id: Text, text: Text, **kwargs: Any) -> None:
         agent_name, agent_text = kwargs.get("agent_name"), kwargs.get("agent_text")
         if isinstance(agent_name, str) and isinstance(agent_text, str) and agent_text.strip():
-            await self._send_message(recipient_id, {"text": agent_text.strip(), "agent_name": agent_name})
+            message: Dict[Text, Any] = {"text": agent_text.strip(), "agent_name": agent_name}
+            if isinstance(kwargs.get("agent_message_id"), int):
+                message["agent_message_id"] = kwargs["agent_message_id"]
+            await self._send_message(recipient_id, message)
             return
         await super().send_text_message(recipient_id, text, **kwargs)
 

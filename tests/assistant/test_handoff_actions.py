@@ -166,11 +166,13 @@ def test_handoff_when_the_core_is_down_does_not_pause(core):
 # ----------------------------------------------------------------------------- agent replies and the return
 
 def test_agent_messages_are_delivered_with_the_agents_name(core):
-    core.agent_messages = [AgentMessage("Labas, žiūriu jūsų paskyrą.", "Rūta"), AgentMessage("<b>hi</b>", "Rūta")]
+    core.agent_messages = [AgentMessage("Labas, žiūriu jūsų paskyrą.", "Rūta", 41),
+                           AgentMessage("<b>hi</b>", "Rūta", 42)]
     result, messages = run(handoff.ActionDeliverAgentMessages(), tracker([], {"language": "lt"}, paused=True))
-    assert [(m["response"], m["agent_name"], m["agent_text"], m["text"]) for m in messages] == [
-        ("utter_agent_message", "Rūta", "Labas, žiūriu jūsų paskyrą.", None),
-        ("utter_agent_message", "Rūta", "<b>hi</b>", None)]  # a `text` would replace the response's own text
+    assert [(m["response"], m["agent_name"], m["agent_text"], m["agent_message_id"], m["text"])
+            for m in messages] == [
+        ("utter_agent_message", "Rūta", "Labas, žiūriu jūsų paskyrą.", 41, None),
+        ("utter_agent_message", "Rūta", "<b>hi</b>", 42, None)]  # a `text` would replace the response's own text
     assert result == [] and core.calls == [{"deliveries": "conversation-1"}]
 
 

@@ -56,6 +56,8 @@ def test_session_request_enters_the_room_and_confirms():
 @pytest.mark.parametrize("message, emitted", [
     ({"text": "Rūta from the Canon support team writes:\nHello", "agent_name": "Rūta", "agent_text": "Hello"},
      [{"text": "Hello", "agent_name": "Rūta"}]),  # the web chat labels it with the agent's name
+    ({"text": "Rūta writes:\nHi", "agent_name": "Rūta", "agent_text": "Hi", "agent_message_id": 7},
+     [{"text": "Hi", "agent_name": "Rūta", "agent_message_id": 7}]),  # the widget shows each reply once by id
     ({"text": "First part.\n\nSecond part."}, [{"text": "First part."}, {"text": "Second part."}]),  # Rasa's own
     ({"text": "Rūta writes:\n", "agent_name": "Rūta", "agent_text": "  "}, [{"text": "Rūta writes:"}]),
 ])

@@ -230,6 +230,26 @@ def test_deliveries_hand_each_message_out_once(env: Env) -> None:
     assert deliveries(env)["messages"] == []
 
 
+def web_chat_replies(env: Env, conversation_id: str) -> list[dict]:
+    response = env.client.get(f"/chat/{conversation_id}/agent-messages")  # the browser's call: no service key
+    assert response.status_code == 200, response.text
+    assert response.headers["cache-control"] == "no-store"
+    return response.json()["messages"]
+
+
+def test_the_web_chat_gets_the_replies_delivered_to_its_conversation(env: Env) -> None:
+    escalation = env.escalate("conv-1", language="en")
+    env.escalate("conv-2")
+    add_agent_messages(env, escalation["id"], "Hello, I am Ona.", "<b>Let me check.</b>")
+    assert web_chat_replies(env, "conv-1") == []  # not handed to the conversation yet: the push brings them
+    taken = deliveries(env)["messages"]
+    replies = web_chat_replies(env, "conv-1")
+    assert [(r["id"], r["text"], r["agent_name"]) for r in replies] == [
+        (m["id"], m["text"], "Ona") for m in taken]
+    assert replies[0]["id"] < replies[1]["id"] and replies[0]["sent_at"].endswith(("Z", "+00:00"))
+    assert web_chat_replies(env, "conv-2") == [] and web_chat_replies(env, "never-handed-over") == []
+
+
 def test_deliveries_of_a_conversation_never_handed_over_are_404(env: Env) -> None:
     response = env.client.post("/escalations/by-conversation/nobody/deliveries", headers=HEADERS)
     assert response.status_code == 404 and response.json()["detail"]["code"] == "no_escalation"

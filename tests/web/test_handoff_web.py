@@ -2,18 +2,20 @@
 
 The customer asks for a person, the agent signs in, claims the escalation, reads the conversation, replies (the
 reply appears in the customer's chat at once, pushed through socket.io) and closes it; the assistant says it is
-back and answers the next question."""
+back and answers the next question. A reply sent while the customer's page was closed appears when they come
+back, once."""
 
 from __future__ import annotations
 
 import re
+from contextlib import contextmanager
+from typing import Iterator
 
 import httpx
-from playwright.sync_api import expect
+from playwright.sync_api import Page, expect
 
 from tests.web.conftest import AGENT_PASSWORD, RASA_TOKEN, RESULTS, SERVICE_KEY
 from tests.web.test_support_page import Chat, response, start
-
 
 MARKUP = '<img src=x onerror="window.__typed=1"><script>window.__typed=2</script>'
 
@@ -25,6 +27,38 @@ def escalation_id_of(servers, conversation_id: str) -> int:
     return answer.json()["id"]
 
 
+@contextmanager
+def agent_console(browser, servers, name: str) -> Iterator[Page]:
+    """The demo agent signed in to the console in a browser of their own; a screenshot at the end."""
+    console = browser.new_context(viewport={"width": 1280, "height": 800})
+    agent = console.new_page()
+    try:
+        agent.goto(f"{servers.core_url}/agent")
+        agent.locator("#username").fill("demo-agent")
+        agent.locator("#password").fill(AGENT_PASSWORD)
+        agent.locator("#sign-in").click()
+        expect(agent.locator("#queue-waiting")).to_be_attached()
+        yield agent
+    finally:
+        RESULTS.mkdir(parents=True, exist_ok=True)
+        agent.screenshot(path=str(RESULTS / f"{name}-agent.png"))
+        console.close()
+
+
+def claim(agent: Page, escalation_id: int) -> None:
+    waiting = agent.locator(f'#queue-waiting li[data-escalation-id="{escalation_id}"]')
+    expect(waiting).to_contain_text("LT")
+    waiting.locator("a.queue-link").click()
+    agent.locator("#claim").click()
+    expect(agent.locator("#status")).to_have_text("claimed")
+
+
+def reply(agent: Page, text: str) -> None:
+    agent.locator("#reply-text").fill(text)
+    agent.locator("#reply-send").click()
+    expect(agent.locator("#transcript li[data-sender='agent']").last).to_contain_text(text)
+
+
 def test_customer_and_agent_talk_through_the_handoff(browser, context, servers):
     page, chat = start(context, servers)
     chat.open()
@@ -34,18 +68,8 @@ def test_customer_and_agent_talk_through_the_handoff(browser, context, servers):
     expect(chat.log.locator('li.msg--user[data-state="delivered"]')).to_have_count(2)
     escalation_id = escalation_id_of(servers, page.evaluate("window.canonChat.sessionId()"))
 
-    console = browser.new_context(viewport={"width": 1280, "height": 800})
-    try:
-        agent = console.new_page()
-        agent.goto(f"{servers.core_url}/agent")
-        agent.locator("#username").fill("demo-agent")
-        agent.locator("#password").fill(AGENT_PASSWORD)
-        agent.locator("#sign-in").click()
-        waiting = agent.locator(f'#queue-waiting li[data-escalation-id="{escalation_id}"]')
-        expect(waiting).to_contain_text("LT")
-        waiting.locator("a.queue-link").click()
-        agent.locator("#claim").click()
-        expect(agent.locator("#status")).to_have_text("claimed")
+    with agent_console(browser, servers, "test_customer_and_agent_talk_through_the_handoff") as agent:
+        claim(agent, escalation_id)
         transcript = agent.locator("#transcript")
         expect(transcript.locator('li[data-sender="customer"]').first).to_contain_text("Noriu kalbėti su žmogumi")
         expect(transcript.locator('li[data-sender="customer"]').last).to_contain_text("Turiu klausimą dėl sąskaitos")
@@ -55,24 +79,46 @@ def test_customer_and_agent_talk_through_the_handoff(browser, context, servers):
         assert agent.evaluate("window.__typed") is None and page.evaluate("window.__typed") is None
         assert transcript.locator("img, script").count() == 0
 
-        agent.locator("#reply-text").fill("Laba diena, čia Demo. Kuo galiu padėti?")
-        agent.locator("#reply-send").click()
+        reply(agent, "Laba diena, čia Demo. Kuo galiu padėti?")
         from_agent = chat.log.locator("li.msg--agent")  # shown as the agent's own message, with the name
         expect(from_agent.locator(".msg__bubble")).to_have_text("Laba diena, čia Demo. Kuo galiu padėti?")
         expect(from_agent.locator(".msg__label")).to_have_text("Konsultantas Demo Agent")
         expect(transcript.locator('li[data-sender="agent"]')).to_contain_text("delivered")
+        page.reload()  # the reply is in the history, once (the page also asks the core for missed replies)
+        chat = Chat(page).wait_connected()
+        expect(chat.log.locator("li.msg--agent")).to_have_count(1)
 
         agent.locator("#close-note").fill("Answered the invoice question.")
         agent.locator("#close").click()
         expect(agent.locator("#status")).to_have_text("closed")
         expect(chat.log.locator("li.msg .msg__bubble").last).to_have_text(response("utter_handoff_closed", "lt"))
-    finally:
-        RESULTS.mkdir(parents=True, exist_ok=True)
-        agent.screenshot(path=str(RESULTS / "test_customer_and_agent_talk_through_the_handoff-agent.png"))
-        console.close()
 
     texts = chat.ask("Kiek kainuoja CPS narystė?", 4)
     assert texts[-1] == response("utter_membership_price", "lt")
+    expect(chat.log.locator("li.msg--agent")).to_have_count(1)
+
+
+def test_a_reply_sent_while_the_page_was_closed_appears_when_the_customer_comes_back(browser, context, servers):
+    page, chat = start(context, servers)
+    chat.open()
+    chat.ask("Noriu kalbėti su žmogumi", 1)
+    escalation_id = escalation_id_of(servers, page.evaluate("window.canonChat.sessionId()"))
+    page.close()  # e.g. out of hours: the customer leaves and the agent answers the next morning
+
+    with agent_console(browser, servers, "test_a_reply_sent_while_the_page_was_closed") as agent:
+        claim(agent, escalation_id)
+        reply(agent, "Atsiprašome, kad teko laukti. Sąskaitą pataisėme.")
+        expect(agent.locator("#transcript li[data-sender='agent']")).to_contain_text("delivered")
+
+    page, chat = start(context, servers)  # the same browser comes back: same conversation
+    expect(page.locator("#chat-panel")).to_be_visible()
+    chat.wait_connected()
+    from_agent = chat.log.locator("li.msg--agent")
+    expect(from_agent.locator(".msg__bubble")).to_have_text("Atsiprašome, kad teko laukti. Sąskaitą pataisėme.")
+    expect(from_agent.locator(".msg__label")).to_have_text("Konsultantas Demo Agent")
+    page.reload()
+    Chat(page).wait_connected()
+    expect(page.locator("#chat-log li.msg--agent")).to_have_count(1)
 
 
 def test_messages_pushed_through_any_rasa_worker_reach_the_chat(context, servers):

@@ -295,6 +295,34 @@ class Delivery:
     messages: list[tuple[int, str, str]]  # id, text, agent's display name
 
 
+@dataclass(frozen=True)
+class SentReply:
+    """An agent's reply already handed to the conversation's channel."""
+
+    id: int
+    text: str
+    agent_name: str
+    sent_at: datetime
+
+
+def sent_replies(session: Session, conversation_id: str, limit: int = 50) -> list[SentReply]:
+    """The latest `limit` agents' replies delivered to the conversation (any of its escalations), oldest first:
+    what a chat that was closed meanwhile has missed."""
+    latest = session.scalars(
+        select(EscalationMessage)
+        .join(Escalation, EscalationMessage.escalation_id == Escalation.id)
+        .where(
+            Escalation.conversation_id == conversation_id,
+            EscalationMessage.sender == "agent",
+            EscalationMessage.delivered_at.is_not(None),
+        )
+        .order_by(EscalationMessage.id.desc())
+        .limit(limit)
+    ).all()
+    return [SentReply(m.id, m.text, agent_name(session, m.agent_id) or "Canon", as_utc(m.delivered_at))
+            for m in reversed(latest)]
+
+
 def take_deliveries(session: Session, conversation_id: str, now: datetime) -> Delivery:
     """The agents' undelivered replies in the conversation, each marked delivered by exactly one caller."""
     escalations = session.scalars(

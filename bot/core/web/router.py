@@ -5,6 +5,11 @@ socket.io channel directly (RASA_SOCKET_URL); every message it sends carries the
 signed-in customer, the `customer_token` in its metadata (`customData`). Whoever holds a token is checked again
 on every turn: the actions pass it to the core's /me routes, which verify the signature and expiry.
 
+`GET /chat/{conversation_id}/agent-messages` gives the widget the agents' replies of a human handoff that it
+may have missed while the page was closed (they are pushed through socket.io only to an open page). The
+conversation id is the random session id the browser keeps; it is all the widget needs to rejoin its socket.io
+room as well, so this route reveals nothing that id does not already give.
+
 Demo sign-in (`POST /demo/sign-in`) mints a short-lived token for one of the seeded demo customers, only when
 demo mode is on (CORE_DEMO_MODE=true, set by `make run`; off by default): 404 otherwise.
 """
@@ -16,24 +21,26 @@ import json
 import re
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
-from pathlib import Path
+from pathlib import Path as PathLib
 from typing import Annotated, Any
 from urllib.parse import urlsplit
 
-from fastapi import APIRouter, Cookie, HTTPException, Query, Request
+from fastapi import APIRouter, Cookie, HTTPException, Path, Query, Request, Response
 from fastapi.responses import FileResponse, HTMLResponse
 from pydantic import BaseModel, Field
 
 from bot.core.api.auth import make_customer_token, settings_of
+from bot.core.api.dependencies import SessionDep
 from bot.core.config import Settings
+from bot.core.handoff.service import sent_replies
 from bot.core.seed import DEMOS
 from bot.core.web.texts import DEFAULT_LANGUAGE, LANGUAGES, TEXTS
 
-HERE = Path(__file__).resolve().parent
+HERE = PathLib(__file__).resolve().parent
 ROOT = HERE.parents[2]
 # Built by `make` from the npm registry's socket.io-client (web/package-lock.json); never fetched at run time.
 VENDOR_DIR = ROOT / "build" / "static"
-ASSETS: dict[str, tuple[Path, str]] = {
+ASSETS: dict[str, tuple[PathLib, str]] = {
     "chat.js": (HERE / "static" / "chat.js", "text/javascript; charset=utf-8"),
     "chat.css": (HERE / "static" / "chat.css", "text/css; charset=utf-8"),
     "socket.io.min.js": (VENDOR_DIR / "socket.io.min.js", "text/javascript; charset=utf-8"),
@@ -191,3 +198,28 @@ def demo_sign_in(body: DemoSignIn, request: Request) -> DemoToken:
     now = datetime.now(UTC)
     token = make_customer_token(body.customer_id, settings.customer_token_secret, now, DEMO_TOKEN_LIFETIME)
     return DemoToken(customer_id=body.customer_id, customer_token=token, expires_at=now + DEMO_TOKEN_LIFETIME)
+
+
+# ------------------------------------------------------------------ agents' replies for the web chat
+
+
+class AgentReply(BaseModel):
+    id: int
+    text: str
+    agent_name: str
+    sent_at: datetime
+
+
+class AgentReplies(BaseModel):
+    messages: list[AgentReply] = Field(description="the latest replies delivered to the conversation, oldest first")
+
+
+ConversationId = Annotated[str, Path(min_length=1, max_length=255, pattern=r"^[^\x00]+$")]
+
+
+@router.get("/chat/{conversation_id}/agent-messages", response_model=AgentReplies, tags=["web chat"])
+def agent_messages(conversation_id: ConversationId, session: SessionDep, response: Response) -> AgentReplies:
+    """The agents' replies delivered to this conversation (empty when it was never handed over)."""
+    response.headers["Cache-Control"] = "no-store"
+    return AgentReplies(messages=[AgentReply(id=r.id, text=r.text, agent_name=r.agent_name, sent_at=r.sent_at)
+                                  for r in sent_replies(session, conversation_id)])

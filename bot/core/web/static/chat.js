@@ -12,6 +12,7 @@
   var KEYS = {
     session: "canonChat.session",
     history: "canonChat.history",
+    agentSeen: "canonChat.agentSeen",
     open: "canonChat.open",
     demo: "canonChat.demo"
   };
@@ -518,6 +519,7 @@
       else setStatus("");
       state.lostConnection = false;
       flush();
+      fetchMissedAgentMessages();
     });
     socket.on(BOT_EVENT, onBotMessage);
     socket.on("disconnect", function (reason) {
@@ -626,8 +628,46 @@
     }).map(function (r) { return { title: r.title, payload: r.payload }; }).slice(0, 12);
   }
 
+  // ------------------------------------------------------------------ agents' replies (human handoff)
+  var MAX_AGENT_SEEN = 200;
+
+  function agentSeen() {
+    var seen = store.get(KEYS.agentSeen, []);
+    return Array.isArray(seen) ? seen.filter(function (id) { return typeof id === "number"; }) : [];
+  }
+
+  /** True the first time an agent's reply (the core's message id) is seen in this conversation. */
+  function firstSight(id) {
+    var seen = agentSeen();
+    if (seen.indexOf(id) >= 0) return false;
+    seen.push(id);
+    store.set(KEYS.agentSeen, seen.slice(-MAX_AGENT_SEEN));
+    return true;
+  }
+
+  /** The agents' replies sent while no page of this conversation was open: socket.io pushes only to open pages,
+   * the core keeps them (GET /chat/{session}/agent-messages). Each is shown once. */
+  function fetchMissedAgentMessages() {
+    var session = state.sessionId;
+    if (!session || typeof window.fetch !== "function") return;
+    window.fetch("/chat/" + encodeURIComponent(session) + "/agent-messages", {
+      headers: { Accept: "application/json" }, cache: "no-store"
+    })
+      .then(function (answer) { return answer.ok ? answer.json() : null; })
+      .then(function (body) {
+        if (!body || !Array.isArray(body.messages) || session !== state.sessionId) return;
+        body.messages.forEach(function (m) {
+          if (!m || typeof m !== "object") return;
+          onBotMessage({ text: m.text, agent_name: m.agent_name, agent_message_id: m.id });
+        });
+      })
+      .catch(function () { /* offline: live replies still arrive, and the next connection asks again */ });
+  }
+
   function onBotMessage(message) {
     if (!message || typeof message !== "object") return;
+    var agentMessageId = typeof message.agent_message_id === "number" ? message.agent_message_id : null;
+    if (agentMessageId !== null && !firstSight(agentMessageId)) return;
     var custom = message.custom && typeof message.custom === "object" ? message.custom : {};
     var text = textOf(message.text) || textOf(custom.text);
     var agent = textOf(custom.agent_name) || textOf(message.agent_name) ||
@@ -713,6 +753,7 @@
     state.inFlight = {};
     state.sessionId = null;
     store.remove(KEYS.session);
+    store.remove(KEYS.agentSeen);
     saveHistory();
     hideTyping();
     renderAll();
