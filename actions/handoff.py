@@ -15,7 +15,7 @@ from typing import Any, Dict, List, Optional, Text
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import (ActionExecuted, ActiveLoop, ConversationPaused, EventType, FollowupAction, Restarted,
-                             SlotSet, UserUtteranceReverted)
+                             SlotSet)
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.account import customer_token, language_of
@@ -113,7 +113,10 @@ class ActionHandoff(Action):
         else:
             dispatcher.utter_message(response="utter_handoff_out_of_hours",
                                      opening=format_opening(escalation.next_opening, language))
-        return leave_flow(tracker) + [SlotSet(REASON_SLOT, None), ConversationPaused()]
+        # listening: the customer's messages while paused then follow a listen, as any turn does, so a typed
+        # "/restart" (which Rasa lets through a pause) meets the restart rule and action_restart below
+        return leave_flow(tracker) + [SlotSet(REASON_SLOT, None), ConversationPaused(),
+                                      ActionExecuted("action_listen")]
 
 
 class ActionDeliverAgentMessages(Action):
@@ -185,21 +188,6 @@ def fallbacks_in_a_row(tracker: Tracker) -> int:
             break
         count += 1
     return count
-
-
-class ActionDefaultFallback(Action):
-    """Rasa's fallback when no rule applies: "sorry, I didn't understand" and the message is forgotten; silent while
-    a person owns the conversation (a typed "/restart" there reaches the policies, but nothing may answer)."""
-
-    def name(self) -> Text:
-        return "action_default_fallback"
-
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-                  domain: Dict[Text, Any]) -> List[EventType]:
-        if tracker.is_paused():
-            return [FollowupAction("action_listen")]
-        dispatcher.utter_message(response="utter_default")
-        return [UserUtteranceReverted()]
 
 
 class ActionRestart(Action):

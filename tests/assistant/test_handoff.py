@@ -76,6 +76,13 @@ def test_asking_for_a_person_hands_over_and_the_bot_goes_quiet(servers, verified
     assert servers.tracker(chat.sender)["paused"] is True
 
 
+def test_restart_right_after_the_handoff_stays_silent(servers):
+    chat = Chat(servers.rasa_url)
+    said(chat.send("Connect me to an agent"), "utter_handoff_queued", language="en")
+    assert chat.send("/restart") == [] and chat.send("/restart") == []
+    assert servers.tracker(chat.sender)["paused"] is True
+
+
 @pytest.mark.parametrize("language, first, second, yes", [
     ("lt", "Laba diena", "qqq zzzz xxxx", "taip"),
     ("en", "Hello there", "qqq zzzz xxxx", "yes"),
