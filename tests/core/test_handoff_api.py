@@ -250,6 +250,25 @@ def test_the_web_chat_gets_the_replies_delivered_to_its_conversation(env: Env) -
     assert web_chat_replies(env, "conv-2") == [] and web_chat_replies(env, "never-handed-over") == []
 
 
+def test_a_customer_who_leaves_for_a_new_conversation_is_noted_once_for_the_agent(env: Env) -> None:
+    escalation = env.escalate("conv-1")
+    for _ in range(2):
+        assert env.client.post("/chat/conv-1/left").status_code == 204  # the browser's call: no service key
+    assert messages_of(env, escalation["id"])[-1] == ("system", service.LEFT_NOTE)
+    assert messages_of(env, escalation["id"]).count(("system", service.LEFT_NOTE)) == 1
+    assert env.client.post("/chat/never-handed-over/left").status_code == 204
+    assert count_rows(env.database_url, EscalationMessage, EscalationMessage.text == service.LEFT_NOTE) == 1
+
+
+def test_leaving_a_closed_escalation_adds_nothing(env: Env) -> None:
+    escalation = env.escalate("conv-1")
+    agent = env.agent("ona", "Ona")
+    assert agent.claim(escalation["id"]).status_code == 200
+    assert agent.close(escalation["id"]).status_code == 200
+    assert env.client.post("/chat/conv-1/left").status_code == 204
+    assert ("system", service.LEFT_NOTE) not in messages_of(env, escalation["id"])
+
+
 def test_deliveries_of_a_conversation_never_handed_over_are_404(env: Env) -> None:
     response = env.client.post("/escalations/by-conversation/nobody/deliveries", headers=HEADERS)
     assert response.status_code == 404 and response.json()["detail"]["code"] == "no_escalation"

@@ -121,6 +121,23 @@ def test_a_reply_sent_while_the_page_was_closed_appears_when_the_customer_comes_
     expect(page.locator("#chat-log li.msg--agent")).to_have_count(1)
 
 
+def test_the_agent_sees_when_the_customer_starts_a_new_conversation(browser, context, servers):
+    page, chat = start(context, servers)
+    chat.open()
+    chat.ask("Noriu kalbėti su žmogumi", 1)
+    old_session = page.evaluate("window.canonChat.sessionId()")
+    escalation_id = escalation_id_of(servers, old_session)
+
+    with agent_console(browser, servers, "test_the_agent_sees_when_the_customer_starts_a_new_conversation") as agent:
+        claim(agent, escalation_id)
+        page.locator("#chat-new").click()
+        chat.wait_connected()
+        expect(agent.locator("#transcript li[data-sender='system']").last).to_contain_text(
+            "started a new conversation")
+    assert page.evaluate("window.canonChat.sessionId()") != old_session
+    assert chat.ask("Kiek kainuoja CPS narystė?", 1)[-1] == response("utter_membership_price", "lt")  # a fresh start
+
+
 def test_messages_pushed_through_any_rasa_worker_reach_the_chat(context, servers):
     """`make run` starts several Rasa workers when Redis answers; the core's calls to Rasa's HTTP API land on any
     of them, not necessarily the one holding the browser's websocket. Each push here is a new connection."""

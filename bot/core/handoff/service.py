@@ -295,6 +295,24 @@ class Delivery:
     messages: list[tuple[int, str, str]]  # id, text, agent's display name
 
 
+LEFT_NOTE = "The customer started a new conversation in the web chat: replies here no longer reach them."
+
+
+def customer_left(session: Session, conversation_id: str, now: datetime) -> bool:
+    """Notes once in the conversation's open escalation that the customer left it for a new conversation; False
+    when the conversation has no open escalation."""
+    escalation = open_escalation(session, conversation_id)
+    if escalation is None:
+        return False
+    noted = session.scalar(select(exists().where(
+        EscalationMessage.escalation_id == escalation.id, EscalationMessage.sender == "system",
+        EscalationMessage.text == LEFT_NOTE)))
+    if not noted:
+        system_message(session, escalation.id, LEFT_NOTE, now)
+        session.commit()
+    return True
+
+
 @dataclass(frozen=True)
 class SentReply:
     """An agent's reply already handed to the conversation's channel."""

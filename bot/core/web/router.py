@@ -8,7 +8,8 @@ on every turn: the actions pass it to the core's /me routes, which verify the si
 `GET /chat/{conversation_id}/agent-messages` gives the widget the agents' replies of a human handoff that it
 may have missed while the page was closed (they are pushed through socket.io only to an open page). The
 conversation id is the random session id the browser keeps; it is all the widget needs to rejoin its socket.io
-room as well, so this route reveals nothing that id does not already give.
+room as well, so this route reveals nothing that id does not already give. `POST /chat/{conversation_id}/left`
+(the widget's "new conversation") tells the agent of an open escalation that the customer has gone.
 
 Demo sign-in (`POST /demo/sign-in`) mints a short-lived token for one of the seeded demo customers, only when
 demo mode is on (CORE_DEMO_MODE=true, set by `make run`; off by default): 404 otherwise.
@@ -30,9 +31,9 @@ from fastapi.responses import FileResponse, HTMLResponse
 from pydantic import BaseModel, Field
 
 from bot.core.api.auth import make_customer_token, settings_of
-from bot.core.api.dependencies import SessionDep
+from bot.core.api.dependencies import NowDep, SessionDep
 from bot.core.config import Settings
-from bot.core.handoff.service import sent_replies
+from bot.core.handoff.service import customer_left, sent_replies
 from bot.core.seed import DEMOS
 from bot.core.web.texts import DEFAULT_LANGUAGE, LANGUAGES, TEXTS
 
@@ -223,3 +224,10 @@ def agent_messages(conversation_id: ConversationId, session: SessionDep, respons
     response.headers["Cache-Control"] = "no-store"
     return AgentReplies(messages=[AgentReply(id=r.id, text=r.text, agent_name=r.agent_name, sent_at=r.sent_at)
                                   for r in sent_replies(session, conversation_id)])
+
+
+@router.post("/chat/{conversation_id}/left", status_code=204, tags=["web chat"])
+def conversation_left(conversation_id: ConversationId, session: SessionDep, now: NowDep) -> Response:
+    """The customer left this conversation for a new one: noted once for the agent of its open escalation."""
+    customer_left(session, conversation_id, now)
+    return Response(status_code=204)

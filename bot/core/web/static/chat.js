@@ -747,7 +747,15 @@
     launcher.focus();
   }
 
+  /** Tells the core that the customer left a conversation: the agent of a handoff in it sees so. */
+  function leaveConversation(session) {
+    if (!session || typeof window.fetch !== "function") return;
+    window.fetch("/chat/" + encodeURIComponent(session) + "/left", { method: "POST", keepalive: true })
+      .catch(function () { /* offline: the agent's replies then simply go unread */ });
+  }
+
   function newConversation() {
+    leaveConversation(state.sessionId);
     state.history = [];
     state.queue = [];
     state.inFlight = {};
