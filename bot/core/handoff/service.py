@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, exists, func, or_, select, update
+from sqlalchemy import Select, and_, exists, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -323,19 +323,21 @@ class SentReply:
     sent_at: datetime
 
 
+def agent_replies(conversation_id: str, delivered: bool) -> Select[tuple[EscalationMessage]]:
+    """The agents' replies in any escalation of the conversation, delivered or not yet."""
+    delivery = EscalationMessage.delivered_at.is_not(None) if delivered else EscalationMessage.delivered_at.is_(None)
+    return (
+        select(EscalationMessage)
+        .join(Escalation, EscalationMessage.escalation_id == Escalation.id)
+        .where(Escalation.conversation_id == conversation_id, EscalationMessage.sender == "agent", delivery)
+    )
+
+
 def sent_replies(session: Session, conversation_id: str, limit: int = 50) -> list[SentReply]:
     """The latest `limit` agents' replies delivered to the conversation (any of its escalations), oldest first:
     what a chat that was closed meanwhile has missed."""
     latest = session.scalars(
-        select(EscalationMessage)
-        .join(Escalation, EscalationMessage.escalation_id == Escalation.id)
-        .where(
-            Escalation.conversation_id == conversation_id,
-            EscalationMessage.sender == "agent",
-            EscalationMessage.delivered_at.is_not(None),
-        )
-        .order_by(EscalationMessage.id.desc())
-        .limit(limit)
+        agent_replies(conversation_id, delivered=True).order_by(EscalationMessage.id.desc()).limit(limit)
     ).all()
     return [SentReply(m.id, m.text, agent_name(session, m.agent_id) or "Canon", as_utc(m.delivered_at))
             for m in reversed(latest)]
@@ -349,16 +351,7 @@ def take_deliveries(session: Session, conversation_id: str, now: datetime) -> De
     if not escalations:
         raise NotFound("no_escalation", "This conversation was never handed to the support team.")
     current = next((e for e in escalations if e.status != "closed"), escalations[0])
-    pending = session.scalars(
-        select(EscalationMessage)
-        .join(Escalation, EscalationMessage.escalation_id == Escalation.id)
-        .where(
-            Escalation.conversation_id == conversation_id,
-            EscalationMessage.sender == "agent",
-            EscalationMessage.delivered_at.is_(None),
-        )
-        .order_by(EscalationMessage.id)
-    ).all()
+    pending = session.scalars(agent_replies(conversation_id, delivered=False).order_by(EscalationMessage.id)).all()
     taken: list[tuple[int, str, str]] = []
     for message in pending:
         mine = session.execute(
