@@ -18,6 +18,7 @@ from fastapi.testclient import TestClient
 from bot.core.agents import create_agent
 from bot.core.api.app import create_app
 from bot.core.config import HandoffSettings, Settings
+from bot.core.console.throttle import SignInThrottle
 from bot.core.db.session import make_engine, make_sessionmaker
 from bot.core.handoff import service
 from bot.core.handoff.rasa import RasaUnavailable
@@ -207,6 +208,7 @@ def env(handoff_client: tuple[TestClient, Clock, FakeRasa], database_url: str) -
     rasa.trackers.clear()
     rasa.down, rasa.on_execute = False, None
     client.cookies.clear()
+    client.app.state.sign_in_throttle = SignInThrottle()  # no failed sign-ins from earlier tests
     yield Env(client, clock, rasa, database_url)
 
 

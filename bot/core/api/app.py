@@ -32,6 +32,7 @@ from bot.core.api.queries import (  # shared with the agent console (bot/core/co
     utc_now,
 )
 from bot.core.config import Settings
+from bot.core.console.throttle import SignInThrottle
 from bot.core.db.models import Application, Customer, LegacyProduct, Membership, Order, RegisteredProduct
 from bot.core.db.session import make_engine, make_sessionmaker
 from bot.core.domain.catalogue import TIERS, Tier
@@ -475,6 +476,7 @@ def create_app(settings: Settings | None = None, clock: Clock = utc_now, rasa: R
         app.state.settings = settings or Settings.from_env()
         engine = make_engine(app.state.settings.database_url)
         app.state.sessions, app.state.clock = make_sessionmaker(engine), clock
+        app.state.sign_in_throttle = SignInThrottle()  # failed console sign-ins (bot/core/console/throttle.py)
         async with handoff_worker.running(app, rasa):  # app.state.handoff, and the worker (docs/handoff.md)
             yield
         engine.dispose()

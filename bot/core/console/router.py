@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from math import ceil
 from collections.abc import AsyncIterator
 from datetime import datetime
 from pathlib import Path
@@ -27,6 +28,7 @@ from bot.core.api.auth import settings_of
 from bot.core.api.dependencies import SessionDep, now_of
 from bot.core.console import security as sec
 from bot.core.console import views
+from bot.core.console.throttle import SignInThrottle
 from bot.core.db.models import Escalation
 from bot.core.handoff import service, worker
 
@@ -155,6 +157,17 @@ def handoff_of(request: Request) -> worker.Handoff:
     return request.app.state.handoff
 
 
+def throttle_of(request: Request) -> SignInThrottle:
+    """The app's sign-in throttle (one per core process, made on first use)."""
+    if not hasattr(request.app.state, "sign_in_throttle"):
+        request.app.state.sign_in_throttle = SignInThrottle()
+    return request.app.state.sign_in_throttle
+
+
+def client_address(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
+
+
 def _cookie_secure(request: Request) -> bool:
     return request.url.scheme == "https"
 
@@ -184,9 +197,18 @@ def post_sign_in(request: Request, session: SessionDep, fields: FieldsDep) -> Re
     if not sec.same_token(request.cookies.get(sec.SIGN_IN_CSRF_COOKIE, ""), fields.get(sec.CSRF_FIELD)):
         return sign_in_page(request, 403, "The sign-in form had expired. Please try again.")
     username = fields.get("username", "")
+    throttle, who_tries = throttle_of(request), (sec.normal_username(username)[:200], client_address(request))
+    wait = throttle.retry_after(*who_tries, now_of(request))
+    if wait:
+        page = sign_in_page(request, 429, f"Too many failed sign-ins. Try again in {ceil(wait / 60)} min.",
+                            username=username[:64])
+        page.headers["Retry-After"] = str(wait)
+        return page
     agent = sec.authenticate(session, username, fields.get("password", ""))
     if agent is None:
+        throttle.failed(*who_tries, now_of(request))
         return sign_in_page(request, 401, "Wrong username or password.", username=username[:64])
+    throttle.succeeded(who_tries[0])
     hours = settings_of(request).handoff.agent_session_hours
     token, who = sec.start_session(session, agent, now_of(request), hours)
     response = RedirectResponse("/agent", status_code=303)
