@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import asyncio
 import json
-from math import ceil
 from collections.abc import AsyncIterator
 from datetime import datetime
+from math import ceil
 from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import parse_qs
@@ -158,9 +158,7 @@ def handoff_of(request: Request) -> worker.Handoff:
 
 
 def throttle_of(request: Request) -> SignInThrottle:
-    """The app's sign-in throttle (one per core process, made on first use)."""
-    if not hasattr(request.app.state, "sign_in_throttle"):
-        request.app.state.sign_in_throttle = SignInThrottle()
+    """The app's sign-in throttle (one per core process, made at start-up in bot/core/api/app.py)."""
     return request.app.state.sign_in_throttle
 
 

@@ -22,26 +22,27 @@ import json
 import re
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
-from pathlib import Path as PathLib
+from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import urlsplit
 
-from fastapi import APIRouter, Cookie, HTTPException, Path, Query, Request, Response
+from fastapi import APIRouter, Cookie, HTTPException, Query, Request, Response
 from fastapi.responses import FileResponse, HTMLResponse
 from pydantic import BaseModel, Field
 
 from bot.core.api.auth import make_customer_token, settings_of
 from bot.core.api.dependencies import NowDep, SessionDep
 from bot.core.config import Settings
+from bot.core.handoff.api import ConversationId
 from bot.core.handoff.service import customer_left, sent_replies
 from bot.core.seed import DEMOS
 from bot.core.web.texts import DEFAULT_LANGUAGE, LANGUAGES, TEXTS
 
-HERE = PathLib(__file__).resolve().parent
+HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[2]
 # Built by `make` from the npm registry's socket.io-client (web/package-lock.json); never fetched at run time.
 VENDOR_DIR = ROOT / "build" / "static"
-ASSETS: dict[str, tuple[PathLib, str]] = {
+ASSETS: dict[str, tuple[Path, str]] = {
     "chat.js": (HERE / "static" / "chat.js", "text/javascript; charset=utf-8"),
     "chat.css": (HERE / "static" / "chat.css", "text/css; charset=utf-8"),
     "socket.io.min.js": (VENDOR_DIR / "socket.io.min.js", "text/javascript; charset=utf-8"),
@@ -213,9 +214,6 @@ class AgentReply(BaseModel):
 
 class AgentReplies(BaseModel):
     messages: list[AgentReply] = Field(description="the latest replies delivered to the conversation, oldest first")
-
-
-ConversationId = Annotated[str, Path(min_length=1, max_length=255, pattern=r"^[^\x00]+$")]
 
 
 @router.get("/chat/{conversation_id}/agent-messages", response_model=AgentReplies, tags=["web chat"])
