@@ -59,30 +59,12 @@ def parse(agent):
 
 
 @dataclass
-class Servers:
+class Servers(Launched):
     """The launched servers, with helpers to prepare and inspect the core's data."""
-
-    launched: Launched
-
-    @property
-    def rasa_url(self) -> str:
-        return self.launched.rasa_url
-
-    @property
-    def core_url(self) -> str:
-        return self.launched.core_url
-
-    @property
-    def actions_url(self) -> str:
-        return self.launched.actions_url
-
-    @property
-    def log(self) -> Path:
-        return self.launched.log
 
     def clone_customer(self, demo: str, new_id: str) -> str:
         """A fresh copy of demo customer `demo` in the core, as `new_id`; returns its customer token."""
-        env = {**os.environ, "CORE_DATABASE_URL": self.launched.database_url, "CUSTOMER_TOKEN_SECRET": TOKEN_SECRET}
+        env = {**os.environ, "CORE_DATABASE_URL": self.database_url, "CUSTOMER_TOKEN_SECRET": TOKEN_SECRET}
         done = subprocess.run([str(ROOT / ".venv/core/bin/python"), "-m", "bot.core.seed", "--clone", demo, new_id],
                               cwd=ROOT, env=env, capture_output=True, text=True, timeout=120, check=True)
         return done.stdout.strip().split("\t")[1]
@@ -101,15 +83,12 @@ class Servers:
         answer.raise_for_status()
         return answer.json()
 
-    def stop(self) -> int:
-        return self.launched.stop()
-
 
 def start_servers(folder: Path, **extra_env: str) -> Servers:
     """Start the core, the action server and Rasa with scripts/run.sh (the launcher of `make run`)."""
     secrets = {"CUSTOMER_TOKEN_SECRET": TOKEN_SECRET, "CORE_SERVICE_KEY": SERVICE_KEY, "RASA_TOKEN": RASA_TOKEN,
                "CORE_DEMO_MODE": "true", "CORE_DEMO_AGENT_PASSWORD": AGENT_PASSWORD}
-    return Servers(launch(folder, secrets, {"SUPPORT_HOURS": "always", **extra_env}))
+    return Servers(**vars(launch(folder, secrets, {"SUPPORT_HOURS": "always", **extra_env})))
 
 
 @pytest.fixture(scope="session")
