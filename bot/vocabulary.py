@@ -1,0 +1,54 @@
+"""The words both environments share: languages, handoff reasons, slot and metadata names, the guided flows.
+
+Standard library only and Python 3.10-safe: the core service (3.11), our Rasa components and the actions (3.10)
+import it. A word that names the same thing on both sides is defined here once.
+"""
+
+from __future__ import annotations
+
+from typing import Dict, Tuple
+
+# ------------------------------------------------------------------ languages
+
+LT = "lt"
+EN = "en"
+LANGUAGES: Tuple[str, ...] = (LT, EN)
+DEFAULT_LANGUAGE = LT  # a conversation or page with no language of its own is Lithuanian
+LANGUAGE_NAMES: Dict[str, str] = {LT: "Lithuanian", EN: "English"}
+
+# ------------------------------------------------------------------ human handoff
+
+CUSTOMER_REQUEST = "customer_request"
+FALLBACK = "fallback"
+PRIORITY_SUPPORT = "priority_support"
+PAYMENT_PROBLEM = "payment_problem"
+HANDOFF_REASONS: Tuple[str, ...] = (CUSTOMER_REQUEST, FALLBACK, PRIORITY_SUPPORT, PAYMENT_PROBLEM)
+# What an agent reads in the console ("Reason: ...") and in the escalation's first system note.
+HANDOFF_REASON_TITLES: Dict[str, str] = {
+    CUSTOMER_REQUEST: "Asked for a person",
+    FALLBACK: "Assistant did not understand",
+    PRIORITY_SUPPORT: "Priority support",
+    PAYMENT_PROBLEM: "Payment problem",
+}
+
+# ------------------------------------------------------------------ slots
+
+LANGUAGE_SLOT = "language"
+SIGNED_IN_SLOT = "signed_in"
+HANDOFF_REASON_SLOT = "handoff_reason"
+REQUESTED_SLOT = "requested_slot"
+DONT_KNOW_COUNT_SLOT = "dont_know_count"
+
+# The slots each guided flow (form) fills or uses; all are forgotten when the flow ends early (stop, handoff).
+FLOW_SLOTS: Dict[str, Tuple[str, ...]] = {
+    "registration_form": ("vat_registered", "had_cps_account"),
+    "migration_form": ("old_cps_email_given", "migration_count", "migrate_confirm", "migration_next_step"),
+    "product_details_form": ("serial_number", "purchase_date", "country_of_purchase", "dealer", "product_id",
+                             "product_name", "product_missing", "products_skipped", "invited_before"),
+    "membership_form": ("tier", "payment_method", "order_confirmed", "tier_fees", "order_key"),
+}
+
+# ------------------------------------------------------------------ message metadata (from the channels)
+
+CUSTOMER_TOKEN_KEY = "customer_token"  # the signed token of a signed-in customer (the support site sends it)
+LANGUAGE_HINT_KEY = "language"  # a client's page language (the support page's widget sends it with each message)
