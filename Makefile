@@ -21,14 +21,14 @@ CORE_READY := $(CORE_VENV)/.installed
 
 MODEL := models/assistant.tar.gz
 SPACY_MODEL := build/spacy-lt/meta.json
-TRAINING_INPUTS := config.yml domain.yml $(shell find data -name '*.yml') $(wildcard bot/rasa_ext/*.py) bot/text.py
+TRAINING_INPUTS := config.yml $(wildcard domain/*.yml) $(shell find data -name '*.yml') $(wildcard bot/rasa_ext/*.py) bot/text.py
 
 export PYTHONPATH := $(CURDIR)
 export TF_CPP_MIN_LOG_LEVEL := 3
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 export RASA_TELEMETRY_ENABLED := false
 
-.PHONY: help run test train bench validate clean browser
+.PHONY: help run test train bench validate lint clean browser
 
 help:
 	@echo "make run    set up, train if needed, start the assistant (REST + socket.io on :5005, actions on :5055,"
@@ -53,13 +53,13 @@ $(SPACY_MODEL): bot/rasa_ext/spacy_model.py bot/text.py $(RASA_READY)
 	$(RASA_PY) -m bot.rasa_ext.spacy_model build/spacy-lt
 
 $(MODEL): $(TRAINING_INPUTS) $(SPACY_MODEL) $(RASA_READY)
-	$(RASA) train --fixed-model-name assistant --out models
+	$(RASA) train --domain domain --fixed-model-name assistant --out models
 	@touch $@
 
 train: $(MODEL)
 
 validate: $(RASA_READY)
-	$(RASA) data validate --fail-on-warnings
+	$(RASA) data validate --domain domain --fail-on-warnings
 
 # The support page's browser code (bot/core/web): socket.io-client from the npm registry, pinned by
 # web/package-lock.json, copied to where the core serves it (/static/socket.io.min.js). No CDN, nothing at run time.
@@ -89,7 +89,11 @@ browser:
 run: $(MODEL) $(CORE_READY) $(WEB_VENDOR)
 	@RASA=$(RASA) CORE_PY=$(CORE_PY) MODEL=$(MODEL) scripts/run.sh
 
-test: $(MODEL) $(CORE_READY) $(WEB_VENDOR) browser
+# ruff (lint and import order) over both environments' code, from the core environment; settings in pyproject.toml.
+lint: $(CORE_READY)
+	$(CORE_VENV)/bin/ruff check .
+
+test: $(MODEL) $(CORE_READY) $(WEB_VENDOR) browser lint validate
 	$(CORE_PY) -m pytest tests/core $(PYTEST_ARGS)
 	$(RASA_PY) -m pytest tests/assistant $(PYTEST_ARGS)
 	$(CORE_PY) -m pytest tests/web $(PYTEST_ARGS)

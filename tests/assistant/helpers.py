@@ -13,6 +13,8 @@ from typing import Any, Dict, List, Optional, Tuple
 import requests
 import yaml
 
+from tests.domain_files import load_domain
+
 ROOT = Path(__file__).resolve().parents[2]
 # Lines the test run prints in its summary (the NLU scores), filled by the tests.
 SUMMARY: List[str] = []
@@ -30,7 +32,7 @@ def variation_language(variation: Dict[str, Any]) -> str:
 
 @lru_cache(maxsize=1)
 def domain() -> Dict[str, Any]:
-    return yaml.safe_load((ROOT / "domain.yml").read_text(encoding="utf-8"))
+    return load_domain()
 
 
 @lru_cache(maxsize=1)

@@ -10,9 +10,9 @@ from functools import lru_cache
 
 import httpx
 import pytest
-import yaml
 from playwright.sync_api import Page, WebSocketRoute, expect
 
+from tests.domain_files import load_domain
 from tests.web.conftest import ROOT, SERVICE_KEY
 
 SOCKET_IO = re.compile(r"/socket\.io/")
@@ -20,7 +20,7 @@ SOCKET_IO = re.compile(r"/socket\.io/")
 
 @lru_cache(maxsize=1)
 def _responses() -> dict:
-    return yaml.safe_load((ROOT / "domain.yml").read_text(encoding="utf-8"))["responses"]
+    return load_domain()["responses"]
 
 
 def _variation(name: str, language: str) -> dict:
