@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Start the action server and the Rasa server in the foreground (called by `make run`).
-# Ctrl-C or SIGTERM stops both; if either dies, the other is stopped too.
+# Start the core service, the action server and the Rasa server in the foreground (called by `make run`).
+# Ctrl-C or SIGTERM stops all three; if one dies, the others are stopped too.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
