@@ -1,15 +1,27 @@
-"""Typed HTTP client of the core service's API (bot/core/api), as the actions use it: the customer's account
-and the support team's escalations."""
+"""Typed async HTTP client of the core service's API (bot/core/api), as the actions use it: the customer's
+account and the support team's escalations.
+
+The whole process shares one aiohttp session (its connection pool), made on first use inside the running event
+loop (after Sanic has forked the action server's workers) and closed when the action server stops
+(actions/__init__.py). Every call has a connect and a total timeout; a core that cannot be reached in time is
+`Unavailable`, like one that fails.
+"""
 
 from __future__ import annotations
 
+import asyncio
+import json
 import os
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any, Dict, List, Optional
+from typing import Any
 from urllib.parse import quote
 
-import requests
+import aiohttp
+
+DEFAULT_URL = "http://127.0.0.1:8000"
+CONNECT_TIMEOUT = 5.0  # seconds to get a connection to the core
+TOTAL_TIMEOUT = 10.0  # seconds for a whole call, the answer included
 
 
 class CoreError(Exception):
@@ -35,7 +47,7 @@ class Missing(CoreError):
 class Rejected(CoreError):
     """The core refused the request as invalid (422/409); `fields` maps field names to error codes."""
 
-    def __init__(self, code: Optional[str], fields: Optional[Dict[str, str]] = None) -> None:
+    def __init__(self, code: str | None, fields: dict[str, str] | None = None) -> None:
         super().__init__(code)
         self.code = code
         self.fields = fields or {}
@@ -46,7 +58,7 @@ class Application:
     company: str
     status: str  # submitted | approved | rejected
     expected_approval_date: date
-    rejection_reason: Optional[str]
+    rejection_reason: str | None
 
 
 @dataclass(frozen=True)
@@ -65,7 +77,7 @@ class Tier:
 @dataclass(frozen=True)
 class Product:
     name: str
-    missing_fields: List[str]
+    missing_fields: list[str]
     id: int = 0
 
 
@@ -89,7 +101,7 @@ class Order:
     payment_method: str  # card | bank_transfer
     due_date: date
     membership_number: str
-    previous_membership_number: Optional[str]
+    previous_membership_number: str | None
 
 
 @dataclass(frozen=True)
@@ -108,14 +120,14 @@ class Escalation:
     queue_position: int
     estimated_wait_minutes: int
     in_working_hours: bool
-    next_opening: Optional[datetime]
+    next_opening: datetime | None
 
 
 @dataclass(frozen=True)
 class AgentMessage:
     text: str
     agent_name: str
-    id: Optional[int] = None  # the core's message id (the web chat shows each reply once by it)
+    id: int | None = None  # the core's message id (the web chat shows each reply once by it)
 
 
 @dataclass(frozen=True)
@@ -124,133 +136,188 @@ class Membership:
     number: str
 
 
+class SharedSession:
+    """One aiohttp session for the process, made on first use in the running event loop and then reused.
+
+    A new one is made only when the loop it was made in is no longer the running one (a test that runs each
+    action in an event loop of its own)."""
+
+    def __init__(self, timeout: aiohttp.ClientTimeout) -> None:
+        self._timeout = timeout
+        self._session: aiohttp.ClientSession | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+
+    def get(self) -> aiohttp.ClientSession:
+        loop = asyncio.get_running_loop()
+        if self._session is None or self._session.closed or self._loop is not loop:
+            self._session, self._loop = aiohttp.ClientSession(timeout=self._timeout), loop
+        return self._session
+
+    async def close(self) -> None:
+        session, self._session = self._session, None
+        if session is not None and not session.closed and self._loop is asyncio.get_running_loop():
+            await session.close()
+        self._loop = None
+
+
+SESSION = SharedSession(aiohttp.ClientTimeout(total=TOTAL_TIMEOUT, connect=CONNECT_TIMEOUT))
+
+
+async def close_session() -> None:
+    """Close the process's session to the core (when the action server stops)."""
+    await SESSION.close()
+
+
+@dataclass(frozen=True)
+class _Answer:
+    status: int
+    body: bytes
+
+    @property
+    def ok(self) -> bool:
+        return self.status < 400
+
+    def json(self) -> Any:
+        return json.loads(self.body)
+
+    def error_detail(self) -> dict[str, Any]:
+        """The `detail` object of an error answer ({} for a success or an answer without one)."""
+        if self.ok:
+            return {}
+        try:
+            detail = self.json().get("detail")
+        except (ValueError, AttributeError):
+            return {}
+        return detail if isinstance(detail, dict) else {}
+
+
 class CoreClient:
     """Calls the core with the service key and, for account routes, the customer's token."""
 
-    def __init__(self, base_url: str, service_key: str, timeout: float = 5.0) -> None:
+    def __init__(self, base_url: str, service_key: str, session: SharedSession = SESSION) -> None:
         self.base_url = base_url.rstrip("/")
         self.service_key = service_key
-        self.timeout = timeout
+        self.session = session
 
     @classmethod
-    def from_env(cls) -> "CoreClient":
-        return cls(os.environ.get("CORE_URL", "http://127.0.0.1:8000"), os.environ.get("CORE_SERVICE_KEY", ""))
+    def from_env(cls) -> CoreClient:
+        return cls(os.environ.get("CORE_URL", DEFAULT_URL), os.environ.get("CORE_SERVICE_KEY", ""))
 
-    def _call(self, method: str, path: str, token: Optional[str], body: Optional[Dict[str, Any]] = None,
-              headers: Optional[Dict[str, str]] = None) -> Dict[str, Any]:
+    async def _request(self, method: str, path: str, headers: dict[str, str],
+                       body: dict[str, Any] | None = None) -> _Answer:
+        try:
+            async with self.session.get().request(method, f"{self.base_url}{path}", json=body,
+                                                  headers=headers) as answer:
+                return _Answer(answer.status, await answer.read())
+        except (aiohttp.ClientError, asyncio.TimeoutError) as error:
+            raise Unavailable(str(error) or type(error).__name__) from error
+
+    async def _call(self, method: str, path: str, token: str | None, body: dict[str, Any] | None = None,
+                    headers: dict[str, str] | None = None) -> Any:
+        """A route of the customer's account: the service key and the customer's token."""
         if not token:
             raise Anonymous("no customer token")
         headers = {"X-Service-Key": self.service_key, "X-Customer-Token": token, **(headers or {})}
-        try:
-            answer = requests.request(method, f"{self.base_url}{path}", json=body, headers=headers,
-                                      timeout=self.timeout)
-        except requests.RequestException as error:
-            raise Unavailable(str(error)) from error
-        detail = _error_detail(answer)
+        answer = await self._request(method, path, headers, body)
+        detail = answer.error_detail()
         code = detail.get("code")
-        if answer.status_code == 401 and code == "anonymous":
+        if answer.status == 401 and code == "anonymous":
             raise Anonymous(code)
-        if answer.status_code == 403 and code == "account_not_approved":
+        if answer.status == 403 and code == "account_not_approved":
             raise NotApproved(code)
-        if answer.status_code == 404:
+        if answer.status == 404:
             raise Missing(code)
-        if answer.status_code in (409, 422):
+        if answer.status in (409, 422):
             raise Rejected(code, detail.get("fields"))
         if not answer.ok:
-            raise Unavailable(f"{answer.status_code} {code}")
+            raise Unavailable(f"{answer.status} {code}")
         return answer.json()
 
-    def _service_call(self, method: str, path: str, body: Optional[Dict[str, Any]] = None) -> Dict[str, Any]:
+    async def _service_call(self, method: str, path: str, body: dict[str, Any] | None = None) -> Any:
         """A route of the support team's side: the service key only, no customer token."""
-        try:
-            answer = requests.request(method, f"{self.base_url}{path}", json=body,
-                                      headers={"X-Service-Key": self.service_key}, timeout=self.timeout)
-        except requests.RequestException as error:
-            raise Unavailable(str(error)) from error
-        if answer.status_code == 404:
-            raise Missing(_error_detail(answer).get("code"))
+        answer = await self._request(method, path, {"X-Service-Key": self.service_key}, body)
+        if answer.status == 404:
+            raise Missing(answer.error_detail().get("code"))
         if not answer.ok:
-            raise Unavailable(f"{answer.status_code} {_error_detail(answer).get('code')}")
+            raise Unavailable(f"{answer.status} {answer.error_detail().get('code')}")
         return answer.json()
 
-    def _get(self, path: str, token: Optional[str]) -> Dict[str, Any]:
-        return self._call("GET", path, token)
+    async def _get(self, path: str, token: str | None) -> Any:
+        return await self._call("GET", path, token)
 
-    def application(self, token: Optional[str]) -> Application:
-        data = self._get("/me/application", token)
-        return Application(data["company"], data["status"], date.fromisoformat(data["expected_approval_date"]),
-                           data.get("rejection_reason"))
+    async def application(self, token: str | None) -> Application:
+        data = await self._get("/me/application", token)
+        return Application(data["company"], data["status"],
+                           date.fromisoformat(data["expected_approval_date"]), data.get("rejection_reason"))
 
-    def points(self, token: Optional[str]) -> Points:
-        data = self._get("/me/points", token)
+    async def points(self, token: str | None) -> Points:
+        data = await self._get("/me/points", token)
         return Points(data["balance"], data["invited"], data["points_to_invitation"])
 
-    def tiers(self, token: Optional[str]) -> List[Tier]:
-        return [Tier(t["code"], str(t["annual_fee_eur"])) for t in self._get("/me/tiers", token)["tiers"]]
+    async def tiers(self, token: str | None) -> list[Tier]:
+        tiers = (await self._get("/me/tiers", token))["tiers"]
+        return [Tier(t["code"], str(t["annual_fee_eur"])) for t in tiers]
 
-    def products_without_tick(self, token: Optional[str]) -> List[Product]:
-        products = self._get("/me/products", token)["products"]
+    async def products_without_tick(self, token: str | None) -> list[Product]:
+        products = (await self._get("/me/products", token))["products"]
         return [_product(p) for p in products if not p["has_green_tick"]]
 
-    def update_product(self, token: Optional[str], product_id: int, details: Dict[str, str]) -> ProductSaved:
+    async def update_product(self, token: str | None, product_id: int,
+                             details: dict[str, str]) -> ProductSaved:
         """Save product details (ISO date, ISO country code); Rejected with per-field codes when invalid."""
-        data = self._call("PATCH", f"/me/products/{product_id}", token, body=details)
+        data = await self._call("PATCH", f"/me/products/{product_id}", token, body=details)
         return ProductSaved(_product(data["product"]), data["balance"], data["invited"])
 
-    def migrate(self, token: Optional[str]) -> MigrationDone:
-        data = self._call("POST", "/me/migration", token)
+    async def migrate(self, token: str | None) -> MigrationDone:
+        data = await self._call("POST", "/me/migration", token)
         return MigrationDone(data["migrated"], data["balance"])
 
-    def place_order(self, token: Optional[str], tier: str, payment_method: str, key: str) -> Order:
+    async def place_order(self, token: str | None, tier: str, payment_method: str, key: str) -> Order:
         """Order a CPS membership; the same `key` never places a second order."""
-        data = self._call("POST", "/me/orders", token, body={"tier": tier, "payment_method": payment_method},
-                          headers={"Idempotency-Key": key})
+        data = await self._call("POST", "/me/orders", token,
+                                body={"tier": tier, "payment_method": payment_method},
+                                headers={"Idempotency-Key": key})
         return Order(data["tier"], str(data["annual_fee_eur"]), data["payment"]["method"],
                      date.fromisoformat(data["invoice"]["due_date"]), data["membership"]["number"],
                      data.get("previous_membership_number"))
 
-    def migration(self, token: Optional[str]) -> Migration:
-        data = self._get("/me/migration", token)
+    async def migration(self, token: str | None) -> Migration:
+        data = await self._get("/me/migration", token)
         return Migration(data["available"], data["count"], data["old_cps_email_given"])
 
-    def escalate(self, conversation_id: str, channel: str, language: str, reason: str,
-                 transcript: List[Dict[str, Any]], token: Optional[str]) -> Escalation:
+    async def membership(self, token: str | None) -> Membership | None:
+        current = (await self._get("/me/membership", token)).get("membership")
+        return Membership(current["tier"], current["number"]) if current else None
+
+    async def escalate(self, conversation_id: str, channel: str, language: str, reason: str,
+                       transcript: list[dict[str, Any]], token: str | None) -> Escalation:
         """Hand the conversation to the support team (the same open escalation when it already is)."""
-        body = {"conversation_id": conversation_id, "channel": channel, "language": language, "reason": reason,
-                "transcript": transcript, "customer_token": token}
-        data = self._service_call("POST", "/escalations", body)
+        body = {"conversation_id": conversation_id, "channel": channel, "language": language,
+                "reason": reason, "transcript": transcript, "customer_token": token}
+        data = await self._service_call("POST", "/escalations", body)
         opening = data.get("next_opening")
         return Escalation(data["id"], data["status"], data["queue_position"], data["estimated_wait_minutes"],
                           data["in_working_hours"], datetime.fromisoformat(opening) if opening else None)
 
-    def open_escalation(self, conversation_id: str) -> Optional[str]:
+    async def open_escalation(self, conversation_id: str) -> str | None:
         """The status of the conversation's escalation that is not closed, None when there is none."""
         try:
-            return self._service_call("GET", f"/escalations/by-conversation/{quote(conversation_id, safe='')}")[
-                "status"]
+            data = await self._service_call("GET", _by_conversation(conversation_id))
         except Missing:
             return None
+        return data["status"]
 
-    def take_agent_messages(self, conversation_id: str) -> List[AgentMessage]:
+    async def take_agent_messages(self, conversation_id: str) -> list[AgentMessage]:
         """The agents' replies not yet delivered to the customer (each is handed out once)."""
-        path = f"/escalations/by-conversation/{quote(conversation_id, safe='')}/deliveries"
+        path = f"{_by_conversation(conversation_id)}/deliveries"
         return [AgentMessage(m["text"], m["agent_name"], m.get("id"))
-                for m in self._service_call("POST", path)["messages"]]
-
-    def membership(self, token: Optional[str]) -> Optional[Membership]:
-        current = self._get("/me/membership", token).get("membership")
-        return Membership(current["tier"], current["number"]) if current else None
+                for m in (await self._service_call("POST", path))["messages"]]
 
 
-def _product(data: Dict[str, Any]) -> Product:
+def _by_conversation(conversation_id: str) -> str:
+    """The path of a conversation's escalation (the id quoted as one path segment)."""
+    return f"/escalations/by-conversation/{quote(conversation_id, safe='')}"
+
+
+def _product(data: dict[str, Any]) -> Product:
     return Product(data["name"] or data["model"], data["missing_fields"], data["id"])
-
-
-def _error_detail(answer: requests.Response) -> Dict[str, Any]:
-    if answer.ok:
-        return {}
-    try:
-        detail = answer.json().get("detail")
-    except (ValueError, AttributeError):
-        return {}
-    return detail if isinstance(detail, dict) else {}

@@ -1,9 +1,9 @@
 """What every guided flow's validation action shares: reading an answer, digressions, "stop", "I don't know".
 
-Each form slot is filled from the customer's text (slot mappings in domain.yml). The flow's validation action
+Each form slot is filled from the customer's text (the domain's slot mappings). The flow's validation action
 reads the answer with a `read_<slot>` method, and then:
 - a readable answer fills the slot (whatever intent the NLU saw in it: "Foto LT" is a dealer, not a question);
-- "stop" / "atšaukti" rejects the form so that the `stop` rule ends it (data/rules/flows.yml);
+- "stop" / "atšaukti" rejects the form so that the `stop` rule ends it (data/rules/conversation.yml);
 - another confident question (any FAQ topic, a language switch...) rejects the form: the rules answer it, and
   the form then asks its question again;
 - "I don't know" gets the reassurance that a best guess is fine and a second ask (flows that cannot go on
@@ -21,6 +21,9 @@ from rasa_sdk import FormValidationAction, Tracker
 from rasa_sdk.events import ActionExecutionRejected, EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions.conversation import latest_intent
+from bot.vocabulary import DONT_KNOW_COUNT_SLOT, REQUESTED_SLOT
+
 # Intents that are answers to a question, never a change of topic.
 # "Out of scope" is how the NLU sees many odd answers ("2099-01-01", a dealer's name): a wrong answer gets the
 # question's own error message, which steers back as well as the out-of-scope reply would.
@@ -29,7 +32,6 @@ DONT_KNOW_INTENTS = {"dont_know", "unsure_details"}
 STOP_INTENT = "stop"
 CONFIDENT = 0.5  # the FallbackClassifier's threshold
 CONFIDENT_FOR_FREE_TEXT = 0.8  # free-text answers (dealer names) are taken unless the question is clear
-DONT_KNOW_SLOT = "dont_know_count"
 
 
 @dataclass
@@ -39,16 +41,12 @@ class Answer:
     slots: Dict[Text, Any] = field(default_factory=dict)  # the slot's value (and any other slots to set)
     error: Optional[Text] = None  # response to utter when the text is not a valid answer
     error_variables: Dict[Text, Any] = field(default_factory=dict)
-    understood: bool = False  # the text is an answer, just not an acceptable one ("Enterprise" below 2500 points)
+    # the text is an answer, just not an acceptable one ("Enterprise" below 2500 points)
+    understood: bool = False
 
     @classmethod
     def invalid(cls, error: Text, understood: bool = False, **variables: Any) -> "Answer":
         return cls(error=error, error_variables=variables, understood=understood)
-
-
-def latest_intent(tracker: Tracker) -> tuple[Text, float]:
-    intent = tracker.latest_message.get("intent") or {}
-    return intent.get("name") or "", float(intent.get("confidence") or 0.0)
 
 
 def yes_no(tracker: Tracker, yes_intents: tuple[Text, ...] = ("affirm",),
@@ -68,8 +66,10 @@ class FlowValidation(FormValidationAction, ABC):
     """Base of the flows' validation actions: subclasses define `read_<slot>(text, tracker) -> Answer`."""
 
     free_text_slots: frozenset = frozenset()  # slots where almost any text is a valid answer
-    must_know_slots: frozenset = frozenset()  # slots the flow cannot go on without (end at the 2nd "don't know")
-    dont_know_responses: Dict[Text, Text] = {}  # slot -> what to say to "I don't know" (default: a best guess)
+    # slots the flow cannot go on without (it ends at the second "I don't know")
+    must_know_slots: frozenset = frozenset()
+    # slot -> what to say to "I don't know" (default: that a best guess is fine)
+    dont_know_responses: Dict[Text, Text] = {}
 
     @abstractmethod
     def name(self) -> Text:
@@ -78,14 +78,15 @@ class FlowValidation(FormValidationAction, ABC):
     async def get_validation_events(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
     ) -> List[EventType]:
-        slot = tracker.get_slot("requested_slot")
+        slot = tracker.get_slot(REQUESTED_SLOT)
         candidates = tracker.slots_to_validate()
         if slot not in candidates:
             return [SlotSet(name, value) for name, value in candidates.items()]
         text = candidates[slot]
         return self.judge(slot, text if isinstance(text, str) else "", dispatcher, tracker)
 
-    def judge(self, slot: Text, text: Text, dispatcher: CollectingDispatcher, tracker: Tracker) -> List[EventType]:
+    def judge(self, slot: Text, text: Text, dispatcher: CollectingDispatcher,
+              tracker: Tracker) -> List[EventType]:
         """The events for the customer's answer `text` to the question for `slot`."""
         intent, confidence = latest_intent(tracker)
         if intent == STOP_INTENT and confidence >= CONFIDENT:
@@ -97,7 +98,8 @@ class FlowValidation(FormValidationAction, ABC):
                 return self.reject(slot)
         answer = getattr(self, f"read_{slot}")(text, tracker)
         if answer.error is None:
-            return [SlotSet(name, value) for name, value in answer.slots.items()] + [SlotSet(DONT_KNOW_SLOT, 0)]
+            filled = [SlotSet(name, value) for name, value in answer.slots.items()]
+            return filled + [SlotSet(DONT_KNOW_COUNT_SLOT, 0)]
         if intent in DONT_KNOW_INTENTS:
             return self.dont_know(slot, dispatcher, tracker)
         if not answer.understood and self.is_digression(intent, confidence, CONFIDENT):
@@ -115,12 +117,12 @@ class FlowValidation(FormValidationAction, ABC):
         return [SlotSet(slot, None), ActionExecutionRejected(self.form_name())]
 
     def dont_know(self, slot: Text, dispatcher: CollectingDispatcher, tracker: Tracker) -> List[EventType]:
-        count = int(tracker.get_slot(DONT_KNOW_SLOT) or 0) + 1
+        count = int(tracker.get_slot(DONT_KNOW_COUNT_SLOT) or 0) + 1
         if count >= 2 and slot in self.must_know_slots:
             return self.give_up(slot, dispatcher, tracker)
         dispatcher.utter_message(response=self.dont_know_responses.get(slot, "utter_best_guess_is_fine"))
-        return [SlotSet(slot, None), SlotSet(DONT_KNOW_SLOT, count)]
+        return [SlotSet(slot, None), SlotSet(DONT_KNOW_COUNT_SLOT, count)]
 
     def give_up(self, slot: Text, dispatcher: CollectingDispatcher, tracker: Tracker) -> List[EventType]:
         """The second "I don't know" for a slot the flow needs: end the form (subclasses say what happens)."""
-        return [SlotSet(slot, None), SlotSet(DONT_KNOW_SLOT, 0), SlotSet("requested_slot", None)]
+        return [SlotSet(slot, None), SlotSet(DONT_KNOW_COUNT_SLOT, 0), SlotSet(REQUESTED_SLOT, None)]

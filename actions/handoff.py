@@ -1,10 +1,10 @@
 """Human handoff: hand the conversation to the support team, deliver the agents' replies, and take it back.
 
 `action_handoff` creates an escalation in the core (conversation, channel, language, the customer's token for
-the core to verify, the reason and the transcript so far), pauses the conversation so that the bot stays silent
-while a person owns it, and tells the customer the queue position and wait, or when the team is back. The core
-then calls Rasa's HTTP API: `action_deliver_agent_messages` for each agent reply, and, when the agent closes the
-escalation, a `resume` event and `action_handoff_closed`. docs/handoff.md describes the whole flow.
+the core to verify, the reason and the transcript so far), pauses the conversation so that the bot stays
+silent while a person owns it, and tells the customer the queue position and wait, or when the team is back.
+The core then calls Rasa's HTTP API: `action_deliver_agent_messages` for each agent reply, and, when the agent
+closes the escalation, a `resume` event and `action_handoff_closed`. docs/handoff.md describes the whole flow.
 """
 
 from __future__ import annotations
@@ -14,34 +14,29 @@ from datetime import datetime
 from typing import Any, Dict, List, Optional, Text
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import (ActionExecuted, ActiveLoop, ConversationPaused, EventType, FollowupAction, Restarted,
-                             SlotSet)
+from rasa_sdk.events import ActionExecuted, ConversationPaused, EventType, FollowupAction, Restarted, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.account import customer_token, language_of
+from actions.conversation import customer_token, language_of, latest_intent, leave_flow
 from actions.core_client import CoreClient, CoreError
-from actions.flow_control import FLOW_SLOTS
-from actions.flow_validation import latest_intent
+from bot.vocabulary import CUSTOMER_REQUEST, EN, FALLBACK, HANDOFF_REASON_SLOT, LT, PAYMENT_PROBLEM
 
 logger = logging.getLogger(__name__)
 
-REASON_SLOT = "handoff_reason"
-CUSTOMER_REQUEST, FALLBACK, PRIORITY_SUPPORT, PAYMENT_PROBLEM = (
-    "customer_request", "fallback", "priority_support", "payment_problem")
 OFFER_RESPONSE = "utter_offer_human"
 MAX_TRANSCRIPT = 500  # messages handed to the core; the oldest are left out of longer conversations
-WEEKDAYS = {"lt": ("pirmadienį", "antradienį", "trečiadienį", "ketvirtadienį", "penktadienį", "šeštadienį",
+WEEKDAYS = {LT: ("pirmadienį", "antradienį", "trečiadienį", "ketvirtadienį", "penktadienį", "šeštadienį",
                    "sekmadienį"),
-            "en": ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")}
-MONTHS = {"lt": ("sausio", "vasario", "kovo", "balandžio", "gegužės", "birželio", "liepos", "rugpjūčio", "rugsėjo",
-                 "spalio", "lapkričio", "gruodžio"),
-          "en": ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
-                 "November", "December")}
+            EN: ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")}
+MONTHS = {LT: ("sausio", "vasario", "kovo", "balandžio", "gegužės", "birželio", "liepos", "rugpjūčio",
+               "rugsėjo", "spalio", "lapkričio", "gruodžio"),
+          EN: ("January", "February", "March", "April", "May", "June", "July", "August", "September",
+               "October", "November", "December")}
 
 
 def handoff_reason(tracker: Tracker) -> Text:
     """Why the customer is handed off: set by the flow that leads here, else read from the latest message."""
-    reason = tracker.get_slot(REASON_SLOT)
+    reason = tracker.get_slot(HANDOFF_REASON_SLOT)
     if reason:
         return reason
     if latest_intent(tracker)[0] == "payment_problem":
@@ -76,17 +71,9 @@ def transcript(tracker: Tracker) -> List[Dict[Text, Any]]:
 def format_opening(moment: datetime, language: Text) -> Text:
     """'ketvirtadienį, gruodžio 3 d., 08:00' / 'Thursday 3 December, 08:00' in the moment's own time zone."""
     weekday, month = WEEKDAYS[language][moment.weekday()], MONTHS[language][moment.month - 1]
-    if language == "lt":
+    if language == LT:
         return f"{weekday}, {month} {moment.day} d., {moment:%H:%M}"
     return f"{weekday} {moment.day} {month}, {moment:%H:%M}"
-
-
-def leave_flow(tracker: Tracker) -> List[EventType]:
-    """A person takes over: the guided flow in progress ends (its answers are forgotten)."""
-    form = (tracker.active_loop or {}).get("name")
-    if not form:
-        return []
-    return [ActiveLoop(None), SlotSet("requested_slot", None)] + [SlotSet(n, None) for n in FLOW_SLOTS.get(form, ())]
 
 
 class ActionHandoff(Action):
@@ -100,13 +87,13 @@ class ActionHandoff(Action):
         language = language_of(tracker)
         channel = (tracker.get_latest_input_channel() or "unknown")
         try:
-            escalation = CoreClient.from_env().escalate(
+            escalation = await CoreClient.from_env().escalate(
                 tracker.sender_id, channel, language, handoff_reason(tracker), transcript(tracker),
                 customer_token(tracker))
         except CoreError as error:
             logger.warning("handoff of %s failed: %s", tracker.sender_id, error)
             dispatcher.utter_message(response="utter_handoff_failed")
-            return [SlotSet(REASON_SLOT, None)]
+            return [SlotSet(HANDOFF_REASON_SLOT, None)]
         if escalation.in_working_hours or escalation.next_opening is None:
             dispatcher.utter_message(response="utter_handoff_queued", position=escalation.queue_position,
                                      wait=max(escalation.estimated_wait_minutes, 1))
@@ -115,7 +102,8 @@ class ActionHandoff(Action):
                                      opening=format_opening(escalation.next_opening, language))
         # listening: the customer's messages while paused then follow a listen, as any turn does, so a typed
         # "/restart" (which Rasa lets through a pause) meets the restart rule and action_restart below
-        return leave_flow(tracker) + [SlotSet(REASON_SLOT, None), ConversationPaused(),
+        # a person takes over: the guided flow in progress ends (its answers are forgotten)
+        return leave_flow(tracker) + [SlotSet(HANDOFF_REASON_SLOT, None), ConversationPaused(),
                                       ActionExecuted("action_listen")]
 
 
@@ -128,7 +116,7 @@ class ActionDeliverAgentMessages(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: Dict[Text, Any]) -> List[EventType]:
         try:
-            messages = CoreClient.from_env().take_agent_messages(tracker.sender_id)
+            messages = await CoreClient.from_env().take_agent_messages(tracker.sender_id)
         except CoreError as error:  # they stay undelivered in the core, which calls again
             logger.warning("agent messages for %s not fetched: %s", tracker.sender_id, error)
             return []
@@ -147,8 +135,8 @@ class ActionHandoffClosed(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: Dict[Text, Any]) -> List[EventType]:
         dispatcher.utter_message(response="utter_handoff_closed")
-        # the customer's messages while handed over have no bot turn after them: listen, so that the next message
-        # is matched by the rules as a fresh turn
+        # the customer's messages while handed over have no bot turn after them: listen, so that the next
+        # message is matched by the rules as a fresh turn
         return [ActionExecuted("action_listen")]
 
 
@@ -160,7 +148,8 @@ class ActionFallback(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: Dict[Text, Any]) -> List[EventType]:
-        dispatcher.utter_message(response=OFFER_RESPONSE if fallbacks_in_a_row(tracker) >= 2 else "utter_default")
+        offer = fallbacks_in_a_row(tracker) >= 2
+        dispatcher.utter_message(response=OFFER_RESPONSE if offer else "utter_default")
         return []
 
 
@@ -191,7 +180,8 @@ def fallbacks_in_a_row(tracker: Tracker) -> int:
 
 
 class ActionRestart(Action):
-    """Rasa's restart, except while a person owns the conversation: a typed "/restart" must not wake the bot."""
+    """Rasa's restart, except while a person owns the conversation: a typed "/restart" must not wake the
+    bot."""
 
     def name(self) -> Text:
         return "action_restart"

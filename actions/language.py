@@ -11,9 +11,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from bot.rasa_ext.language_detection import LANGUAGES
-
-LANGUAGE_SLOT = "language"
+from bot.vocabulary import EN, LANGUAGE_SLOT, LANGUAGES, LT
 
 
 class ActionSwitchLanguage(Action):
@@ -27,5 +25,5 @@ class ActionSwitchLanguage(Action):
     ) -> List[Dict[Text, Any]]:
         requested = next(tracker.get_latest_entity_values("requested_language"), None)
         if requested not in LANGUAGES:
-            requested = "en" if tracker.get_slot(LANGUAGE_SLOT) != "en" else "lt"
+            requested = EN if tracker.get_slot(LANGUAGE_SLOT) != EN else LT
         return [SlotSet(LANGUAGE_SLOT, requested)]

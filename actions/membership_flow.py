@@ -10,20 +10,25 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.account import TIER_NAMES, customer_token, language_of
-from actions.core_client import Anonymous, CoreClient, CoreError, NotApproved, Rejected
+from actions.account_fallback import answer_without_account
+from actions.conversation import customer_token, language_of
+from actions.core_client import CoreClient, CoreError, Rejected
 from actions.flow_validation import Answer, FlowValidation, yes_no
+from actions.names import TIER_NAMES
 from bot.text import fold
+from bot.vocabulary import EN, FLOW_SLOTS, LT
 
 FORM = "membership_form"
-SLOTS = ("tier", "payment_method", "order_confirmed", "tier_fees", "order_key")
+SLOTS = FLOW_SLOTS[FORM]
+# the general guidance without the account: the tiers; for anonymous customers the payment methods too
+GENERAL, GENERAL_ANONYMOUS = ("utter_cps_tiers",), ("utter_cps_tiers", "utter_payment_methods")
 CARD, BANK = "card", "bank_transfer"
 TIER_WORDS = {"silver": ("silver", "sidabr"), "gold": ("gold", "auks"), "platinum": ("platin",),
               "enterprise": ("enterprise", "imoniu")}
 METHOD_WORDS = {CARD: ("card", "kortel", "mastercard"),
                 BANK: ("bank", "pavedim", "transfer", "wire")}
-METHOD_NAMES = {"lt": {CARD: "mokėjimo kortele", BANK: "banko pavedimu"},
-                "en": {CARD: "by card", BANK: "by bank transfer"}}
+METHOD_NAMES = {LT: {CARD: "mokėjimo kortele", BANK: "banko pavedimu"},
+                EN: {CARD: "by card", BANK: "by bank transfer"}}
 
 
 def one_match(text: Text, words: Dict[Text, tuple]) -> Optional[Text]:
@@ -49,27 +54,19 @@ class ActionStartMembership(Action):
                   domain: Dict[Text, Any]) -> List[EventType]:
         core, token = CoreClient.from_env(), customer_token(tracker)
         try:
-            tiers = core.tiers(token)
-            points = None if tiers else core.points(token)
-        except Anonymous:
-            for response in ("utter_cps_tiers", "utter_payment_methods", "utter_login_hint"):
-                dispatcher.utter_message(response=response)
-            return []
-        except NotApproved:
-            dispatcher.utter_message(response="utter_my_account_not_approved")
-            return []
-        except CoreError:
-            dispatcher.utter_message(response="utter_cps_tiers")
-            dispatcher.utter_message(response="utter_account_unavailable")
+            tiers = await core.tiers(token)
+            points = None if tiers else await core.points(token)
+        except CoreError as error:
+            answer_without_account(dispatcher, error, GENERAL, anonymous=GENERAL_ANONYMOUS)
             return []
         if points is not None:
             dispatcher.utter_message(response="utter_membership_need_points", balance=points.balance,
                                      missing=points.points_to_invitation)
             return []
         fees = {t.code: t.annual_fee_eur for t in tiers}
+        key = tracker.get_slot("order_key") or uuid.uuid4().hex
         return [SlotSet(name, None) for name in SLOTS] + [
-            SlotSet("tier_fees", fees), SlotSet("order_key", tracker.get_slot("order_key") or uuid.uuid4().hex),
-            FollowupAction(FORM)]
+            SlotSet("tier_fees", fees), SlotSet("order_key", key), FollowupAction(FORM)]
 
 
 class ActionAskTier(Action):
@@ -96,14 +93,15 @@ class ActionAskOrderConfirmed(Action):
                   domain: Dict[Text, Any]) -> List[EventType]:
         language, tier = language_of(tracker), tracker.get_slot("tier")
         fees = tracker.get_slot("tier_fees") or {}
-        dispatcher.utter_message(response="utter_ask_order_confirmed", tier=TIER_NAMES[language].get(tier, tier),
-                                 fee=fees.get(tier, "?"),
+        dispatcher.utter_message(response="utter_ask_order_confirmed",
+                                 tier=TIER_NAMES[language].get(tier, tier), fee=fees.get(tier, "?"),
                                  method=METHOD_NAMES[language].get(tracker.get_slot("payment_method"), "?"))
         return []
 
 
 class ValidateMembershipForm(FlowValidation):
-    dont_know_responses = {slot: f"utter_dont_know_{slot}" for slot in ("tier", "payment_method", "order_confirmed")}
+    dont_know_responses = {slot: f"utter_dont_know_{slot}"
+                           for slot in ("tier", "payment_method", "order_confirmed")}
 
     def name(self) -> Text:
         return "validate_membership_form"
@@ -128,7 +126,8 @@ class ValidateMembershipForm(FlowValidation):
     @staticmethod
     def read_order_confirmed(_text: Text, tracker: Tracker) -> Answer:
         value = yes_no(tracker)
-        return Answer.invalid("utter_answer_yes_or_no") if value is None else Answer({"order_confirmed": value})
+        return Answer.invalid("utter_answer_yes_or_no") if value is None \
+            else Answer({"order_confirmed": value})
 
 
 class ActionPlaceOrder(Action):
@@ -144,7 +143,7 @@ class ActionPlaceOrder(Action):
             return [SlotSet(name, None) for name in SLOTS]
         language = language_of(tracker)
         try:
-            order = CoreClient.from_env().place_order(customer_token(tracker), tracker.get_slot("tier"),
+            order = await CoreClient.from_env().place_order(customer_token(tracker), tracker.get_slot("tier"),
                                                       tracker.get_slot("payment_method"),
                                                       tracker.get_slot("order_key") or uuid.uuid4().hex)
         except Rejected:

@@ -11,15 +11,20 @@ from rasa_sdk.events import EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.account import customer_token
-from actions.core_client import Anonymous, CoreClient, CoreError, NotApproved
-from actions.flow_validation import Answer, FlowValidation, latest_intent, yes_no
+from actions.account_fallback import answer_without_account
+from actions.conversation import customer_token, latest_intent
+from actions.core_client import Anonymous, CoreClient, CoreError
+from actions.flow_validation import Answer, FlowValidation, yes_no
 from actions.product_details_flow import start_product_details
 from bot.text import fold
+from bot.vocabulary import FLOW_SLOTS, HANDOFF_REASON_SLOT, PRIORITY_SUPPORT
 
 FORM = "migration_form"
-SLOTS = ("old_cps_email_given", "migration_count", "migrate_confirm", "migration_next_step")
-REGISTER_AGAIN, PRIORITY_SUPPORT = "register_again", "priority_support"
+SLOTS = FLOW_SLOTS[FORM]
+# the next steps when the old CPS e-mail was not given: register the products again, or CPS priority support
+# (a person: the step is named as the handoff's reason)
+REGISTER_AGAIN = "register_again"
+GENERAL = ("utter_migrate_button_missing",)  # the general guidance, without the account
 NEXT_STEP_WORDS = {REGISTER_AGAIN: ("naujo", "vel", "again", "regist", "anew"),
                    PRIORITY_SUPPORT: ("palaik", "priorit", "support", "zmog", "human", "agent", "operator")}
 
@@ -37,15 +42,11 @@ class ActionStartMigration(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: Dict[Text, Any]) -> List[EventType]:
         try:
-            state = CoreClient.from_env().migration(customer_token(tracker))
-        except Anonymous:
+            state = await CoreClient.from_env().migration(customer_token(tracker))
+        except Anonymous:  # the flow asks what the account would have told
             return reset() + [FollowupAction(FORM)]
-        except NotApproved:
-            dispatcher.utter_message(response="utter_my_account_not_approved")
-            return []
-        except CoreError:
-            dispatcher.utter_message(response="utter_migrate_button_missing")
-            dispatcher.utter_message(response="utter_account_unavailable")
+        except CoreError as error:
+            answer_without_account(dispatcher, error, GENERAL)
             return []
         if state.old_cps_email_given and not state.available:
             dispatcher.utter_message(response="utter_my_migration_nothing_left")
@@ -72,12 +73,14 @@ class ValidateMigrationForm(FlowValidation):
     @staticmethod
     def read_old_cps_email_given(_text: Text, tracker: Tracker) -> Answer:
         value = yes_no(tracker)
-        return Answer.invalid("utter_answer_yes_or_no") if value is None else Answer({"old_cps_email_given": value})
+        return Answer.invalid("utter_answer_yes_or_no") if value is None \
+            else Answer({"old_cps_email_given": value})
 
     @staticmethod
     def read_migrate_confirm(_text: Text, tracker: Tracker) -> Answer:
         value = yes_no(tracker)
-        return Answer.invalid("utter_answer_yes_or_no") if value is None else Answer({"migrate_confirm": value})
+        return Answer.invalid("utter_answer_yes_or_no") if value is None \
+            else Answer({"migrate_confirm": value})
 
     @staticmethod
     def read_migration_next_step(text: Text, tracker: Tracker) -> Answer:
@@ -108,28 +111,29 @@ class ActionMigrationOutcome(Action):
         confirm, step = tracker.get_slot("migrate_confirm"), tracker.get_slot("migration_next_step")
         events = reset()
         if confirm is True:
-            self.migrate(dispatcher, tracker)
+            await self.migrate(dispatcher, tracker)
         elif confirm is False:
             dispatcher.utter_message(response="utter_migration_declined")
         elif step == REGISTER_AGAIN:
             dispatcher.utter_message(response="utter_register_again")
             if customer_token(tracker):
-                events += start_product_details(dispatcher, tracker, say_all_ticked=False)
+                events += await start_product_details(dispatcher, tracker, say_all_ticked=False)
             else:  # the details needed were just said; the account can be checked after logging in
                 dispatcher.utter_message(response="utter_login_hint")
         elif step == PRIORITY_SUPPORT:  # CPS priority support is a person: hand the conversation over
             dispatcher.utter_message(response="utter_priority_support")
-            events += [SlotSet("handoff_reason", "priority_support"), FollowupAction("action_handoff")]
+            events += [SlotSet(HANDOFF_REASON_SLOT, PRIORITY_SUPPORT), FollowupAction("action_handoff")]
         elif tracker.get_slot("old_cps_email_given") is True:
             dispatcher.utter_message(response="utter_migration_button_where")
             dispatcher.utter_message(response="utter_login_hint")
         return events
 
     @staticmethod
-    def migrate(dispatcher: CollectingDispatcher, tracker: Tracker) -> None:
+    async def migrate(dispatcher: CollectingDispatcher, tracker: Tracker) -> None:
         try:
-            done = CoreClient.from_env().migrate(customer_token(tracker))
+            done = await CoreClient.from_env().migrate(customer_token(tracker))
         except CoreError:
             dispatcher.utter_message(response="utter_migration_failed")
             return
-        dispatcher.utter_message(response="utter_migration_done", migrated=done.migrated, balance=done.balance)
+        dispatcher.utter_message(response="utter_migration_done", migrated=done.migrated,
+                                 balance=done.balance)

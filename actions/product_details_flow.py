@@ -12,14 +12,22 @@ from rasa_sdk.events import EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.account import FIELD_NAMES, customer_token, language_of
-from actions.core_client import Anonymous, CoreClient, CoreError, NotApproved, Product
+from actions.account_fallback import answer_without_account
+from actions.conversation import customer_token, language_of
+from actions.core_client import CoreClient, CoreError, Product
 from actions.flow_validation import Answer, FlowValidation
+from actions.names import FIELD_NAMES
 from bot.core.domain.countries import parse_country
 from bot.core.domain.product_details import (
-    PRODUCT_FIELDS, parse_purchase_date, validate_dealer, validate_serial_number)
+    PRODUCT_FIELDS,
+    parse_purchase_date,
+    validate_dealer,
+    validate_serial_number,
+)
+from bot.vocabulary import DONT_KNOW_COUNT_SLOT
 
 FORM = "product_details_form"
+GENERAL = ("utter_product_details_anonymous",)  # the guidance without the account: the details needed, where
 PRODUCT_SLOTS = ("product_id", "product_name", "product_missing")
 DATE_ERRORS = {"purchase_date_in_future": "utter_purchase_date_in_future",
                "purchase_date_too_early": "utter_purchase_date_too_early"}
@@ -34,7 +42,7 @@ def product_lines(products: List[Product], language: Text) -> Text:
 
 
 def clear_fields() -> List[EventType]:
-    return [SlotSet(name, None) for name in PRODUCT_FIELDS] + [SlotSet("dont_know_count", 0)]
+    return [SlotSet(name, None) for name in PRODUCT_FIELDS] + [SlotSet(DONT_KNOW_COUNT_SLOT, 0)]
 
 
 def take_product(product: Product) -> List[EventType]:
@@ -43,22 +51,14 @@ def take_product(product: Product) -> List[EventType]:
                              SlotSet("product_missing", list(product.missing_fields)), FollowupAction(FORM)]
 
 
-def start_product_details(dispatcher: CollectingDispatcher, tracker: Tracker,
-                          say_all_ticked: bool = True) -> List[EventType]:
+async def start_product_details(dispatcher: CollectingDispatcher, tracker: Tracker,
+                                say_all_ticked: bool = True) -> List[EventType]:
     """Lists the products lacking the tick and starts the form for the first (the flow's entry point)."""
     core, token = CoreClient.from_env(), customer_token(tracker)
     try:
-        products, points = core.products_without_tick(token), core.points(token)
-    except Anonymous:
-        dispatcher.utter_message(response="utter_product_details_anonymous")
-        dispatcher.utter_message(response="utter_login_hint")
-        return []
-    except NotApproved:
-        dispatcher.utter_message(response="utter_my_account_not_approved")
-        return []
-    except CoreError:
-        dispatcher.utter_message(response="utter_product_details_anonymous")
-        dispatcher.utter_message(response="utter_account_unavailable")
+        products, points = await core.products_without_tick(token), await core.points(token)
+    except CoreError as error:
+        answer_without_account(dispatcher, error, GENERAL)
         return []
     if not products:
         if say_all_ticked:
@@ -76,7 +76,7 @@ class ActionStartProductDetails(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: Dict[Text, Any]) -> List[EventType]:
-        return start_product_details(dispatcher, tracker)
+        return await start_product_details(dispatcher, tracker)
 
 
 class ValidateProductDetailsForm(FlowValidation):
@@ -137,8 +137,8 @@ class ActionSaveProductDetails(Action):
         details = {f: tracker.get_slot(f) for f in PRODUCT_FIELDS if tracker.get_slot(f)}
         skipped = list(tracker.get_slot("products_skipped") or [])
         try:
-            saved = core.update_product(token, int(product_id), details) if details else None
-            products = core.products_without_tick(token)
+            saved = await core.update_product(token, int(product_id), details) if details else None
+            products = await core.products_without_tick(token)
         except CoreError:
             dispatcher.utter_message(response="utter_product_save_failed")
             return clear_fields()
@@ -154,8 +154,8 @@ class ActionSaveProductDetails(Action):
             dispatcher.utter_message(response="utter_product_still_missing", product=name,
                                      fields=field_list(still, language))
             skipped.append(product_id)
-        return events + [SlotSet("products_skipped", skipped)] + self.next_product(dispatcher, products, skipped,
-                                                                                   language)
+        following = self.next_product(dispatcher, products, skipped, language)
+        return events + [SlotSet("products_skipped", skipped)] + following
 
     @staticmethod
     def next_product(dispatcher: CollectingDispatcher, products: List[Product], skipped: List[Any],

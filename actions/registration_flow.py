@@ -9,7 +9,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, FollowupAction
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.account import customer_token
+from actions.conversation import customer_token
 from actions.core_client import CoreClient, CoreError
 from actions.flow_validation import Answer, FlowValidation, yes_no
 
@@ -27,7 +27,7 @@ class ActionStartRegistration(Action):
         token = customer_token(tracker)
         if token:
             try:
-                application = CoreClient.from_env().application(token)
+                application = await CoreClient.from_env().application(token)
             except CoreError:  # anonymous, none submitted, or the core is down: the guide still helps
                 application = None
             if application is not None:
@@ -51,13 +51,16 @@ class ValidateRegistrationForm(FlowValidation):
 
     @staticmethod
     def read_vat_registered(_text: Text, tracker: Tracker) -> Answer:
-        value = yes_no(tracker, ("affirm", "documents_vat_registered"), ("deny", "documents_not_vat_registered"))
-        return Answer.invalid("utter_answer_yes_or_no") if value is None else Answer({"vat_registered": value})
+        value = yes_no(tracker, ("affirm", "documents_vat_registered"),
+                       ("deny", "documents_not_vat_registered"))
+        return Answer.invalid("utter_answer_yes_or_no") if value is None \
+            else Answer({"vat_registered": value})
 
     @staticmethod
     def read_had_cps_account(_text: Text, tracker: Tracker) -> Answer:
         value = yes_no(tracker, ("affirm", "old_cps_email"))
-        return Answer.invalid("utter_answer_yes_or_no") if value is None else Answer({"had_cps_account": value})
+        return Answer.invalid("utter_answer_yes_or_no") if value is None \
+            else Answer({"had_cps_account": value})
 
 
 class ActionRegistrationGuide(Action):

@@ -6,7 +6,6 @@ import gc
 from typing import Any, Dict, List, Optional, Text
 
 import numpy as np
-
 from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
@@ -35,13 +34,13 @@ from rasa.utils.tensorflow.constants import RANKING_LENGTH
 from bot.rasa_ext import language_detection
 from bot.rasa_ext.spacy_model import LEMMA_TABLE
 from bot.text import fold
+from bot.vocabulary import CUSTOMER_TOKEN_KEY, LANGUAGE_SLOT, REQUESTED_SLOT, SIGNED_IN_SLOT
 
-LANGUAGE_ENTITY = "language"
+# The entities these components add: `language` and `signed_in` fill the slots of the same name (the domain's
+# slot mappings); action_switch_language reads `requested_language`.
+LANGUAGE_ENTITY = LANGUAGE_SLOT
 REQUESTED_LANGUAGE_ENTITY = "requested_language"
-LANGUAGE_SLOT = "language"
-REQUESTED_SLOT = "requested_slot"
-SIGNED_IN_ENTITY = "signed_in"
-CUSTOMER_TOKEN_KEY = "customer_token"
+SIGNED_IN_ENTITY = SIGNED_IN_SLOT
 METADATA = "metadata"
 COMMAND_PREFIX = "/"
 

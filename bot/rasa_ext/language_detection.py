@@ -13,12 +13,7 @@ from functools import lru_cache
 from typing import Optional
 
 from bot.text import fold, has_lithuanian_letters, words
-
-LT = "lt"
-EN = "en"
-LANGUAGES = (LT, EN)
-# The message metadata key of a client's page language (the support page's widget sends it with every message).
-HINT_KEY = "language"
+from bot.vocabulary import EN, LANGUAGE_HINT_KEY, LANGUAGES, LT
 
 # A margin of votes at or above this is a message "clearly" in one language (it can undo an explicit switch).
 CLEAR_MARGIN = 2
@@ -97,7 +92,7 @@ def next_language(current: Optional[str], detection: Detection, hint: Optional[s
 
 def hinted_language(metadata: object) -> Optional[str]:
     """The page language a client sent in the message metadata (`{"language": "lt" | "en"}`), else None."""
-    value = metadata.get(HINT_KEY) if isinstance(metadata, dict) else None
+    value = metadata.get(LANGUAGE_HINT_KEY) if isinstance(metadata, dict) else None
     if isinstance(value, str) and value.strip().lower() in LANGUAGES:
         return value.strip().lower()
     return None

@@ -31,14 +31,14 @@ class FakeCore:
     error: Optional[CoreError] = None
     calls: List[Dict[str, Any]] = field(default_factory=list)
 
-    def escalate(self, conversation_id, channel, language, reason, transcript, token) -> Escalation:
+    async def escalate(self, conversation_id, channel, language, reason, transcript, token) -> Escalation:
         self.calls.append({"conversation_id": conversation_id, "channel": channel, "language": language,
                            "reason": reason, "transcript": transcript, "token": token})
         if self.error:
             raise self.error
         return self.escalation
 
-    def take_agent_messages(self, conversation_id) -> List[AgentMessage]:
+    async def take_agent_messages(self, conversation_id) -> List[AgentMessage]:
         self.calls.append({"deliveries": conversation_id})
         if self.error:
             raise self.error

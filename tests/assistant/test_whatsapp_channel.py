@@ -638,13 +638,13 @@ def test_from_credentials_needs_every_required_key():
 def test_whatsapp_metadata_reaches_the_actions_through_the_tracker(agent):
     """The real agent: the answer (a question with buttons) goes out through the Graph API as reply buttons, and
     the user event carries the WhatsApp metadata in the tracker state Rasa sends to the action server, where
-    actions/account.py reads metadata. No action server runs here, so the conversation's session is started in
+    actions/conversation.py reads metadata. No action server runs here, so the conversation's session is started in
     the tracker beforehand (what `action_session_start` would do) and the question is one the rules answer with a
     response."""
     from rasa.shared.core.events import ActionExecuted, SessionStarted
     from rasa_sdk import Tracker
 
-    from actions.account import customer_token
+    from actions.conversation import customer_token
 
     sender = "37069999999"
     incoming = text_message("Kokių dokumentų reikia paraiškai?", "wamid.e2e")
