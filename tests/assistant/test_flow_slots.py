@@ -13,7 +13,7 @@ from tests.assistant.helpers import ROOT
 
 with warnings.catch_warnings():  # Rasa 3.6 warns that slot auto-fill was removed on every domain it loads
     warnings.simplefilter("ignore", UserWarning)
-    DOMAIN = Domain.load(ROOT / "domain.yml")
+    DOMAIN = Domain.load(ROOT / "domain")
 
 
 def test_every_form_of_the_domain_has_its_flow_slots():
