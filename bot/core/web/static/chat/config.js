@@ -13,10 +13,15 @@ export const KEYS = {
   demo: "canonChat.demo"
 };
 
+/** History entries kept (the oldest are dropped). */
 export const MAX_HISTORY = 150;
+/** Agents' reply ids remembered as shown. */
 export const MAX_AGENT_SEEN = 200;
+/** Who an entry is from: the customer, the assistant, an agent, or a note of the widget. */
 export const ROLES = ["user", "bot", "agent", "note"];
+/** The typing indicator gives up after this long without Rasa's acknowledgement. */
 export const ANSWER_TIMEOUT_MS = 60000;
+/** "Connecting…" appears only when connecting takes longer than this. */
 export const CONNECTING_NOTICE_MS = 1500;
 
 /** Rasa's socket.io events. */
