@@ -323,7 +323,7 @@ def test_customer_text_is_escaped_in_every_page(env: Env) -> None:
     assert "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;" in escalation_page
     assert "&lt;img src=x onerror=&#34;alert(1)&#34;&gt; synced" in escalation_page
     assert escalation_page.count("<script") == 1  # only the console's own script tag
-    assert '<script src="/agent/static/console.js" defer></script>' in escalation_page
+    assert '<script src="/agent/static/console.js" type="module"></script>' in escalation_page
 
 
 def test_the_console_script_never_parses_data_as_html() -> None:

@@ -33,9 +33,11 @@ from bot.core.db.models import Escalation
 from bot.core.handoff import service, worker
 
 HERE = Path(__file__).resolve().parent
+MEDIA_TYPES = {".js": "text/javascript; charset=utf-8", ".css": "text/css; charset=utf-8"}
+# Every script and style sheet of static/ (nested folders too), by its path under /agent/static/.
 STATIC = {
-    "console.js": "text/javascript; charset=utf-8",
-    "console.css": "text/css; charset=utf-8",
+    path.relative_to(HERE / "static").as_posix(): MEDIA_TYPES[path.suffix]
+    for path in sorted((HERE / "static").rglob("*")) if path.suffix in MEDIA_TYPES and path.is_file()
 }
 MAX_BODY = 64 * 1024
 MAX_REPLY = 4000
@@ -258,7 +260,7 @@ def escalation_page(escalation_id: EscalationId, request: Request, session: Sess
                   ago=lambda m: ago(m, now))
 
 
-@router.get("/static/{name}")
+@router.get("/static/{name:path}")
 def static_asset(name: str) -> FileResponse:
     if name not in STATIC:
         raise HTTPException(status_code=404, detail={"code": "not_found"})

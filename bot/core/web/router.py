@@ -42,11 +42,13 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[2]
 # Built by `make` from the npm registry's socket.io-client (web/package-lock.json); never fetched at run time.
 VENDOR_DIR = ROOT / "build" / "static"
+MEDIA_TYPES = {".js": "text/javascript; charset=utf-8", ".css": "text/css; charset=utf-8"}
+# Every script (ES modules in nested folders) and style sheet of static/, by its path under /static/.
 ASSETS: dict[str, tuple[Path, str]] = {
-    "chat.js": (HERE / "static" / "chat.js", "text/javascript; charset=utf-8"),
-    "chat.css": (HERE / "static" / "chat.css", "text/css; charset=utf-8"),
-    "socket.io.min.js": (VENDOR_DIR / "socket.io.min.js", "text/javascript; charset=utf-8"),
+    path.relative_to(HERE / "static").as_posix(): (path, MEDIA_TYPES[path.suffix])
+    for path in sorted((HERE / "static").rglob("*")) if path.suffix in MEDIA_TYPES and path.is_file()
 }
+ASSETS["socket.io.min.js"] = (VENDOR_DIR / "socket.io.min.js", MEDIA_TYPES[".js"])
 LANGUAGE_COOKIE = "chat_lang"
 DEMO_TOKEN_LIFETIME = timedelta(hours=8)
 DEMO_IDS = tuple(demo.id for demo in DEMOS)
@@ -139,9 +141,9 @@ def support_page(
     return HTMLResponse(render_page(settings, language), headers=_security_headers(settings))
 
 
-@router.get("/static/{name}", include_in_schema=False)
+@router.get("/static/{name:path}", include_in_schema=False)
 def static_asset(name: str) -> FileResponse:
-    """The widget's script and style sheet, and the socket.io client built by `make`."""
+    """The widget's modules and style sheet, the helpers shared with the console, the socket.io client."""
     asset = ASSETS.get(name)
     if asset is None or not asset[0].is_file():
         raise HTTPException(status_code=404, detail={"code": "not_found"})

@@ -1,306 +1,287 @@
 /* The agent console (bot/core/console): live queue and transcript over Server-Sent Events, and the claim, reply
- * and close forms sent with fetch and the session's CSRF token.
+ * and close forms sent with fetch and the session's CSRF token. An ES module: the DOM and fetch helpers are the
+ * support page's (bot/core/web/static/shared/, served at /static/shared/).
  *
  * Every piece of text that came from a customer, the assistant or an agent goes into the page through
  * textContent or an attribute, never through HTML parsing. */
-(function () {
-  "use strict";
+import { byId, el, showText } from "/static/shared/dom.js";
+import { postJson } from "/static/shared/http.js";
 
-  var csrfMeta = document.querySelector('meta[name="csrf-token"]');
-  var csrf = csrfMeta ? csrfMeta.getAttribute("content") : "";
-  var page = document.body.getAttribute("data-page");
+const csrfMeta = document.querySelector('meta[name="csrf-token"]');
+const csrf = csrfMeta ? csrfMeta.getAttribute("content") : "";
+const page = document.body.getAttribute("data-page");
 
-  // ------------------------------------------------------------------ helpers
+// ------------------------------------------------------------------ helpers
 
-  function el(tag, className, text) {
-    var node = document.createElement(tag);
-    if (className) node.className = className;
-    if (text !== undefined && text !== null) node.textContent = String(text);
-    return node;
-  }
+function ago(iso) {
+  if (!iso) return "";
+  const seconds = Math.max(0, Math.floor((Date.now() - Date.parse(iso)) / 1000));
+  if (seconds < 60) return "just now";
+  if (seconds < 3600) return Math.floor(seconds / 60) + " min ago";
+  if (seconds < 86400) return Math.floor(seconds / 3600) + " h " + Math.floor((seconds % 3600) / 60) + " min ago";
+  return Math.floor(seconds / 86400) + " d ago";
+}
 
-  function ago(iso) {
-    if (!iso) return "";
-    var seconds = Math.max(0, Math.floor((Date.now() - Date.parse(iso)) / 1000));
-    if (seconds < 60) return "just now";
-    if (seconds < 3600) return Math.floor(seconds / 60) + " min ago";
-    if (seconds < 86400) return Math.floor(seconds / 3600) + " h " + Math.floor((seconds % 3600) / 60) + " min ago";
-    return Math.floor(seconds / 86400) + " d ago";
-  }
+function clock(iso) {
+  const moment = new Date(iso);
+  return isNaN(moment) ? "" : moment.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
+}
 
-  function clock(iso) {
-    var moment = new Date(iso);
-    return isNaN(moment) ? "" : moment.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
-  }
+function since(iso) {
+  const node = el("time", null, ago(iso));
+  node.setAttribute("datetime", iso || "");
+  node.setAttribute("data-since", iso || "");
+  return node;
+}
 
-  function since(iso) {
-    var node = el("time", null, ago(iso));
-    node.setAttribute("datetime", iso || "");
-    node.setAttribute("data-since", iso || "");
-    return node;
-  }
+function refreshTimes() {
+  document.querySelectorAll("time[data-since]").forEach(function (node) {
+    node.textContent = ago(node.getAttribute("data-since"));
+  });
+}
 
-  function refreshTimes() {
-    document.querySelectorAll("time[data-since]").forEach(function (node) {
-      node.textContent = ago(node.getAttribute("data-since"));
+function localTimes(root) {
+  root.querySelectorAll(".msg time[datetime]").forEach(function (node) {
+    node.textContent = clock(node.getAttribute("datetime"));
+  });
+}
+
+function liveStatus(text) {
+  showText(byId("live-status"), text);
+}
+
+function notice(text) {
+  showText(byId("notice"), text);
+}
+
+// A console action: JSON with the CSRF token; signed out (401) goes to the sign-in page.
+function post(url, body) {
+  return postJson(url, body, { "X-CSRF-Token": csrf }).then(function (result) {
+    if (result.status === 401) {
+      window.location.assign("/agent/sign-in");
+      return { status: 401, data: {} };
+    }
+    return { status: result.status, data: result.data || {} };
+  });
+}
+
+function problem(result, fallback) {
+  const detail = result.data && result.data.detail;
+  return (detail && detail.message) || fallback;
+}
+
+// A stream that survives a core restart: EventSource retries network errors itself; an answer that closes it
+// (e.g. a 502 while the core restarts) gets a fresh EventSource a few seconds later.
+function stream(url, handlers) {
+  let source = null;
+  function open(target) {
+    source = new EventSource(target);
+    Object.keys(handlers).forEach(function (name) {
+      source.addEventListener(name, function (event) {
+        liveStatus("");
+        handlers[name](JSON.parse(event.data), event);
+      });
     });
-  }
-
-  function localTimes(root) {
-    root.querySelectorAll(".msg time[datetime]").forEach(function (node) {
-      node.textContent = clock(node.getAttribute("datetime"));
-    });
-  }
-
-  function liveStatus(text) {
-    var node = document.getElementById("live-status");
-    if (!node) return;
-    node.textContent = text || "";
-    node.hidden = !text;
-  }
-
-  function notice(text) {
-    var node = document.getElementById("notice");
-    if (!node) return;
-    node.textContent = text || "";
-    node.hidden = !text;
-  }
-
-  function post(url, body) {
-    return fetch(url, {
-      method: "POST",
-      credentials: "same-origin",
-      headers: { "Content-Type": "application/json", "X-CSRF-Token": csrf },
-      body: JSON.stringify(body || {})
-    }).then(function (response) {
-      if (response.status === 401) {
-        window.location.assign("/agent/sign-in");
-        return { status: 401, data: {} };
+    source.addEventListener("signed-out", function () { window.location.assign("/agent/sign-in"); });
+    source.onopen = function () { liveStatus(""); };
+    source.onerror = function () {
+      liveStatus("Live updates interrupted: reconnecting…");
+      if (source.readyState === EventSource.CLOSED) {
+        window.setTimeout(function () { open(typeof url === "function" ? url() : url); }, 3000);
       }
-      return response.json().catch(function () { return {}; }).then(function (data) {
-        return { status: response.status, data: data };
-      });
-    });
+    };
   }
+  open(typeof url === "function" ? url() : url);
+}
 
-  function problem(result, fallback) {
-    var detail = result.data && result.data.detail;
-    return (detail && detail.message) || fallback;
+// ------------------------------------------------------------------ the queue
+
+function queueItem(e) {
+  const item = el("li", "queue-item");
+  item.setAttribute("data-escalation-id", String(e.id));
+  item.setAttribute("data-status", e.status);
+  const link = el("a", "queue-link", "#" + e.id + " · " + e.reason_title);
+  link.href = "/agent/escalations/" + encodeURIComponent(e.id);
+  item.appendChild(link);
+  item.appendChild(document.createTextNode(" "));
+  const lang = el("span", "badge lang", String(e.language).toUpperCase());
+  lang.title = e.language_name;
+  lang.setAttribute("data-language", e.language);
+  item.appendChild(lang);
+  item.appendChild(document.createTextNode(" "));
+  item.appendChild(el("span", "badge channel", e.channel));
+  item.appendChild(document.createTextNode(" "));
+  item.appendChild(e.customer_verified
+    ? el("span", "customer verified", e.customer_id + " (verified)")
+    : el("span", "customer anonymous", "anonymous"));
+  item.appendChild(document.createTextNode(" "));
+  const detail = el("span", "detail", e.status === "closed" ? "closed by " + (e.claimed_by || "?") + " " : "waiting since ");
+  detail.appendChild(since(e.status === "closed" ? e.closed_at : e.created_at));
+  item.appendChild(detail);
+  if (e.status === "closed") {
+    item.appendChild(el("span", "note", e.resolution_note || ""));
+  } else if (e.status === "claimed") {
+    item.appendChild(el("span", "claimed", "claimed by " + (e.claimed_by_me ? "me" : e.claimed_by)));
   }
+  if (e.out_of_hours) item.appendChild(el("span", "badge hours", "out of hours"));
+  return item;
+}
 
-  // A stream that survives a core restart: EventSource retries network errors itself; an answer that closes it
-  // (e.g. a 502 while the core restarts) gets a fresh EventSource a few seconds later.
-  function stream(url, handlers) {
-    var source = null;
-    function open(target) {
-      source = new EventSource(target);
-      Object.keys(handlers).forEach(function (name) {
-        source.addEventListener(name, function (event) {
-          liveStatus("");
-          handlers[name](JSON.parse(event.data), event);
-        });
-      });
-      source.addEventListener("signed-out", function () { window.location.assign("/agent/sign-in"); });
-      source.onopen = function () { liveStatus(""); };
-      source.onerror = function () {
-        liveStatus("Live updates interrupted: reconnecting…");
-        if (source.readyState === EventSource.CLOSED) {
-          window.setTimeout(function () { open(typeof url === "function" ? url() : url); }, 3000);
-        }
-      };
-    }
-    open(typeof url === "function" ? url() : url);
-  }
+function fillList(id, items) {
+  const list = document.getElementById(id);
+  if (!list) return;
+  const fresh = document.createDocumentFragment();
+  items.forEach(function (e) { fresh.appendChild(queueItem(e)); });
+  list.replaceChildren(fresh);
+  const empty = document.querySelector('[data-empty-for="' + id + '"]');
+  if (empty) empty.hidden = items.length > 0;
+}
 
-  // ------------------------------------------------------------------ the queue
+function showQueue(queue) {
+  fillList("queue-waiting", queue.waiting);
+  fillList("queue-mine", queue.mine);
+  fillList("queue-others", queue.others);
+  fillList("queue-closed", queue.closed);
+  ["waiting", "mine", "others"].forEach(function (name) {
+    const count = document.getElementById(name + "-count");
+    if (count) count.textContent = String(queue[name].length);
+  });
+  document.title = (queue.waiting.length ? "(" + queue.waiting.length + ") " : "") + "Queue · Canon business support";
+}
 
-  function queueItem(e) {
-    var item = el("li", "queue-item");
-    item.setAttribute("data-escalation-id", String(e.id));
-    item.setAttribute("data-status", e.status);
-    var link = el("a", "queue-link", "#" + e.id + " · " + e.reason_title);
-    link.href = "/agent/escalations/" + encodeURIComponent(e.id);
-    item.appendChild(link);
+// ------------------------------------------------------------------ one escalation
+
+const SENDERS = { customer: "Customer", bot: "Assistant", system: "System" };
+
+function messageItem(m) {
+  const item = el("li", "msg msg-" + m.sender);
+  item.setAttribute("data-sender", m.sender);
+  item.setAttribute("data-message-id", String(m.id));
+  item.appendChild(el("span", "sender", m.sender === "agent" ? (m.agent_name || "Agent") : (SENDERS[m.sender] || m.sender)));
+  item.appendChild(document.createTextNode(" "));
+  const time = el("time", null, clock(m.created_at));
+  time.setAttribute("datetime", m.created_at || "");
+  time.title = m.created_at || "";
+  item.appendChild(time);
+  if (m.sender === "agent") {
     item.appendChild(document.createTextNode(" "));
-    var lang = el("span", "badge lang", String(e.language).toUpperCase());
-    lang.title = e.language_name;
-    lang.setAttribute("data-language", e.language);
-    item.appendChild(lang);
-    item.appendChild(document.createTextNode(" "));
-    item.appendChild(el("span", "badge channel", e.channel));
-    item.appendChild(document.createTextNode(" "));
-    item.appendChild(e.customer_verified
-      ? el("span", "customer verified", e.customer_id + " (verified)")
-      : el("span", "customer anonymous", "anonymous"));
-    item.appendChild(document.createTextNode(" "));
-    var detail = el("span", "detail", e.status === "closed" ? "closed by " + (e.claimed_by || "?") + " " : "waiting since ");
-    detail.appendChild(since(e.status === "closed" ? e.closed_at : e.created_at));
-    item.appendChild(detail);
-    if (e.status === "closed") {
-      item.appendChild(el("span", "note", e.resolution_note || ""));
-    } else if (e.status === "claimed") {
-      item.appendChild(el("span", "claimed", "claimed by " + (e.claimed_by_me ? "me" : e.claimed_by)));
-    }
-    if (e.out_of_hours) item.appendChild(el("span", "badge hours", "out of hours"));
-    return item;
+    item.appendChild(el("span", "delivery", m.delivered ? "delivered" : "not delivered yet"));
   }
+  item.appendChild(el("p", "text", m.text));
+  return item;
+}
 
-  function fillList(id, items) {
-    var list = document.getElementById(id);
-    if (!list) return;
-    var fresh = document.createDocumentFragment();
-    items.forEach(function (e) { fresh.appendChild(queueItem(e)); });
-    list.replaceChildren(fresh);
-    var empty = document.querySelector('[data-empty-for="' + id + '"]');
-    if (empty) empty.hidden = items.length > 0;
-  }
+function lastMessageId(list) {
+  let last = 0;
+  list.querySelectorAll("[data-message-id]").forEach(function (node) {
+    last = Math.max(last, parseInt(node.getAttribute("data-message-id"), 10) || 0);
+  });
+  return last;
+}
 
-  function showQueue(queue) {
-    fillList("queue-waiting", queue.waiting);
-    fillList("queue-mine", queue.mine);
-    fillList("queue-others", queue.others);
-    fillList("queue-closed", queue.closed);
-    ["waiting", "mine", "others"].forEach(function (name) {
-      var count = document.getElementById(name + "-count");
-      if (count) count.textContent = String(queue[name].length);
-    });
-    document.title = (queue.waiting.length ? "(" + queue.waiting.length + ") " : "") + "Queue · Canon business support";
-  }
+function addMessage(list, m) {
+  const id = parseInt(m.id, 10);
+  if (list.querySelector('[data-message-id="' + String(id) + '"]')) return;
+  // New lines arrive from the stream and from our own replies: keep them in the order the core stored them.
+  const later = Array.prototype.find.call(list.children, function (node) {
+    return (parseInt(node.getAttribute("data-message-id"), 10) || 0) > id;
+  });
+  list.insertBefore(messageItem(m), later || null);
+  const main = document.scrollingElement || document.documentElement;
+  main.scrollTop = main.scrollHeight;
+}
 
-  // ------------------------------------------------------------------ one escalation
-
-  var SENDERS = { customer: "Customer", bot: "Assistant", system: "System" };
-
-  function messageItem(m) {
-    var item = el("li", "msg msg-" + m.sender);
-    item.setAttribute("data-sender", m.sender);
-    item.setAttribute("data-message-id", String(m.id));
-    item.appendChild(el("span", "sender", m.sender === "agent" ? (m.agent_name || "Agent") : (SENDERS[m.sender] || m.sender)));
-    item.appendChild(document.createTextNode(" "));
-    var time = el("time", null, clock(m.created_at));
-    time.setAttribute("datetime", m.created_at || "");
-    time.title = m.created_at || "";
-    item.appendChild(time);
-    if (m.sender === "agent") {
-      item.appendChild(document.createTextNode(" "));
-      item.appendChild(el("span", "delivery", m.delivered ? "delivered" : "not delivered yet"));
-    }
-    item.appendChild(el("p", "text", m.text));
-    return item;
-  }
-
-  function lastMessageId(list) {
-    var last = 0;
-    list.querySelectorAll("[data-message-id]").forEach(function (node) {
-      last = Math.max(last, parseInt(node.getAttribute("data-message-id"), 10) || 0);
-    });
-    return last;
-  }
-
-  function addMessage(list, m) {
-    var id = parseInt(m.id, 10);
-    if (list.querySelector('[data-message-id="' + String(id) + '"]')) return;
-    // New lines arrive from the stream and from our own replies: keep them in the order the core stored them.
-    var later = Array.prototype.find.call(list.children, function (node) {
-      return (parseInt(node.getAttribute("data-message-id"), 10) || 0) > id;
-    });
-    list.insertBefore(messageItem(m), later || null);
-    var main = document.scrollingElement || document.documentElement;
-    main.scrollTop = main.scrollHeight;
-  }
-
-  function showEscalation(e) {
-    var box = document.getElementById("escalation");
-    box.setAttribute("data-status", e.status);
-    var status = document.getElementById("status");
-    status.textContent = e.status;
-    status.className = "status status-" + e.status;
-    document.getElementById("claimed-by").textContent = e.claimed_by || "nobody yet";
-    document.getElementById("claim-form").hidden = e.status !== "waiting";
-    document.getElementById("owner-actions").hidden = !e.can_reply;
-    document.getElementById("resolution").hidden = e.status !== "closed";
-    document.getElementById("resolution-note").textContent = e.resolution_note || "";
-    if (e.undelivered) {
-      document.querySelectorAll('#transcript [data-sender="agent"]').forEach(function (node) {
-        var id = parseInt(node.getAttribute("data-message-id"), 10);
-        var mark = node.querySelector(".delivery");
-        if (mark) mark.textContent = e.undelivered.indexOf(id) >= 0 ? "not delivered yet" : "delivered";
-      });
-    }
-  }
-
-  function escalationPage() {
-    var box = document.getElementById("escalation");
-    var id = box.getAttribute("data-escalation-id");
-    var list = document.getElementById("transcript");
-    var base = "/agent/escalations/" + encodeURIComponent(id);
-    localTimes(list);
-
-    document.getElementById("claim-form").addEventListener("submit", function (event) {
-      event.preventDefault();
-      var button = document.getElementById("claim");
-      button.disabled = true;
-      post(base + "/claim").then(function (result) {
-        button.disabled = false;
-        if (result.status === 200) {
-          notice("");
-          showEscalation(Object.assign({}, result.data.escalation, { can_reply: true }));
-        } else if (result.status !== 401) {
-          notice(problem(result, "The escalation could not be claimed."));
-        }
-      }, function () { button.disabled = false; notice("The core service did not answer. Try again."); });
-    });
-
-    document.getElementById("reply-form").addEventListener("submit", function (event) {
-      event.preventDefault();
-      var text = document.getElementById("reply-text");
-      var button = document.getElementById("reply-send");
-      if (!text.value.trim()) return;
-      button.disabled = true;
-      post(base + "/messages", { text: text.value }).then(function (result) {
-        button.disabled = false;
-        if (result.status === 201) {
-          text.value = "";
-          notice("");
-          addMessage(list, result.data.message);
-        } else if (result.status !== 401) {
-          notice(problem(result, "The reply was not sent."));
-        }
-      }, function () { button.disabled = false; notice("The core service did not answer: the reply was not sent."); });
-    });
-
-    document.getElementById("close-form").addEventListener("submit", function (event) {
-      event.preventDefault();
-      var note = document.getElementById("close-note");
-      var button = document.getElementById("close");
-      if (!note.value.trim()) return;
-      button.disabled = true;
-      post(base + "/close", { resolution_note: note.value }).then(function (result) {
-        button.disabled = false;
-        if (result.status === 200) {
-          notice("");
-          showEscalation(Object.assign({}, result.data.escalation, { can_reply: false }));
-        } else if (result.status !== 401) {
-          notice(problem(result, "The escalation was not closed."));
-        }
-      }, function () { button.disabled = false; notice("The core service did not answer. Try again."); });
-    });
-
-    stream(function () { return base + "/events?after=" + lastMessageId(list); }, {
-      message: function (m) {
-        var old = list.querySelector('[data-message-id="' + String(parseInt(m.id, 10)) + '"]');
-        if (old) old.replaceWith(messageItem(m)); else addMessage(list, m);
-      },
-      escalation: showEscalation
+function showEscalation(e) {
+  const box = document.getElementById("escalation");
+  box.setAttribute("data-status", e.status);
+  const status = document.getElementById("status");
+  status.textContent = e.status;
+  status.className = "status status-" + e.status;
+  document.getElementById("claimed-by").textContent = e.claimed_by || "nobody yet";
+  document.getElementById("claim-form").hidden = e.status !== "waiting";
+  document.getElementById("owner-actions").hidden = !e.can_reply;
+  document.getElementById("resolution").hidden = e.status !== "closed";
+  document.getElementById("resolution-note").textContent = e.resolution_note || "";
+  if (e.undelivered) {
+    document.querySelectorAll('#transcript [data-sender="agent"]').forEach(function (node) {
+      const id = parseInt(node.getAttribute("data-message-id"), 10);
+      const mark = node.querySelector(".delivery");
+      if (mark) mark.textContent = e.undelivered.indexOf(id) >= 0 ? "not delivered yet" : "delivered";
     });
   }
+}
 
-  // ------------------------------------------------------------------ start
+function escalationPage() {
+  const box = document.getElementById("escalation");
+  const id = box.getAttribute("data-escalation-id");
+  const list = document.getElementById("transcript");
+  const base = "/agent/escalations/" + encodeURIComponent(id);
+  localTimes(list);
 
-  if (page === "queue") {
-    stream("/agent/events", { queue: showQueue });
-  } else if (page === "escalation") {
-    escalationPage();
-  }
-  window.setInterval(refreshTimes, 15000);
-})();
+  document.getElementById("claim-form").addEventListener("submit", function (event) {
+    event.preventDefault();
+    const button = document.getElementById("claim");
+    button.disabled = true;
+    post(base + "/claim").then(function (result) {
+      button.disabled = false;
+      if (result.status === 200) {
+        notice("");
+        showEscalation(Object.assign({}, result.data.escalation, { can_reply: true }));
+      } else if (result.status !== 401) {
+        notice(problem(result, "The escalation could not be claimed."));
+      }
+    }, function () { button.disabled = false; notice("The core service did not answer. Try again."); });
+  });
+
+  document.getElementById("reply-form").addEventListener("submit", function (event) {
+    event.preventDefault();
+    const text = document.getElementById("reply-text");
+    const button = document.getElementById("reply-send");
+    if (!text.value.trim()) return;
+    button.disabled = true;
+    post(base + "/messages", { text: text.value }).then(function (result) {
+      button.disabled = false;
+      if (result.status === 201) {
+        text.value = "";
+        notice("");
+        addMessage(list, result.data.message);
+      } else if (result.status !== 401) {
+        notice(problem(result, "The reply was not sent."));
+      }
+    }, function () { button.disabled = false; notice("The core service did not answer: the reply was not sent."); });
+  });
+
+  document.getElementById("close-form").addEventListener("submit", function (event) {
+    event.preventDefault();
+    const note = document.getElementById("close-note");
+    const button = document.getElementById("close");
+    if (!note.value.trim()) return;
+    button.disabled = true;
+    post(base + "/close", { resolution_note: note.value }).then(function (result) {
+      button.disabled = false;
+      if (result.status === 200) {
+        notice("");
+        showEscalation(Object.assign({}, result.data.escalation, { can_reply: false }));
+      } else if (result.status !== 401) {
+        notice(problem(result, "The escalation was not closed."));
+      }
+    }, function () { button.disabled = false; notice("The core service did not answer. Try again."); });
+  });
+
+  stream(function () { return base + "/events?after=" + lastMessageId(list); }, {
+    message: function (m) {
+      const old = list.querySelector('[data-message-id="' + String(parseInt(m.id, 10)) + '"]');
+      if (old) old.replaceWith(messageItem(m)); else addMessage(list, m);
+    },
+    escalation: showEscalation
+  });
+}
+
+// ------------------------------------------------------------------ start
+
+if (page === "queue") {
+  stream("/agent/events", { queue: showQueue });
+} else if (page === "escalation") {
+  escalationPage();
+}
+window.setInterval(refreshTimes, 15000);
