@@ -45,16 +45,8 @@ METADATA = "metadata"
 COMMAND_PREFIX = "/"
 
 
-@DefaultV1Recipe.register(
-    [DefaultV1Recipe.ComponentType.MESSAGE_FEATURIZER], is_trainable=False, model_from="SpacyNLP"
-)
-class LithuanianLemmatizer(GraphComponent):
-    """Replace every token's lemma by its diacritic-folded Lithuanian lemma.
-
-    Uses the folded lookup table inside the spaCy pipeline (bot/rasa_ext/spacy_model.py); words that are not in
-    the table (English, typos) keep their folded form. The featurizers after it read these lemmas, so
-    "uzsiregistruoti" and "užsiregistruoti" produce the same features. It runs on training data too.
-    """
+class StatelessComponent(GraphComponent):
+    """A component without configuration or trained state: Rasa creates (and loads) it from nothing."""
 
     @classmethod
     def create(
@@ -63,8 +55,20 @@ class LithuanianLemmatizer(GraphComponent):
         model_storage: ModelStorage,
         resource: Resource,
         execution_context: ExecutionContext,
-    ) -> "LithuanianLemmatizer":
+    ) -> GraphComponent:
         return cls()
+
+
+@DefaultV1Recipe.register(
+    [DefaultV1Recipe.ComponentType.MESSAGE_FEATURIZER], is_trainable=False, model_from="SpacyNLP"
+)
+class LithuanianLemmatizer(StatelessComponent):
+    """Replace every token's lemma by its diacritic-folded Lithuanian lemma.
+
+    Uses the folded lookup table inside the spaCy pipeline (bot/rasa_ext/spacy_model.py); words that are not in
+    the table (English, typos) keep their folded form. The featurizers after it read these lemmas, so
+    "uzsiregistruoti" and "užsiregistruoti" produce the same features. It runs on training data too.
+    """
 
     @staticmethod
     def required_packages() -> List[Text]:
@@ -88,7 +92,7 @@ class LithuanianLemmatizer(GraphComponent):
 
 
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR], is_trainable=False)
-class LanguageDetector(GraphComponent):
+class LanguageDetector(StatelessComponent):
     """Decide the conversation's language for each message and hand it to the `language` slot.
 
     Rasa gives NLU components the conversation's tracker at prediction time, so the rule of
@@ -101,16 +105,8 @@ class LanguageDetector(GraphComponent):
     Prediction time only: training examples never carry these entities, so the classifier cannot learn them.
     """
 
-    @classmethod
-    def create(
-        cls,
-        config: Dict[Text, Any],
-        model_storage: ModelStorage,
-        resource: Resource,
-        execution_context: ExecutionContext,
-    ) -> "LanguageDetector":
+    def __init__(self) -> None:
         language_detection.warm_up()
-        return cls()
 
     @staticmethod
     def required_packages() -> List[Text]:
@@ -151,23 +147,13 @@ def _entity(name: Text, value: Text, text: Text, extractor: Text) -> Dict[Text, 
 
 
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR], is_trainable=False)
-class SignedInFlag(GraphComponent):
+class SignedInFlag(StatelessComponent):
     """Add a `signed_in` entity when the message metadata carries a `customer_token`.
 
     It fills the `signed_in` slot, so that the rules of account questions call the core (through an action)
     only for customers who sent a token; the core still verifies it. Anonymous customers get the general
     answer straight from the rules, without an action-server round trip.
     """
-
-    @classmethod
-    def create(
-        cls,
-        config: Dict[Text, Any],
-        model_storage: ModelStorage,
-        resource: Resource,
-        execution_context: ExecutionContext,
-    ) -> "SignedInFlag":
-        return cls()
 
     def process(self, messages: List[Message]) -> List[Message]:
         for message in messages:
