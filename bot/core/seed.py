@@ -1,4 +1,4 @@
-"""Demo customers of issue 4, seeded into an empty database: `python -m bot.core.seed`.
+"""Demo customers, seeded into an empty database: `python -m bot.core.seed`.
 
 Migrates the database to head, seeds it when it holds no customers (no-op otherwise), and prints a signed
 30-day customer token for each demo customer ("<id>\\t<token>" lines).
@@ -18,11 +18,11 @@ from datetime import UTC, date, datetime, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from bot.core.api.auth import make_customer_token
-from bot.core.config import database_url, token_secret
+from bot.core.config import database_url, demo_mode, token_secret
 from bot.core.db.models import Application, Customer, LegacyProduct, Membership, RegisteredProduct
 from bot.core.db.session import make_engine, make_sessionmaker, upgrade_to_head
 from bot.core.domain.rules import DocumentKind, add_business_days, expected_approval_date, new_membership_number
+from bot.core.tokens import make_customer_token
 
 COUNTRY = "LT"
 DEALER = "Fotoprekyba UAB"
@@ -229,7 +229,7 @@ def seed_demo_agent(session: Session, env: Mapping[str, str]) -> str:
     from bot.core.db.models import Agent
 
     password = env.get("CORE_DEMO_AGENT_PASSWORD", "")
-    if env.get("CORE_DEMO_MODE", "").strip().lower() in ("1", "true", "yes", "on") and password:
+    if demo_mode(env) and password:
         _, changed = ensure_agent(session, DEMO_AGENT, password, DEMO_AGENT_NAME)
         return f"demo agent {DEMO_AGENT}: {'created or updated' if changed else 'ready'}"
     if not session.scalar(select(func.count()).select_from(Agent)):

@@ -12,8 +12,8 @@ import jwt
 import pytest
 from fastapi.testclient import TestClient
 
-from bot.core.api.app import create_app
 from bot.core.config import MissingSetting, Settings
+from bot.core.main import create_app
 from bot.core.seed import DEMOS
 from bot.core.web.router import DEMO_TOKEN_LIFETIME, page_language
 from bot.core.web.texts import TEXTS

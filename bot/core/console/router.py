@@ -21,40 +21,32 @@ from fastapi import APIRouter, BackgroundTasks, Depends, HTTPException, Request
 from fastapi import Path as PathParam
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, RedirectResponse, Response
 from fastapi.responses import StreamingResponse
-from jinja2 import Environment, FileSystemLoader, select_autoescape
 from sqlalchemy.orm import Session
 
-from bot.core.api.auth import settings_of
-from bot.core.api.dependencies import SessionDep, now_of
 from bot.core.console import security as sec
 from bot.core.console import views
 from bot.core.console.throttle import SignInThrottle
 from bot.core.db.models import Escalation
+from bot.core.deps import SessionDep, now_of, settings_of
+from bot.core.errors import problem, problem_response
 from bot.core.handoff import service, worker
+from bot.core.security_headers import content_security_policy, security_headers
+from bot.core.static_files import StaticFiles
+from bot.core.templating import template_environment
 
 HERE = Path(__file__).resolve().parent
-STATIC = {
-    "console.js": "text/javascript; charset=utf-8",
-    "console.css": "text/css; charset=utf-8",
-}
+ASSETS = StaticFiles(HERE / "static")
 MAX_BODY = 64 * 1024
 MAX_REPLY = 4000
 MAX_NOTE = 2000
 HEARTBEAT_SECONDS = 15.0
-CSP = (
-    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; "
-    "form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'"
-)
-SECURITY_HEADERS = {
-    "Content-Security-Policy": CSP,
-    "X-Content-Type-Options": "nosniff",
-    "X-Frame-Options": "DENY",
-    "Referrer-Policy": "no-referrer",
-    "Cache-Control": "no-store",
-}
-templates = Environment(
-    loader=FileSystemLoader(HERE / "templates"), autoescape=select_autoescape(default=True, default_for_string=True)
-)
+CSP = content_security_policy({
+    "default-src": "'none'", "script-src": "'self'", "style-src": "'self'", "img-src": "'self'",
+    "connect-src": "'self'", "form-action": "'self'", "frame-ancestors": "'none'", "base-uri": "'none'",
+    "object-src": "'none'",
+})
+SECURITY_HEADERS = security_headers(CSP, referrer="no-referrer", cache="no-store", frame_options="DENY")
+templates = template_environment(HERE / "templates")
 router = APIRouter(prefix="/agent", include_in_schema=False)
 EscalationId = Annotated[int, PathParam(ge=1, le=2**63 - 1)]
 
@@ -88,8 +80,7 @@ def wants_json(request: Request) -> bool:
 def error(request: Request, status: int, code: str, message: str) -> Response:
     """JSON for console.js; a small page for a plain form."""
     if wants_json(request) or request.method == "GET":
-        return JSONResponse({"detail": {"code": code, "message": message}}, status_code=status,
-                            headers={"Cache-Control": "no-store"})
+        return problem_response(status, code, message, headers={"Cache-Control": "no-store"})
     return render("error.html", status=status, message=message, code=code)
 
 
@@ -101,7 +92,7 @@ async def body_fields(request: Request) -> dict[str, str]:
     async for chunk in request.stream():
         size += len(chunk)
         if size > MAX_BODY:
-            raise HTTPException(status_code=413, detail={"code": "too_large", "message": "The request is too large."})
+            raise problem(413, "too_large", "The request is too large.")
         chunks.append(chunk)
     raw = b"".join(chunks).decode("utf-8", "replace")
     kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
@@ -128,7 +119,7 @@ def require_agent(request: Request, session: SessionDep) -> sec.SignedIn:
     """The signed-in agent of a GET that answers JSON or a stream; 401 otherwise."""
     who = signed_in(request, session)
     if who is None:
-        raise HTTPException(status_code=401, detail={"code": "not_signed_in", "message": "Please sign in."})
+        raise problem(401, "not_signed_in", "Please sign in.")
     return who
 
 
@@ -138,14 +129,11 @@ def acting_agent(request: Request, session: SessionDep, fields: FieldsDep) -> se
     who = signed_in(request, session)
     if who is None:
         if wants_json(request):
-            raise HTTPException(status_code=401, detail={"code": "not_signed_in", "message": "Please sign in."})
+            raise problem(401, "not_signed_in", "Please sign in.")
         raise HTTPException(status_code=303, headers={"Location": "/agent/sign-in"})
     given = request.headers.get(sec.CSRF_HEADER) or fields.get(sec.CSRF_FIELD)
     if not sec.same_token(who.csrf_token, given):
-        raise HTTPException(
-            status_code=403,
-            detail={"code": "csrf_failed", "message": "The page is out of date: reload it and try again."},
-        )
+        raise problem(403, "csrf_failed", "The page is out of date: reload it and try again.")
     return who
 
 
@@ -158,7 +146,7 @@ def handoff_of(request: Request) -> worker.Handoff:
 
 
 def throttle_of(request: Request) -> SignInThrottle:
-    """The app's sign-in throttle (one per core process, made at start-up in bot/core/api/app.py)."""
+    """The app's sign-in throttle (one per core process, made at start-up in bot/core/main.py)."""
     return request.app.state.sign_in_throttle
 
 
@@ -258,12 +246,10 @@ def escalation_page(escalation_id: EscalationId, request: Request, session: Sess
                   ago=lambda m: ago(m, now))
 
 
-@router.get("/static/{name}")
-def static_asset(name: str) -> FileResponse:
-    if name not in STATIC:
-        raise HTTPException(status_code=404, detail={"code": "not_found"})
-    return FileResponse(HERE / "static" / name, media_type=STATIC[name],
-                        headers={"Cache-Control": "no-cache", "X-Content-Type-Options": "nosniff"})
+@router.get("/static/{path:path}")
+def static_asset(path: str) -> FileResponse:
+    """The console's scripts and style sheet (bot/core/static_files.py)."""
+    return ASSETS.response(path)
 
 
 # ------------------------------------------------------------------ JSON

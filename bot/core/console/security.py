@@ -22,7 +22,7 @@ from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatc
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from bot.core.api.queries import as_utc
+from bot.core.clock import as_utc
 from bot.core.db.models import Agent, AgentSession
 
 SESSION_COOKIE = "agent_session"

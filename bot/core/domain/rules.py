@@ -9,8 +9,6 @@ from datetime import date, datetime, timedelta
 from enum import Enum
 from typing import Collection, Iterable, Mapping, Optional, Sequence
 
-import holidays
-
 from bot.core.domain.catalogue import CATALOGUE, TIERS, Tier
 from bot.core.domain.product_details import (  # noqa: F401 (re-exported: the product rules live there)
     _SERIAL,
@@ -22,6 +20,7 @@ from bot.core.domain.product_details import (  # noqa: F401 (re-exported: the pr
     validate_purchase_date,
     validate_serial_number,
 )
+from bot.core.domain.public_holidays import is_holiday
 
 # ------------------------------------------------------------------ application documents
 
@@ -87,7 +86,7 @@ APPROVAL_BUSINESS_DAYS = 2
 
 def is_business_day(day: date, country: str) -> bool:
     """Not a weekend and not a public holiday of `country` (ISO alpha-2)."""
-    return day.weekday() < 5 and day not in holidays.country_holidays(country, years=day.year)
+    return day.weekday() < 5 and not is_holiday(day, country)
 
 
 def add_business_days(start: date, days: int, country: str) -> date:
@@ -107,9 +106,20 @@ def expected_approval_date(submitted: date, country: str) -> date:
 
 # ------------------------------------------------------------------ products and points
 
+def catalogue_points(model_code: str) -> int:
+    """The points the catalogue gives a model (0 for a model it does not list)."""
+    entry = CATALOGUE.get(model_code)
+    return entry.points if entry else 0
+
+
 def product_points(model_code: str, product: Mapping[str, object]) -> int:
     """The points a registered product adds to the balance: its catalogue value once complete, else 0."""
-    return CATALOGUE[model_code].points if has_green_tick(product) else 0
+    return catalogue_points(model_code) if has_green_tick(product) else 0
+
+
+def pending_points(model_code: str, product: Mapping[str, object]) -> int:
+    """The points a registered product will add once complete (0 when it already counts)."""
+    return 0 if has_green_tick(product) else catalogue_points(model_code)
 
 
 # ------------------------------------------------------------------ CPS invitation and tiers

@@ -19,7 +19,7 @@ from datetime import date, datetime, time, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
-import holidays
+from bot.core.domain.public_holidays import is_holiday
 
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 DEFAULT_HOURS = "Mon-Fri 08:00-17:00"
@@ -90,16 +90,6 @@ def parse_hours(spec: str) -> SupportHours:
     if not windows:
         raise ValueError("no support hours given (use 'always' or 'never' for the special cases)")
     return SupportHours(windows=tuple(windows))
-
-
-@lru_cache(maxsize=64)
-def _holidays(country: str, year: int) -> holidays.HolidayBase:
-    return holidays.country_holidays(country, years=year)
-
-
-def is_holiday(day: date, country: str) -> bool:
-    """A public holiday of `country` (ISO alpha-2); an empty country has none."""
-    return bool(country) and day in _holidays(country, day.year)
 
 
 def _local(moment: datetime, tz: str) -> datetime:

@@ -18,20 +18,12 @@ from sqlalchemy import Select, and_, exists, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from bot.core.api.queries import as_utc
+from bot.core.clock import as_utc
 from bot.core.config import HandoffSettings
 from bot.core.db.models import Agent, Customer, Escalation, EscalationMessage
 from bot.core.domain.support_hours import estimated_wait_minutes, is_open, next_opening, parse_hours
+from bot.vocabulary import HANDOFF_REASON_TITLES
 
-REASONS = ("customer_request", "fallback", "priority_support", "payment_problem")
-REASON_LABELS = {
-    "customer_request": "the customer asked for a person",
-    "fallback": "the assistant did not understand the customer",
-    "priority_support": "priority support",
-    "payment_problem": "a payment problem",
-}
-LANGUAGES = ("lt", "en")
-STATUSES = ("waiting", "claimed", "closed")
 MAX_RETRY_SECONDS = 300.0
 
 
@@ -193,7 +185,7 @@ def create_escalation(
             raise
         return existing, False
     store_rasa_messages(session, escalation.id, transcript, now)
-    note = f"Handed over by the assistant: {REASON_LABELS.get(reason, reason)}."
+    note = f"Handed over by the assistant: {HANDOFF_REASON_TITLES.get(reason, reason)}."
     if out_of_hours:
         note += " Outside the support hours."
     system_message(session, escalation.id, note, now)

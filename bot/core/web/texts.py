@@ -1,16 +1,15 @@
 """The support page's interface texts in Lithuanian and English.
 
-The server renders the page in one language and hands both tables to the widget (chat.js), which switches
+The server renders the page in one language and hands both tables to the widget (static/chat.js), which switches
 the page without a reload. The page's articles are in index.html, once per language.
 """
 
 from __future__ import annotations
 
-LANGUAGES = ("lt", "en")
-DEFAULT_LANGUAGE = "lt"
+from bot.vocabulary import EN, LT
 
 TEXTS: dict[str, dict[str, str]] = {
-    "lt": {
+    LT: {
         "pageTitle": "Verslo paskyra ir CPS narystė – „Canon“ verslo klientų palaikymas",
         "skipLink": "Pereiti prie turinio",
         "brandTagline": "Verslo klientų palaikymas",
@@ -69,7 +68,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "footer": "Daugiau informacijos rasite išsamiame DUK.",
         "demoFooter": "Demonstracinė svetainė: duomenys išgalvoti.",
     },
-    "en": {
+    EN: {
         "pageTitle": "Business account and CPS membership – Canon business customer support",
         "skipLink": "Skip to content",
         "brandTagline": "Business customer support",
