@@ -14,4 +14,5 @@ def template_environment(folder: Path, strict: bool = False) -> Environment:
         loader=FileSystemLoader(folder),
         autoescape=select_autoescape(default=True, default_for_string=True),
         undefined=StrictUndefined if strict else Undefined,
+        keep_trailing_newline=True,
     )
