@@ -3,8 +3,8 @@
 `Settings` and `HandoffSettings` are what the app uses; tests build them directly (their defaults suit tests:
 no background worker). The `*Environment` classes below declare each environment variable the core reads, by
 its name, with its default and its check; `Settings.from_env()` reads them (MissingSetting when a required one
-is unset or one is unusable). Each command reads only what it needs: the seed and the agents CLI need no service
-key.
+is unset or one is unusable). Each command reads only what it needs: the seed and the agents CLI need no
+service key.
 """
 
 from __future__ import annotations
@@ -51,7 +51,7 @@ class HandoffSettings:
     support_timezone: str = "Europe/Vilnius"
     support_country: str = "LT"  # public holidays of this country are closed
     average_handling_minutes: float = 5.0
-    sync_interval: float = 0.0  # seconds between the worker's rounds (customer messages, retries); 0: no worker
+    sync_interval: float = 0.0  # seconds between the worker's rounds (customer messages, retries); 0: none
     retry_seconds: float = 5.0  # first retry of a failed call to Rasa; doubles up to 5 minutes
     agent_session_hours: float = 8.0
     console_poll_seconds: float = 1.0  # how often a console's live stream looks for changes
@@ -59,8 +59,9 @@ class HandoffSettings:
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> HandoffSettings:
-        """RASA_URL, RASA_TOKEN, SUPPORT_HOURS, SUPPORT_TIMEZONE, SUPPORT_COUNTRY, SUPPORT_AVERAGE_HANDLING_MINUTES,
-        HANDOFF_SYNC_INTERVAL, HANDOFF_RETRY_SECONDS, AGENT_SESSION_HOURS; MissingSetting when one is unusable."""
+        """RASA_URL, RASA_TOKEN, SUPPORT_HOURS, SUPPORT_TIMEZONE, SUPPORT_COUNTRY,
+        SUPPORT_AVERAGE_HANDLING_MINUTES, HANDOFF_SYNC_INTERVAL, HANDOFF_RETRY_SECONDS, AGENT_SESSION_HOURS;
+        MissingSetting when one is unusable."""
         return cls(**HandoffEnvironment.read(env).model_dump())
 
 
@@ -221,7 +222,9 @@ class ServiceEnvironment(DatabaseEnvironment, DemoEnvironment):
     service_key: Required = Field(alias="CORE_SERVICE_KEY")
     customer_token_secret: Required = Field(alias="CUSTOMER_TOKEN_SECRET")
     rasa_socket_url: Annotated[
-        str, BeforeValidator(_or_default(DEFAULT_RASA_SOCKET_URL)), AfterValidator(_http_url("RASA_SOCKET_URL"))
+        str,
+        BeforeValidator(_or_default(DEFAULT_RASA_SOCKET_URL)),
+        AfterValidator(_http_url("RASA_SOCKET_URL")),
     ] = Field(DEFAULT_RASA_SOCKET_URL, alias="RASA_SOCKET_URL")
 
 
@@ -242,7 +245,10 @@ class HandoffEnvironment(Environment):
         HandoffSettings.support_country, alias="SUPPORT_COUNTRY"
     )
     average_handling_minutes: Annotated[
-        float, BeforeValidator(_number("SUPPORT_AVERAGE_HANDLING_MINUTES", HandoffSettings.average_handling_minutes))
+        float,
+        BeforeValidator(
+            _number("SUPPORT_AVERAGE_HANDLING_MINUTES", HandoffSettings.average_handling_minutes)
+        ),
     ] = Field(HandoffSettings.average_handling_minutes, alias="SUPPORT_AVERAGE_HANDLING_MINUTES")
     sync_interval: Annotated[float, BeforeValidator(_number("HANDOFF_SYNC_INTERVAL", 1.0))] = Field(
         1.0, alias="HANDOFF_SYNC_INTERVAL"

@@ -1,4 +1,5 @@
-"""Error answers of the core, one shape for every JSON error: `{"detail": {"code": ..., "message": ..., ...}}`.
+"""Error answers of the core, one shape for every JSON error:
+`{"detail": {"code": ..., "message": ..., "fields": ..., "problems": ...}}` (absent parts left out).
 
 `problem()` makes the exception a route or dependency raises, `problem_response()` the answer a route returns
 (the agent console's JSON branch), and `validation_failed` turns FastAPI's request validation errors into the

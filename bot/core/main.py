@@ -21,7 +21,9 @@ from bot.core.handoff import worker as handoff_worker
 from bot.core.handoff.rasa import RasaClient
 
 
-def create_app(settings: Settings | None = None, clock: Clock = utc_now, rasa: RasaClient | None = None) -> FastAPI:
+def create_app(
+    settings: Settings | None = None, clock: Clock = utc_now, rasa: RasaClient | None = None
+) -> FastAPI:
     """The app; settings come from the environment at start unless given (MissingSetting if incomplete).
     `rasa`: the client of Rasa's HTTP API for the handoff (tests give a fake; default: HttpRasaClient)."""
 
@@ -30,7 +32,7 @@ def create_app(settings: Settings | None = None, clock: Clock = utc_now, rasa: R
         app.state.settings = settings or Settings.from_env()
         engine = make_engine(app.state.settings.database_url)
         app.state.sessions, app.state.clock = make_sessionmaker(engine), clock
-        app.state.sign_in_throttle = SignInThrottle()  # failed console sign-ins (bot/core/console/throttle.py)
+        app.state.sign_in_throttle = SignInThrottle()  # failed console sign-ins (console/throttle.py)
         async with handoff_worker.running(app, rasa):  # app.state.handoff, and the worker (docs/handoff.md)
             yield
         engine.dispose()
@@ -39,7 +41,7 @@ def create_app(settings: Settings | None = None, clock: Clock = utc_now, rasa: R
     app.add_exception_handler(RequestValidationError, validation_failed)
     for router in (*ROUTERS, web.router):  # the account API; web: the support page at /
         app.include_router(router)
-    for router in (handoff_api.router, console.router):  # human handoff: service routes, agent console (/agent)
+    for router in (handoff_api.router, console.router):  # human handoff: service routes, console (/agent)
         app.include_router(router)
     return app
 

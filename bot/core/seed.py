@@ -21,7 +21,12 @@ from sqlalchemy.orm import Session
 from bot.core.config import database_url, demo_mode, token_secret
 from bot.core.db.models import Application, Customer, LegacyProduct, Membership, RegisteredProduct
 from bot.core.db.session import make_engine, make_sessionmaker, upgrade_to_head
-from bot.core.domain.rules import DocumentKind, add_business_days, expected_approval_date, new_membership_number
+from bot.core.domain.rules import (
+    DocumentKind,
+    add_business_days,
+    expected_approval_date,
+    new_membership_number,
+)
 from bot.core.tokens import make_customer_token
 
 COUNTRY = "LT"

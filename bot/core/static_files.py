@@ -1,6 +1,6 @@
-"""Scripts and style sheets served from a package folder (nested paths too, e.g. `chat/messages.js`), plus named
-files kept elsewhere (the socket.io client `make` copies to build/static). Only `.js` and `.css`; a path that
-leaves the folder, or anything else, is a 404 `not_found` problem."""
+"""Scripts and style sheets served from a package folder (nested paths too, e.g. `chat/messages.js`), plus
+named files kept elsewhere (the socket.io client `make` copies to build/static). Only `.js` and `.css`; a path
+that leaves the folder, or anything else, is a 404 `not_found` problem."""
 
 from __future__ import annotations
 

@@ -9,7 +9,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, Undefined, se
 
 
 def template_environment(folder: Path, strict: bool = False) -> Environment:
-    """Templates under `folder`, autoescaped; with `strict`, an undefined name is an error instead of empty."""
+    """Templates under `folder`, autoescaped; with `strict`, an undefined name is an error, not empty."""
     return Environment(
         loader=FileSystemLoader(folder),
         autoescape=select_autoescape(default=True, default_for_string=True),

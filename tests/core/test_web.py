@@ -225,7 +225,8 @@ def test_static_files_serve_nested_scripts_and_styles_only_inside_their_folder(s
 @pytest.mark.parametrize("prefix, module", [("/static", "bot.core.web.router"),
                                             ("/agent/static", "bot.core.console.router")])
 def test_nested_static_paths_are_served_and_traversal_is_refused(
-    production_client: TestClient, static_folder: Path, monkeypatch: pytest.MonkeyPatch, prefix: str, module: str
+    production_client: TestClient, static_folder: Path, monkeypatch: pytest.MonkeyPatch, prefix: str,
+    module: str,
 ) -> None:
     monkeypatch.setattr(importlib.import_module(module), "ASSETS", StaticFiles(static_folder))
     for path, kind in (("chat/messages.js", "text/javascript"), ("shared/dom.js", "text/javascript"),

@@ -11,7 +11,6 @@ from typing import Collection, Iterable, Mapping, Optional, Sequence
 
 from bot.core.domain.catalogue import CATALOGUE, TIERS, Tier
 from bot.core.domain.product_details import (  # noqa: F401 (re-exported: the product rules live there)
-    _SERIAL,
     EARLIEST_PURCHASE,
     PRODUCT_FIELDS,
     has_green_tick,

@@ -97,7 +97,7 @@ def products_of(session: Session, customer_id: str) -> list[RegisteredProduct]:
 
 
 def balance_of(products: Sequence[RegisteredProduct]) -> int:
-    """Points are derived: the catalogue points of the complete products (bot/core/domain/rules.product_points)."""
+    """Points are derived: the catalogue points of the complete products (domain/rules.product_points)."""
     return sum(product_points(p.model, details(p)) for p in products)
 
 

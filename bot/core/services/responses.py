@@ -1,4 +1,5 @@
-"""Response bodies (bot/core/schemas.py) of the account's rows, shared by the account API and the agent console."""
+"""Response bodies (bot/core/schemas.py) of the account's rows, shared by the account API and the agent
+console."""
 
 from __future__ import annotations
 

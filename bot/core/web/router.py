@@ -2,8 +2,8 @@
 
 No service key here: the page, its assets and the demo sign-in are for browsers. The widget talks to Rasa's
 socket.io channel directly (RASA_SOCKET_URL); every message it sends carries the page language and, for a
-signed-in customer, the `customer_token` in its metadata (`customData`). Whoever holds a token is checked again
-on every turn: the actions pass it to the core's /me routes, which verify the signature and expiry.
+signed-in customer, the `customer_token` in its metadata (`customData`). Whoever holds a token is checked
+again on every turn: the actions pass it to the core's /me routes, which verify the signature and expiry.
 
 `GET /chat/{conversation_id}/agent-messages` gives the widget the agents' replies of a human handoff that it
 may have missed while the page was closed (they are pushed through socket.io only to an open page). The
@@ -62,7 +62,8 @@ def _security_headers(settings: Settings) -> dict[str, str]:
     rasa = urlsplit(settings.rasa_socket_url)
     socket_scheme = "wss" if rasa.scheme == "https" else "ws"
     policy = content_security_policy({
-        "default-src": "'self'", "script-src": "'self'", "style-src": "'self'", "img-src": "'self' data: https:",
+        "default-src": "'self'", "script-src": "'self'", "style-src": "'self'",
+        "img-src": "'self' data: https:",
         "connect-src": f"'self' {rasa.scheme}://{rasa.netloc} {socket_scheme}://{rasa.netloc}",
         "frame-ancestors": "'none'", "base-uri": "'none'", "form-action": "'self'", "object-src": "'none'",
     })
@@ -181,7 +182,9 @@ class AgentReply(BaseModel):
 
 
 class AgentReplies(BaseModel):
-    messages: list[AgentReply] = Field(description="the latest replies delivered to the conversation, oldest first")
+    messages: list[AgentReply] = Field(
+        description="the latest replies delivered to the conversation, oldest first"
+    )
 
 
 @router.get("/chat/{conversation_id}/agent-messages", response_model=AgentReplies, tags=["web chat"])

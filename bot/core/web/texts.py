@@ -1,7 +1,7 @@
 """The support page's interface texts in Lithuanian and English.
 
-The server renders the page in one language and hands both tables to the widget (static/chat.js), which switches
-the page without a reload. The page's articles are in index.html, once per language.
+The server renders the page in one language and hands both tables to the widget (static/chat.js), which
+switches the page without a reload. The page's articles are in index.html, once per language.
 """
 
 from __future__ import annotations

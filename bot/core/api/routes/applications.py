@@ -27,7 +27,10 @@ def create_application(body: s.ApplicationIn, session: SessionDep, now: NowDep) 
 
 
 @router.get(
-    "/me/application", tags=["account"], response_model=s.ApplicationOut, responses=problem_responses(401, 422, 404)
+    "/me/application",
+    tags=["account"],
+    response_model=s.ApplicationOut,
+    responses=problem_responses(401, 422, 404),
 )
 def get_application(session: SessionDep, customer: CustomerDep) -> s.ApplicationOut:
     """The application's status; the password can be set once it is approved."""

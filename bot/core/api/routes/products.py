@@ -1,4 +1,5 @@
-"""The customer's registered products and points: GET /me/products, PATCH /me/products/{id}, GET /me/points."""
+"""The customer's registered products and points: GET /me/products, PATCH /me/products/{id},
+GET /me/points."""
 
 from __future__ import annotations
 
@@ -37,7 +38,9 @@ def get_products(session: SessionDep, customer: CustomerDep, _: ApprovedDep) -> 
     return s.Products(balance=accounts.balance_of(products), products=[product_out(p) for p in products])
 
 
-@router.patch("/products/{product_id}", response_model=s.ProductUpdated, responses=problem_responses(401, 422, 403, 404))
+@router.patch(
+    "/products/{product_id}", response_model=s.ProductUpdated, responses=problem_responses(401, 422, 403, 404)
+)
 def patch_product(
     product_id: Annotated[int, Path(ge=1, le=2**63 - 1)],  # a database integer (larger ids crashed SQLite)
     patch: s.ProductPatch,
