@@ -16,12 +16,13 @@ import argparse
 import getpass
 import re
 import sys
-from datetime import UTC, datetime
+from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from bot.core.clock import utc_now
 from bot.core.config import database_url
 from bot.core.console.security import (
     USERNAME_PATTERN,
@@ -59,7 +60,7 @@ def create_agent(session: Session, username: str, password: str, display_name: s
     except ValueError as error:
         raise AgentError(str(error)) from None
     agent = Agent(username=name, display_name=(display_name or name).strip()[:120] or name,
-                  password_hash=password_hash, active=True, created_at=now or datetime.now(UTC))
+                  password_hash=password_hash, active=True, created_at=now or utc_now())
     session.add(agent)
     try:
         session.commit()

@@ -13,11 +13,12 @@ import os
 import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from bot.core.clock import utc_now
 from bot.core.config import database_url, demo_mode, token_secret
 from bot.core.db.models import Application, Customer, LegacyProduct, Membership, RegisteredProduct
 from bot.core.db.session import make_engine, make_sessionmaker, upgrade_to_head
@@ -193,7 +194,7 @@ def seed(session: Session, now: datetime | None = None) -> bool:
     """Add the demo customers to an empty database; False (and nothing done) when it holds data."""
     if not is_empty(session):
         return False
-    now = now or datetime.now(UTC)
+    now = now or utc_now()
     for index, demo in enumerate(DEMOS):
         session.add_all(_rows(demo, index, now))
     session.commit()
@@ -213,7 +214,7 @@ def clone_demo(session: Session, demo_id: str, new_id: str, now: datetime | None
         if demo.membership_number
         else None,
     )
-    session.add_all(_rows(copy, index, now or datetime.now(UTC)))
+    session.add_all(_rows(copy, index, now or utc_now()))
     session.commit()
 
 

@@ -202,7 +202,7 @@ def post_sign_in(request: Request, session: SessionDep, fields: FieldsDep) -> Re
         return sign_in_page(request, 401, "Wrong username or password.", username=username[:64])
     throttle.succeeded(who_tries[0])
     hours = settings_of(request).handoff.agent_session_hours
-    token, who = sec.start_session(session, agent, now_of(request), hours)
+    token, _ = sec.start_session(session, agent, now_of(request), hours)
     response = RedirectResponse("/agent", status_code=303)
     response.set_cookie(sec.SESSION_COOKIE, token, max_age=int(hours * 3600),
                         path="/agent", httponly=True, samesite="strict", secure=_cookie_secure(request))

@@ -4,10 +4,10 @@ the CPS invitation, and membership orders. Plain functions, tested at their boun
 from __future__ import annotations
 
 import secrets
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from enum import Enum
-from typing import Collection, Iterable, Mapping, Optional, Sequence
 
 from bot.core.domain.catalogue import CATALOGUE, TIERS, Tier
 from bot.core.domain.product_details import (  # noqa: F401 (re-exported: the product rules live there)
@@ -140,7 +140,7 @@ def eligible_tiers(points: int, tiers: Sequence[Tier] = TIERS) -> list[Tier]:
     return [tier for tier in tiers if points >= tier.min_points] if is_invited(points) else []
 
 
-def tier_by_code(code: str, tiers: Iterable[Tier] = TIERS) -> Optional[Tier]:
+def tier_by_code(code: str, tiers: Iterable[Tier] = TIERS) -> Tier | None:
     return next((tier for tier in tiers if tier.code == code), None)
 
 

@@ -16,14 +16,14 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager, suppress
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.core.clock import Clock
 from bot.core.config import HandoffSettings
 from bot.core.db.models import Escalation
 from bot.core.handoff import service
@@ -38,7 +38,7 @@ class Handoff:
 
     sessions: sessionmaker[Session]
     rasa: RasaClient
-    clock: Callable[[], datetime]
+    clock: Clock
     settings: HandoffSettings
 
     @property
