@@ -79,7 +79,10 @@ DEMOS: tuple[Demo, ...] = (
     ),
     Demo(
         "demo-details",
-        products=(("EOS-R5", COMPLETE), ("EOS-R6M2", ("serial_number", "purchase_date", "country_of_purchase", "dealer"))),
+        products=(
+            ("EOS-R5", COMPLETE),
+            ("EOS-R6M2", ("serial_number", "purchase_date", "country_of_purchase", "dealer")),
+        ),
         notes="300 points; 550 once the EOS R6 Mark II has all four details",
     ),
     Demo("demo-silver", products=complete("EOS-R5", "RF100-500", "RF15-35"), notes="650"),
@@ -230,7 +233,8 @@ DEMO_AGENT_NAME = "Demo Agent"
 def seed_demo_agent(session: Session, env: Mapping[str, str]) -> str:
     """The console's demo agent (docs/handoff.md), only in demo mode (CORE_DEMO_MODE=true) and with
     CORE_DEMO_AGENT_PASSWORD (generated once under build/ by `make run`): created, or its password restored.
-    Without demo mode no agent with a known password is made: `python -m bot.core.agents create` is the way."""
+    Without demo mode no agent with a known password is made: `python -m bot.core.agents create` is the
+    way."""
     from bot.core.agents import ensure_agent
     from bot.core.db.models import Agent
 

@@ -1,8 +1,8 @@
-"""The agent console at /agent: sign-in, the queue, an escalation's view, claiming, replying, closing, and live
-updates over Server-Sent Events. No service key: agents sign in (bot/core/console/security.py).
+"""The agent console at /agent: sign-in, the queue, an escalation's view, claiming, replying, closing, and
+live updates over Server-Sent Events. No service key: agents sign in (bot/core/console/security.py).
 
-Pages are Jinja2 templates with autoescaping; console.js (no inline script: the Content-Security-Policy forbids
-it) builds every later change with textContent. Actions answer JSON to console.js (`Content-Type:
+Pages are Jinja2 templates with autoescaping; console.js (no inline script: the Content-Security-Policy
+forbids it) builds every later change with textContent. Actions answer JSON to console.js (`Content-Type:
 application/json`, CSRF token in `X-CSRF-Token`) and redirect a plain HTML form (CSRF token in `csrf_token`).
 """
 
@@ -244,8 +244,8 @@ def escalation_page(escalation_id: EscalationId, request: Request, session: Sess
         return RedirectResponse("/agent/sign-in", status_code=303)
     escalation = session.get(Escalation, escalation_id)
     if escalation is None:
-        return render("error.html", status=404, code="no_such_escalation", message="There is no such escalation.",
-                      agent=who.agent, csrf_token=who.csrf_token)
+        return render("error.html", status=404, code="no_such_escalation",
+                      message="There is no such escalation.", agent=who.agent, csrf_token=who.csrf_token)
     now = now_of(request)
     return render("escalation.html", agent=who.agent, csrf_token=who.csrf_token,
                   **views.detail(session, escalation, who.agent.id), max_reply=MAX_REPLY, max_note=MAX_NOTE,
@@ -267,11 +267,14 @@ def queue_json(session: SessionDep, who: AgentDep) -> JSONResponse:
 
 
 @router.get("/api/escalations/{escalation_id}")
-def escalation_json(escalation_id: EscalationId, request: Request, session: SessionDep, who: AgentDep) -> Response:
+def escalation_json(
+    escalation_id: EscalationId, request: Request, session: SessionDep, who: AgentDep
+) -> Response:
     escalation = session.get(Escalation, escalation_id)
     if escalation is None:
         return error(request, 404, "no_such_escalation", "There is no such escalation.")
-    return JSONResponse(views.detail(session, escalation, who.agent.id), headers={"Cache-Control": "no-store"})
+    return JSONResponse(views.detail(session, escalation, who.agent.id),
+                        headers={"Cache-Control": "no-store"})
 
 
 # ------------------------------------------------------------------ actions
@@ -295,8 +298,8 @@ def claim(escalation_id: EscalationId, request: Request, session: SessionDep, wh
 
 
 @router.post("/escalations/{escalation_id}/messages")
-def reply(escalation_id: EscalationId, request: Request, session: SessionDep, who: ActingDep, fields: FieldsDep,
-          background: BackgroundTasks) -> Response:
+def reply(escalation_id: EscalationId, request: Request, session: SessionDep, who: ActingDep,
+          fields: FieldsDep, background: BackgroundTasks) -> Response:
     """The claiming agent's reply: stored, then Rasa is asked to deliver it (retried until it is)."""
     text = fields.get("text", "").strip()
     if not text or len(text) > MAX_REPLY:
@@ -311,9 +314,10 @@ def reply(escalation_id: EscalationId, request: Request, session: SessionDep, wh
 
 
 @router.post("/escalations/{escalation_id}/close")
-def close(escalation_id: EscalationId, request: Request, session: SessionDep, who: ActingDep, fields: FieldsDep,
-          background: BackgroundTasks) -> Response:
-    """The claiming agent closes with a resolution note; Rasa resumes the conversation (retried until it has)."""
+def close(escalation_id: EscalationId, request: Request, session: SessionDep, who: ActingDep,
+          fields: FieldsDep, background: BackgroundTasks) -> Response:
+    """The claiming agent closes with a resolution note; Rasa resumes the conversation (retried until it
+    has)."""
     note = fields.get("resolution_note", "").strip()
     if not note or len(note) > MAX_NOTE:
         return error(request, 422, "invalid_note", f"Write a resolution note of 1 to {MAX_NOTE} characters.")
@@ -359,8 +363,8 @@ def _stream(request: Request, rounds: AsyncIterator[str]) -> StreamingResponse:
 
 
 async def _rounds(request: Request, produce: Any) -> AsyncIterator[str]:
-    """`produce()` (in a thread) each poll until the stream's time is up; a round yielding None ends the stream
-    with `signed-out`. The browser's EventSource reconnects after the end."""
+    """`produce()` (in a thread) each poll until the stream's time is up; a round yielding None ends the
+    stream with `signed-out`. The browser's EventSource reconnects after the end."""
     settings = settings_of(request).handoff
     loop = asyncio.get_running_loop()
     deadline = loop.time() + settings.console_stream_seconds

@@ -1,5 +1,5 @@
-"""What the agent console shows, as plain dicts (the templates render them; the live streams send them as JSON):
-the queue, one escalation with its transcript, and a verified customer's account context.
+"""What the agent console shows, as plain dicts (the templates render them; the live streams send them as
+JSON): the queue, one escalation with its transcript, and a verified customer's account context.
 
 Nothing here escapes text: templates autoescape, and console.js builds the DOM with textContent.
 """
@@ -74,8 +74,10 @@ def queue(session: Session, me: int) -> dict[str, list[dict[str, Any]]]:
     ).all()
     return {
         "waiting": [escalation_item(e, names, me) for e in open_ if e.status == "waiting"],
-        "mine": [escalation_item(e, names, me) for e in open_ if e.status == "claimed" and e.claimed_by == me],
-        "others": [escalation_item(e, names, me) for e in open_ if e.status == "claimed" and e.claimed_by != me],
+        "mine": [escalation_item(e, names, me) for e in open_
+                 if e.status == "claimed" and e.claimed_by == me],
+        "others": [escalation_item(e, names, me) for e in open_
+                   if e.status == "claimed" and e.claimed_by != me],
         "closed": [escalation_item(e, names, me) for e in closed],
     }
 

@@ -41,15 +41,19 @@ class Document:
     shows_address: bool = False
 
 
-NON_VAT_KINDS = (DocumentKind.BUSINESS_INVOICE, DocumentKind.BUSINESS_LICENCE, DocumentKind.INCORPORATION_EXTRACT)
+NON_VAT_KINDS = (
+    DocumentKind.BUSINESS_INVOICE, DocumentKind.BUSINESS_LICENCE, DocumentKind.INCORPORATION_EXTRACT
+)
 
 DOCUMENT_PROBLEMS = {
     "no_documents": "No document was given.",
-    "vat_document_required": "A VAT-registered business must give its VAT registration certificate or a business "
-    "invoice that clearly shows its VAT number and company name.",
-    "vat_certificate_for_non_vat_business": "A business that is not VAT-registered cannot give a VAT certificate.",
-    "non_vat_document_required": "A business that is not VAT-registered must give ONE of: a business invoice, a "
-    "business or professional licence, or an incorporation extract, showing the company name and address.",
+    "vat_document_required": "A VAT-registered business must give its VAT registration certificate or a "
+    "business invoice that clearly shows its VAT number and company name.",
+    "vat_certificate_for_non_vat_business": "A business that is not VAT-registered cannot give a VAT "
+    "certificate.",
+    "non_vat_document_required": "A business that is not VAT-registered must give ONE of: a business "
+    "invoice, a business or professional licence, or an incorporation extract, showing the company name and "
+    "address.",
 }
 
 
@@ -65,7 +69,8 @@ def _valid_non_vat_document(document: Document) -> bool:
 
 
 def document_problems(vat_registered: bool, documents: Sequence[Document]) -> list[str]:
-    """Problem codes (keys of DOCUMENT_PROBLEMS) of an application's documents; [] when they are acceptable."""
+    """Problem codes (keys of DOCUMENT_PROBLEMS) of an application's documents; [] when they are
+    acceptable."""
     if not documents:
         return ["no_documents"]
     if vat_registered:

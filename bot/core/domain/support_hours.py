@@ -1,4 +1,5 @@
-"""When the support team works: weekly opening windows in a time zone, closed on the country's public holidays.
+"""When the support team works: weekly opening windows in a time zone, closed on the country's public
+holidays (bot/core/domain/public_holidays.py).
 
 Plain functions, no framework imports. A specification is
 
@@ -101,7 +102,8 @@ def _local(moment: datetime, tz: str) -> datetime:
 def _at(day: date, minutes: int, tz: str) -> datetime:
     """The aware moment of a wall-clock time (24:00 is the next midnight)."""
     local = datetime.combine(day, time(0), tzinfo=ZoneInfo(tz)) + timedelta(minutes=minutes)
-    # Adding to an aware datetime is wall-clock arithmetic; a time in a spring-forward gap normalises forwards.
+    # Adding to an aware datetime is wall-clock arithmetic; a time in a spring-forward gap normalises
+    # forwards.
     return local.astimezone(ZoneInfo(tz))
 
 

@@ -43,7 +43,9 @@ def token_customer(token: str | None, secret: str) -> str | None:
         return None
 
 
-def escalation_out(session: Session, escalation: Escalation, request: Request, now: datetime) -> hs.EscalationOut:
+def escalation_out(
+    session: Session, escalation: Escalation, request: Request, now: datetime
+) -> hs.EscalationOut:
     settings = settings_of(request).handoff
     position = service.queue_position(session, escalation)
     hours = service.hours_state(now, settings)

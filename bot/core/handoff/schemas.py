@@ -21,7 +21,8 @@ MAX_TRANSCRIPT = 1_000
 class TranscriptItem(BaseModel):
     sender: Literal["customer", "bot"]
     text: str = Field(max_length=MAX_TEXT)
-    timestamp: float = Field(ge=0, le=1e11, allow_inf_nan=False, description="the Rasa event's (unix seconds)")
+    timestamp: float = Field(ge=0, le=1e11, allow_inf_nan=False,
+                             description="the Rasa event's (unix seconds)")
 
 
 class EscalationIn(BaseModel):

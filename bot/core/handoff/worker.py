@@ -3,13 +3,14 @@
 - `sync_customer_messages`: the customers' new messages, read from each open escalation's Rasa tracker and
   stored once (their event timestamps de-duplicate; the starting point comes from the database, so a restart
   resumes where it stopped).
-- `push`: for one escalation, asks Rasa to run `action_deliver_agent_messages` when agent replies wait, and after
-  closing appends a `resume` event and runs `action_handoff_closed`. A failure schedules a retry (doubling from
-  HANDOFF_RETRY_SECONDS up to 5 minutes); a lease in the database keeps two workers from doing it at once.
+- `push`: for one escalation, asks Rasa to run `action_deliver_agent_messages` when agent replies wait, and
+  after closing appends a `resume` event and runs `action_handoff_closed`. A failure schedules a retry
+  (doubling from HANDOFF_RETRY_SECONDS up to 5 minutes); a lease in the database keeps two workers from doing
+  it at once.
 - `run`: the background task of the app's lifespan, one round every HANDOFF_SYNC_INTERVAL seconds.
 
-Replies are never sent twice because Rasa's action takes them through the deliveries route, which hands out each
-message once; they are never lost because they stay undelivered until an action has taken them.
+Replies are never sent twice because Rasa's action takes them through the deliveries route, which hands out
+each message once; they are never lost because they stay undelivered until an action has taken them.
 """
 
 from __future__ import annotations
@@ -94,7 +95,8 @@ def push(handoff: Handoff, escalation_id: int) -> bool:
         ok = False
     with handoff.sessions() as session:
         if ok and waiting and set(waiting) & set(service.undelivered_ids(session, conversation_id)):
-            logger.warning("escalation %s: Rasa ran %s but the replies were not taken", escalation_id, DELIVER_ACTION)
+            logger.warning("escalation %s: Rasa ran %s but the replies were not taken", escalation_id,
+                           DELIVER_ACTION)
             ok = False
         service.finish_lease(session, escalation_id, handoff.clock(), ok, handoff.settings, announced)
     return ok
