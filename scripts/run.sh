@@ -102,7 +102,7 @@ trap stop_all EXIT
 
 # The core service: migrate, seed the demo customers into an empty database, serve on CORE_PORT.
 TOKENS=$("$CORE_PY" -m bot.core.seed)
-"$CORE_PY" -m uvicorn bot.core.api.app:app --host 127.0.0.1 --port "$CORE_PORT" --log-level warning \
+"$CORE_PY" -m uvicorn bot.core.main:app --host 127.0.0.1 --port "$CORE_PORT" --log-level warning \
   --timeout-graceful-shutdown 5 &  # the console's live streams would otherwise hold a shutdown
 pids+=($!)
 "$RASA" run actions --actions actions --port "$ACTION_PORT" &

@@ -2,12 +2,13 @@
 
     python -m bot.core.agents create <username> [--name "Display Name"]   # asks for the password twice
     echo "$PASSWORD" | python -m bot.core.agents create <username> --password-stdin
-    python -m bot.core.agents set-password <username> [--password-stdin]  # also signs the agent out everywhere
+    python -m bot.core.agents set-password <username> [--password-stdin]  # also signs the agent out
     python -m bot.core.agents deactivate <username>                       # no more sign-in; sessions ended
     python -m bot.core.agents activate <username>
     python -m bot.core.agents list
 
-The database is CORE_DATABASE_URL (migrated to head first). Passwords: at least 12 characters, stored as argon2id.
+The database is CORE_DATABASE_URL (migrated to head first). Passwords: at least 12 characters, stored as
+argon2id.
 """
 
 from __future__ import annotations
@@ -16,12 +17,13 @@ import argparse
 import getpass
 import re
 import sys
-from datetime import UTC, datetime
+from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from bot.core.clock import utc_now
 from bot.core.config import database_url
 from bot.core.console.security import (
     USERNAME_PATTERN,
@@ -59,7 +61,7 @@ def create_agent(session: Session, username: str, password: str, display_name: s
     except ValueError as error:
         raise AgentError(str(error)) from None
     agent = Agent(username=name, display_name=(display_name or name).strip()[:120] or name,
-                  password_hash=password_hash, active=True, created_at=now or datetime.now(UTC))
+                  password_hash=password_hash, active=True, created_at=now or utc_now())
     session.add(agent)
     try:
         session.commit()
@@ -119,7 +121,8 @@ def _read_password(from_stdin: bool) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m bot.core.agents", description="Support agents of the console")
+    parser = argparse.ArgumentParser(prog="python -m bot.core.agents",
+                                     description="Support agents of the console")
     commands = parser.add_subparsers(dest="command", required=True)
     create = commands.add_parser("create", help="a new agent")
     create.add_argument("username")

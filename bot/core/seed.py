@@ -1,4 +1,4 @@
-"""Demo customers of issue 4, seeded into an empty database: `python -m bot.core.seed`.
+"""Demo customers, seeded into an empty database: `python -m bot.core.seed`.
 
 Migrates the database to head, seeds it when it holds no customers (no-op otherwise), and prints a signed
 30-day customer token for each demo customer ("<id>\\t<token>" lines).
@@ -13,16 +13,22 @@ import os
 import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from bot.core.api.auth import make_customer_token
-from bot.core.config import database_url, token_secret
+from bot.core.clock import utc_now
+from bot.core.config import database_url, demo_mode, token_secret
 from bot.core.db.models import Application, Customer, LegacyProduct, Membership, RegisteredProduct
 from bot.core.db.session import make_engine, make_sessionmaker, upgrade_to_head
-from bot.core.domain.rules import DocumentKind, add_business_days, expected_approval_date, new_membership_number
+from bot.core.domain.rules import (
+    DocumentKind,
+    add_business_days,
+    expected_approval_date,
+    new_membership_number,
+)
+from bot.core.tokens import make_customer_token
 
 COUNTRY = "LT"
 DEALER = "Fotoprekyba UAB"
@@ -73,7 +79,10 @@ DEMOS: tuple[Demo, ...] = (
     ),
     Demo(
         "demo-details",
-        products=(("EOS-R5", COMPLETE), ("EOS-R6M2", ("serial_number", "purchase_date", "country_of_purchase", "dealer"))),
+        products=(
+            ("EOS-R5", COMPLETE),
+            ("EOS-R6M2", ("serial_number", "purchase_date", "country_of_purchase", "dealer")),
+        ),
         notes="300 points; 550 once the EOS R6 Mark II has all four details",
     ),
     Demo("demo-silver", products=complete("EOS-R5", "RF100-500", "RF15-35"), notes="650"),
@@ -188,7 +197,7 @@ def seed(session: Session, now: datetime | None = None) -> bool:
     """Add the demo customers to an empty database; False (and nothing done) when it holds data."""
     if not is_empty(session):
         return False
-    now = now or datetime.now(UTC)
+    now = now or utc_now()
     for index, demo in enumerate(DEMOS):
         session.add_all(_rows(demo, index, now))
     session.commit()
@@ -208,7 +217,7 @@ def clone_demo(session: Session, demo_id: str, new_id: str, now: datetime | None
         if demo.membership_number
         else None,
     )
-    session.add_all(_rows(copy, index, now or datetime.now(UTC)))
+    session.add_all(_rows(copy, index, now or utc_now()))
     session.commit()
 
 
@@ -224,12 +233,13 @@ DEMO_AGENT_NAME = "Demo Agent"
 def seed_demo_agent(session: Session, env: Mapping[str, str]) -> str:
     """The console's demo agent (docs/handoff.md), only in demo mode (CORE_DEMO_MODE=true) and with
     CORE_DEMO_AGENT_PASSWORD (generated once under build/ by `make run`): created, or its password restored.
-    Without demo mode no agent with a known password is made: `python -m bot.core.agents create` is the way."""
+    Without demo mode no agent with a known password is made: `python -m bot.core.agents create` is the
+    way."""
     from bot.core.agents import ensure_agent
     from bot.core.db.models import Agent
 
     password = env.get("CORE_DEMO_AGENT_PASSWORD", "")
-    if env.get("CORE_DEMO_MODE", "").strip().lower() in ("1", "true", "yes", "on") and password:
+    if demo_mode(env) and password:
         _, changed = ensure_agent(session, DEMO_AGENT, password, DEMO_AGENT_NAME)
         return f"demo agent {DEMO_AGENT}: {'created or updated' if changed else 'ready'}"
     if not session.scalar(select(func.count()).select_from(Agent)):

@@ -17,10 +17,11 @@ from fastapi.testclient import TestClient
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
-from bot.core.api.app import create_app, utc_now
+from bot.core.clock import utc_now
 from bot.core.config import Settings
 from bot.core.db.models import Base
 from bot.core.db.session import make_engine, make_sessionmaker, upgrade_to_head
+from bot.core.main import create_app
 from bot.core.seed import demo_tokens, seed
 
 SERVICE_KEY = "test-service-key-0123456789abcdef"

@@ -16,13 +16,13 @@ import pytest
 from fastapi.testclient import TestClient
 
 from bot.core.agents import create_agent
-from bot.core.api.app import create_app
 from bot.core.config import HandoffSettings, Settings
 from bot.core.console.throttle import SignInThrottle
 from bot.core.db.session import make_engine, make_sessionmaker
 from bot.core.handoff import service
 from bot.core.handoff.rasa import RasaUnavailable
 from bot.core.handoff.worker import Handoff
+from bot.core.main import create_app
 from tests.core.conftest import SERVICE_KEY, TOKEN_SECRET, reset
 
 # Wednesday 2 December 2026, 10:00 in Vilnius: inside the default support hours (Mon-Fri 08:00-17:00).

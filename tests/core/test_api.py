@@ -8,11 +8,11 @@ import jwt
 import pytest
 from fastapi.testclient import TestClient
 
-from bot.core.api.app import create_app
-from bot.core.api.auth import make_customer_token
 from bot.core.config import MissingSetting
 from bot.core.domain.catalogue import TIERS
 from bot.core.domain.rules import expected_approval_date
+from bot.core.main import create_app
+from bot.core.tokens import make_customer_token
 from tests.core.conftest import SERVICE_KEY, TOKEN_SECRET, Api
 
 ACCOUNT_ROUTES = [

@@ -13,11 +13,11 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from bot.core.api.auth import make_customer_token
 from bot.core.console.security import hash_password
 from bot.core.db.models import Agent, AgentSession, Escalation
 from bot.core.handoff import service
 from bot.core.handoff.rasa import CLOSED_ACTION, DELIVER_ACTION
+from bot.core.tokens import make_customer_token
 from tests.core.conftest import TOKEN_SECRET
 from tests.core.handoff_support import (  # noqa: F401 - fixtures
     PASSWORD,

@@ -9,9 +9,9 @@ import schemathesis
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import not_a_server_error
 
-from bot.core.api.app import create_app
 from bot.core.config import Settings
 from bot.core.db.session import make_engine, make_sessionmaker, upgrade_to_head
+from bot.core.main import create_app
 from bot.core.seed import demo_tokens, seed
 from tests.core.conftest import SERVICE_KEY, TOKEN_SECRET
 

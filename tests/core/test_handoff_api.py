@@ -11,9 +11,9 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import select
 
-from bot.core.api.auth import make_customer_token
 from bot.core.db.models import Escalation, EscalationMessage
 from bot.core.handoff import service
+from bot.core.tokens import make_customer_token
 from tests.core.conftest import TOKEN_SECRET
 from tests.core.handoff_support import (  # noqa: F401 - fixtures
     HEADERS,

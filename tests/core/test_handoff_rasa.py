@@ -13,11 +13,11 @@ import httpx
 import pytest
 from fastapi.testclient import TestClient
 
-from bot.core.api.app import create_app
 from bot.core.db.models import Escalation, EscalationMessage
 from bot.core.handoff import service
 from bot.core.handoff.rasa import CLOSED_ACTION, DELIVER_ACTION, HttpRasaClient, RasaUnavailable
 from bot.core.handoff.worker import push, push_due, sync_customer_messages
+from bot.core.main import create_app
 from tests.core.handoff_support import (  # noqa: F401 - fixtures
     HEADERS,
     Clock,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import json
 import re
 from collections.abc import Iterator
@@ -12,9 +13,10 @@ import jwt
 import pytest
 from fastapi.testclient import TestClient
 
-from bot.core.api.app import create_app
 from bot.core.config import MissingSetting, Settings
+from bot.core.main import create_app
 from bot.core.seed import DEMOS
+from bot.core.static_files import StaticFiles
 from bot.core.web.router import DEMO_TOKEN_LIFETIME, page_language
 from bot.core.web.texts import TEXTS
 from tests.core.conftest import SERVICE_KEY, TOKEN_SECRET, reset
@@ -190,3 +192,52 @@ def test_settings_from_the_environment() -> None:
     assert Settings.from_env({**base, "RASA_SOCKET_URL": "https://chat.example.lt/"}).rasa_socket_url == SOCKET_URL
     with pytest.raises(MissingSetting):
         Settings.from_env({**base, "RASA_SOCKET_URL": "javascript:alert(1)"})
+
+
+# ------------------------------------------------------------------ static files (bot/core/static_files.py)
+
+
+@pytest.fixture
+def static_folder(tmp_path: Path) -> Path:
+    """A package's static folder with nested modules, and a secret script beside (outside) it."""
+    folder = tmp_path / "static"
+    for name, text in {"chat/messages.js": "export const m = 1;", "shared/dom.js": "export const d = 2;",
+                       "chat/chat.css": "p {}", "chat/notes.txt": "no", "router.py": "no"}.items():
+        (folder / name).parent.mkdir(parents=True, exist_ok=True)
+        (folder / name).write_text(text)
+    (folder / "folder.js").mkdir()
+    (tmp_path / "secret.js").write_text("secret")
+    (folder / "shared" / "link.js").symlink_to(tmp_path / "secret.js")
+    return folder
+
+
+def test_static_files_serve_nested_scripts_and_styles_only_inside_their_folder(static_folder: Path) -> None:
+    files = StaticFiles(static_folder, {"vendor.min.js": static_folder.parent / "secret.js"})
+    assert files.find("chat/messages.js") == (static_folder / "chat/messages.js").resolve()
+    assert files.find("shared/dom.js") == (static_folder / "shared/dom.js").resolve()
+    assert files.find("chat/chat.css") is not None
+    assert files.find("vendor.min.js") == static_folder.parent / "secret.js"  # named extra files only
+    for path in ("../secret.js", "chat/../../secret.js", str(static_folder.parent / "secret.js"),
+                 "shared/link.js", "chat/notes.txt", "router.py", "folder.js", "nope.js", "chat/\x00.js", ""):
+        assert files.find(path) is None, path
+
+
+@pytest.mark.parametrize("prefix, module", [("/static", "bot.core.web.router"),
+                                            ("/agent/static", "bot.core.console.router")])
+def test_nested_static_paths_are_served_and_traversal_is_refused(
+    production_client: TestClient, static_folder: Path, monkeypatch: pytest.MonkeyPatch, prefix: str,
+    module: str,
+) -> None:
+    monkeypatch.setattr(importlib.import_module(module), "ASSETS", StaticFiles(static_folder))
+    for path, kind in (("chat/messages.js", "text/javascript"), ("shared/dom.js", "text/javascript"),
+                       ("chat/chat.css", "text/css")):
+        response = production_client.get(f"{prefix}/{path}")
+        assert response.status_code == 200 and response.headers["content-type"].startswith(kind)
+        assert response.headers["cache-control"] == "no-cache"
+        assert response.headers["x-content-type-options"] == "nosniff"
+    assert production_client.get(f"{prefix}/shared/dom.js").text == "export const d = 2;"
+    for path in ("%2e%2e/secret.js", "chat/%2e%2e%2f%2e%2e%2fsecret.js", "..%2fsecret.js", "shared/link.js",
+                 "chat/notes.txt", "router.py", "folder.js", "shared/nope.js"):
+        response = production_client.get(f"{prefix}/{path}")
+        assert response.status_code == 404, path
+        assert response.json() == {"detail": {"code": "not_found"}}

@@ -1,1 +1,1 @@
-"""The HTTP API of the core service (FastAPI)."""
+"""The account API the action server calls (X-Service-Key; /me routes also X-Customer-Token): routes/."""

@@ -1,8 +1,8 @@
-"""The agent console at /agent: sign-in, the queue, an escalation's view, claiming, replying, closing, and live
-updates over Server-Sent Events. No service key: agents sign in (bot/core/console/security.py).
+"""The agent console at /agent: sign-in, the queue, an escalation's view, claiming, replying, closing, and
+live updates over Server-Sent Events. No service key: agents sign in (bot/core/console/security.py).
 
-Pages are Jinja2 templates with autoescaping; console.js (no inline script: the Content-Security-Policy forbids
-it) builds every later change with textContent. Actions answer JSON to console.js (`Content-Type:
+Pages are Jinja2 templates with autoescaping; console.js (no inline script: the Content-Security-Policy
+forbids it) builds every later change with textContent. Actions answer JSON to console.js (`Content-Type:
 application/json`, CSRF token in `X-CSRF-Token`) and redirect a plain HTML form (CSRF token in `csrf_token`).
 """
 
@@ -19,44 +19,40 @@ from urllib.parse import parse_qs
 
 from fastapi import APIRouter, BackgroundTasks, Depends, HTTPException, Request
 from fastapi import Path as PathParam
-from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, RedirectResponse, Response
-from fastapi.responses import StreamingResponse
-from jinja2 import Environment, FileSystemLoader, select_autoescape
+from fastapi.responses import (
+    FileResponse,
+    HTMLResponse,
+    JSONResponse,
+    RedirectResponse,
+    Response,
+    StreamingResponse,
+)
 from sqlalchemy.orm import Session
 
-from bot.core.api.auth import settings_of
-from bot.core.api.dependencies import SessionDep, now_of
 from bot.core.console import security as sec
 from bot.core.console import views
 from bot.core.console.throttle import SignInThrottle
 from bot.core.db.models import Escalation
+from bot.core.deps import SessionDep, now_of, settings_of
+from bot.core.errors import problem, problem_response
 from bot.core.handoff import service, worker
+from bot.core.security_headers import content_security_policy, security_headers
+from bot.core.static_files import StaticFiles
+from bot.core.templating import template_environment
 
 HERE = Path(__file__).resolve().parent
-MEDIA_TYPES = {".js": "text/javascript; charset=utf-8", ".css": "text/css; charset=utf-8"}
-# Every script and style sheet of static/ (nested folders too), by its path under /agent/static/.
-STATIC = {
-    path.relative_to(HERE / "static").as_posix(): MEDIA_TYPES[path.suffix]
-    for path in sorted((HERE / "static").rglob("*")) if path.suffix in MEDIA_TYPES and path.is_file()
-}
+ASSETS = StaticFiles(HERE / "static")
 MAX_BODY = 64 * 1024
 MAX_REPLY = 4000
 MAX_NOTE = 2000
 HEARTBEAT_SECONDS = 15.0
-CSP = (
-    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; "
-    "form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'"
-)
-SECURITY_HEADERS = {
-    "Content-Security-Policy": CSP,
-    "X-Content-Type-Options": "nosniff",
-    "X-Frame-Options": "DENY",
-    "Referrer-Policy": "no-referrer",
-    "Cache-Control": "no-store",
-}
-templates = Environment(
-    loader=FileSystemLoader(HERE / "templates"), autoescape=select_autoescape(default=True, default_for_string=True)
-)
+CSP = content_security_policy({
+    "default-src": "'none'", "script-src": "'self'", "style-src": "'self'", "img-src": "'self'",
+    "connect-src": "'self'", "form-action": "'self'", "frame-ancestors": "'none'", "base-uri": "'none'",
+    "object-src": "'none'",
+})
+SECURITY_HEADERS = security_headers(CSP, referrer="no-referrer", cache="no-store", frame_options="DENY")
+templates = template_environment(HERE / "templates")
 router = APIRouter(prefix="/agent", include_in_schema=False)
 EscalationId = Annotated[int, PathParam(ge=1, le=2**63 - 1)]
 
@@ -90,8 +86,7 @@ def wants_json(request: Request) -> bool:
 def error(request: Request, status: int, code: str, message: str) -> Response:
     """JSON for console.js; a small page for a plain form."""
     if wants_json(request) or request.method == "GET":
-        return JSONResponse({"detail": {"code": code, "message": message}}, status_code=status,
-                            headers={"Cache-Control": "no-store"})
+        return problem_response(status, code, message, headers={"Cache-Control": "no-store"})
     return render("error.html", status=status, message=message, code=code)
 
 
@@ -103,7 +98,7 @@ async def body_fields(request: Request) -> dict[str, str]:
     async for chunk in request.stream():
         size += len(chunk)
         if size > MAX_BODY:
-            raise HTTPException(status_code=413, detail={"code": "too_large", "message": "The request is too large."})
+            raise problem(413, "too_large", "The request is too large.")
         chunks.append(chunk)
     raw = b"".join(chunks).decode("utf-8", "replace")
     kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
@@ -130,7 +125,7 @@ def require_agent(request: Request, session: SessionDep) -> sec.SignedIn:
     """The signed-in agent of a GET that answers JSON or a stream; 401 otherwise."""
     who = signed_in(request, session)
     if who is None:
-        raise HTTPException(status_code=401, detail={"code": "not_signed_in", "message": "Please sign in."})
+        raise problem(401, "not_signed_in", "Please sign in.")
     return who
 
 
@@ -140,14 +135,11 @@ def acting_agent(request: Request, session: SessionDep, fields: FieldsDep) -> se
     who = signed_in(request, session)
     if who is None:
         if wants_json(request):
-            raise HTTPException(status_code=401, detail={"code": "not_signed_in", "message": "Please sign in."})
+            raise problem(401, "not_signed_in", "Please sign in.")
         raise HTTPException(status_code=303, headers={"Location": "/agent/sign-in"})
     given = request.headers.get(sec.CSRF_HEADER) or fields.get(sec.CSRF_FIELD)
     if not sec.same_token(who.csrf_token, given):
-        raise HTTPException(
-            status_code=403,
-            detail={"code": "csrf_failed", "message": "The page is out of date: reload it and try again."},
-        )
+        raise problem(403, "csrf_failed", "The page is out of date: reload it and try again.")
     return who
 
 
@@ -160,7 +152,7 @@ def handoff_of(request: Request) -> worker.Handoff:
 
 
 def throttle_of(request: Request) -> SignInThrottle:
-    """The app's sign-in throttle (one per core process, made at start-up in bot/core/api/app.py)."""
+    """The app's sign-in throttle (one per core process, made at start-up in bot/core/main.py)."""
     return request.app.state.sign_in_throttle
 
 
@@ -210,7 +202,7 @@ def post_sign_in(request: Request, session: SessionDep, fields: FieldsDep) -> Re
         return sign_in_page(request, 401, "Wrong username or password.", username=username[:64])
     throttle.succeeded(who_tries[0])
     hours = settings_of(request).handoff.agent_session_hours
-    token, who = sec.start_session(session, agent, now_of(request), hours)
+    token, _ = sec.start_session(session, agent, now_of(request), hours)
     response = RedirectResponse("/agent", status_code=303)
     response.set_cookie(sec.SESSION_COOKIE, token, max_age=int(hours * 3600),
                         path="/agent", httponly=True, samesite="strict", secure=_cookie_secure(request))
@@ -252,20 +244,18 @@ def escalation_page(escalation_id: EscalationId, request: Request, session: Sess
         return RedirectResponse("/agent/sign-in", status_code=303)
     escalation = session.get(Escalation, escalation_id)
     if escalation is None:
-        return render("error.html", status=404, code="no_such_escalation", message="There is no such escalation.",
-                      agent=who.agent, csrf_token=who.csrf_token)
+        return render("error.html", status=404, code="no_such_escalation",
+                      message="There is no such escalation.", agent=who.agent, csrf_token=who.csrf_token)
     now = now_of(request)
     return render("escalation.html", agent=who.agent, csrf_token=who.csrf_token,
                   **views.detail(session, escalation, who.agent.id), max_reply=MAX_REPLY, max_note=MAX_NOTE,
                   ago=lambda m: ago(m, now))
 
 
-@router.get("/static/{name:path}")
-def static_asset(name: str) -> FileResponse:
-    if name not in STATIC:
-        raise HTTPException(status_code=404, detail={"code": "not_found"})
-    return FileResponse(HERE / "static" / name, media_type=STATIC[name],
-                        headers={"Cache-Control": "no-cache", "X-Content-Type-Options": "nosniff"})
+@router.get("/static/{path:path}")
+def static_asset(path: str) -> FileResponse:
+    """The console's scripts and style sheet (bot/core/static_files.py)."""
+    return ASSETS.response(path)
 
 
 # ------------------------------------------------------------------ JSON
@@ -277,11 +267,14 @@ def queue_json(session: SessionDep, who: AgentDep) -> JSONResponse:
 
 
 @router.get("/api/escalations/{escalation_id}")
-def escalation_json(escalation_id: EscalationId, request: Request, session: SessionDep, who: AgentDep) -> Response:
+def escalation_json(
+    escalation_id: EscalationId, request: Request, session: SessionDep, who: AgentDep
+) -> Response:
     escalation = session.get(Escalation, escalation_id)
     if escalation is None:
         return error(request, 404, "no_such_escalation", "There is no such escalation.")
-    return JSONResponse(views.detail(session, escalation, who.agent.id), headers={"Cache-Control": "no-store"})
+    return JSONResponse(views.detail(session, escalation, who.agent.id),
+                        headers={"Cache-Control": "no-store"})
 
 
 # ------------------------------------------------------------------ actions
@@ -305,8 +298,8 @@ def claim(escalation_id: EscalationId, request: Request, session: SessionDep, wh
 
 
 @router.post("/escalations/{escalation_id}/messages")
-def reply(escalation_id: EscalationId, request: Request, session: SessionDep, who: ActingDep, fields: FieldsDep,
-          background: BackgroundTasks) -> Response:
+def reply(escalation_id: EscalationId, request: Request, session: SessionDep, who: ActingDep,
+          fields: FieldsDep, background: BackgroundTasks) -> Response:
     """The claiming agent's reply: stored, then Rasa is asked to deliver it (retried until it is)."""
     text = fields.get("text", "").strip()
     if not text or len(text) > MAX_REPLY:
@@ -321,9 +314,10 @@ def reply(escalation_id: EscalationId, request: Request, session: SessionDep, wh
 
 
 @router.post("/escalations/{escalation_id}/close")
-def close(escalation_id: EscalationId, request: Request, session: SessionDep, who: ActingDep, fields: FieldsDep,
-          background: BackgroundTasks) -> Response:
-    """The claiming agent closes with a resolution note; Rasa resumes the conversation (retried until it has)."""
+def close(escalation_id: EscalationId, request: Request, session: SessionDep, who: ActingDep,
+          fields: FieldsDep, background: BackgroundTasks) -> Response:
+    """The claiming agent closes with a resolution note; Rasa resumes the conversation (retried until it
+    has)."""
     note = fields.get("resolution_note", "").strip()
     if not note or len(note) > MAX_NOTE:
         return error(request, 422, "invalid_note", f"Write a resolution note of 1 to {MAX_NOTE} characters.")
@@ -369,8 +363,8 @@ def _stream(request: Request, rounds: AsyncIterator[str]) -> StreamingResponse:
 
 
 async def _rounds(request: Request, produce: Any) -> AsyncIterator[str]:
-    """`produce()` (in a thread) each poll until the stream's time is up; a round yielding None ends the stream
-    with `signed-out`. The browser's EventSource reconnects after the end."""
+    """`produce()` (in a thread) each poll until the stream's time is up; a round yielding None ends the
+    stream with `signed-out`. The browser's EventSource reconnects after the end."""
     settings = settings_of(request).handoff
     loop = asyncio.get_running_loop()
     deadline = loop.time() + settings.console_stream_seconds

@@ -1,7 +1,7 @@
 """Agents' passwords (argon2id), server-side console sessions and their CSRF tokens.
 
-- Passwords are hashed with argon2-cffi's `PasswordHasher` (argon2id, RFC 9106 low-memory parameters). Signing in
-  with an unknown username verifies against a dummy hash, so it costs the same as a wrong password.
+- Passwords are hashed with argon2-cffi's `PasswordHasher` (argon2id, RFC 9106 low-memory parameters). Signing
+  in with an unknown username verifies against a dummy hash, so it costs the same as a wrong password.
 - A session is a random token in an HttpOnly, SameSite=Strict cookie; the database keeps only its SHA-256, the
   agent, a per-session CSRF token and the expiry. Deleting the row signs the agent out everywhere it was used.
 - Every state-changing console request carries the session's CSRF token (header `X-CSRF-Token` or form field
@@ -22,7 +22,7 @@ from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatc
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from bot.core.api.queries import as_utc
+from bot.core.clock import as_utc
 from bot.core.db.models import Agent, AgentSession
 
 SESSION_COOKIE = "agent_session"

@@ -18,7 +18,8 @@ MAX_KEYS = 10_000  # beyond this the oldest keys are forgotten (memory stays bou
 
 @dataclass
 class SignInThrottle:
-    """Remembers recent failures; `retry_after` says how long a username/address pair must wait (0: go ahead)."""
+    """Remembers recent failures; `retry_after` says how long a username/address pair must wait (0: go
+    ahead)."""
 
     max_user_failures: int = 5
     max_address_failures: int = 20

@@ -1,5 +1,5 @@
-"""What the agent console shows, as plain dicts (the templates render them; the live streams send them as JSON):
-the queue, one escalation with its transcript, and a verified customer's account context.
+"""What the agent console shows, as plain dicts (the templates render them; the live streams send them as
+JSON): the queue, one escalation with its transcript, and a verified customer's account context.
 
 Nothing here escapes text: templates autoescape, and console.js builds the DOM with textContent.
 """
@@ -12,26 +12,20 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.core.api.queries import (
-    active_membership,
-    as_utc,
-    balance_of,
-    latest_application,
-    pending_points,
-    product_out,
-    products_of,
-)
+from bot.core.clock import as_utc
 from bot.core.db.models import Agent, Customer, Escalation, EscalationMessage
 from bot.core.handoff import service
+from bot.core.services.accounts import (
+    active_membership,
+    balance_of,
+    latest_application,
+    pending_points_of,
+    products_of,
+)
+from bot.core.services.responses import product_out
+from bot.vocabulary import HANDOFF_REASON_TITLES, LANGUAGE_NAMES
 
 RECENTLY_CLOSED = 20
-REASON_TITLES = {
-    "customer_request": "Asked for a person",
-    "fallback": "Assistant did not understand",
-    "priority_support": "Priority support",
-    "payment_problem": "Payment problem",
-}
-LANGUAGE_NAMES = {"lt": "Lithuanian", "en": "English"}
 
 
 def iso(moment: datetime | None) -> str | None:
@@ -52,7 +46,7 @@ def escalation_item(escalation: Escalation, names: dict[int, str], me: int) -> d
         "language": escalation.language,
         "language_name": LANGUAGE_NAMES.get(escalation.language, escalation.language),
         "reason": escalation.reason,
-        "reason_title": REASON_TITLES.get(escalation.reason, escalation.reason),
+        "reason_title": HANDOFF_REASON_TITLES.get(escalation.reason, escalation.reason),
         "status": escalation.status,
         "customer_id": escalation.customer_id,
         "customer_verified": escalation.customer_id is not None,
@@ -80,8 +74,10 @@ def queue(session: Session, me: int) -> dict[str, list[dict[str, Any]]]:
     ).all()
     return {
         "waiting": [escalation_item(e, names, me) for e in open_ if e.status == "waiting"],
-        "mine": [escalation_item(e, names, me) for e in open_ if e.status == "claimed" and e.claimed_by == me],
-        "others": [escalation_item(e, names, me) for e in open_ if e.status == "claimed" and e.claimed_by != me],
+        "mine": [escalation_item(e, names, me) for e in open_
+                 if e.status == "claimed" and e.claimed_by == me],
+        "others": [escalation_item(e, names, me) for e in open_
+                   if e.status == "claimed" and e.claimed_by != me],
         "closed": [escalation_item(e, names, me) for e in closed],
     }
 
@@ -103,7 +99,7 @@ def messages(session: Session, escalation_id: int, after_id: int = 0) -> list[di
 
 
 def customer_context(session: Session, customer_id: str | None) -> dict[str, Any] | None:
-    """A verified customer's account, from the same helpers as the account API: the application, the points,
+    """A verified customer's account, from the same services as the account API: the application, the points,
     the products without the green tick and what each lacks, and the current membership."""
     customer = session.get(Customer, customer_id) if customer_id else None
     if customer is None:
@@ -123,7 +119,7 @@ def customer_context(session: Session, customer_id: str | None) -> dict[str, Any
             "submitted_at": iso(application.submitted_at),
             "expected_approval_date": application.expected_approval_date.isoformat(),
         },
-        "points": {"balance": balance_of(products), "pending": pending_points(products)},
+        "points": {"balance": balance_of(products), "pending": pending_points_of(products)},
         "products_count": len(products),
         "products_without_green_tick": [
             {"id": p.id, "model": p.model, "name": p.name, "missing_fields": p.missing_fields}

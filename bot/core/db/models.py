@@ -139,7 +139,8 @@ class Agent(Base):
 
 
 class AgentSession(Base):
-    """A signed-in console session: only the SHA-256 of the cookie's token is stored; deleting it signs out."""
+    """A signed-in console session: only the SHA-256 of the cookie's token is stored; deleting it signs
+    out."""
 
     __tablename__ = "agent_sessions"
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -193,9 +194,10 @@ class Escalation(Base):
 class EscalationMessage(Base):
     """One line of an escalation's transcript.
 
-    sender: customer / bot / agent / system. source_event_ts is the Rasa event's timestamp of messages that came
-    from Rasa (the transcript at creation and the customer messages synced later): unique per escalation and
-    sender, so nothing is stored twice. delivered_at: when an agent's message was handed to Rasa for the customer.
+    sender: customer / bot / agent / system. source_event_ts is the Rasa event's timestamp of messages that
+    came from Rasa (the transcript at creation and the customer messages synced later): unique per escalation
+    and sender, so nothing is stored twice. delivered_at: when an agent's message was handed to Rasa for the
+    customer.
     """
 
     __tablename__ = "escalation_messages"

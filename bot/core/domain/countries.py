@@ -16,11 +16,15 @@ _ALIASES = {
     "britanija": "GB", "jk": "GB", "usa": "US", "america": "US", "amerika": "US", "jav": "US",
     "jungtines valstijos": "US", "holland": "NL", "olandija": "NL",
 }
-_LITHUANIAN_ALIASES = ("anglija", "didzioji britanija", "britanija", "amerika", "jungtines valstijos", "olandija")
+_LITHUANIAN_ALIASES = (
+    "anglija", "didzioji britanija", "britanija", "amerika", "jungtines valstijos", "olandija"
+)
 # Folded Lithuanian case endings (nominative, genitive, dative, accusative, locative...), longest first.
-_ENDINGS = sorted("iuose uose ojoje osios ajame asis iams iais omis emis iai iui ojo oje eje yje uje ose ese oji "
-                  "aja ams ais oms ems aus ui io iu as is ys us os es ai oj ej yj a e i o u y".split(),
-                  key=len, reverse=True)
+_ENDINGS = sorted(
+    "iuose uose ojoje osios ajame asis iams iais omis emis iai iui ojo oje eje yje uje ose ese oji "
+    "aja ams ais oms ems aus ui io iu as is ys us os es ai oj ej yj a e i o u y".split(),
+    key=len, reverse=True,
+)
 _PREPOSITIONS = frozenset({"in", "from", "at", "the", "is", "i"})  # "is" and "i": Lithuanian iš and į, folded
 _NOT_COUNTRIES_IN_SENTENCES = frozenset({"gana"})  # Lithuanian "quite", not Ghana, inside a longer answer
 _LONGEST_NAME = 10  # words ("Jungtinė Didžiosios Britanijos ir Šiaurės Airijos Karalystė" has 7)
@@ -84,7 +88,8 @@ def _lookup(words: list[str]) -> str | None:
 
 
 def _in_sentence(words: list[str]) -> str | None:
-    """The one country named inside a short answer (names and aliases only: "in" or "it" are no codes here)."""
+    """The one country named inside a short answer (names and aliases only: "in" or "it" are no codes
+    here)."""
     if len(words) > _LONGEST_ANSWER:
         return None
     found: dict[int, str] = {}
@@ -105,8 +110,8 @@ def _not_a_name(word: str) -> bool:
 
 
 def parse_country(text: str) -> str:
-    """The ISO 3166 alpha-2 code of a country name (any Lithuanian case) or code, alone, after "in", "from", "iš"...
-    or inside a short answer naming one country; ValueError("unknown_country") otherwise."""
+    """The ISO 3166 alpha-2 code of a country name (any Lithuanian case) or code, alone, after "in", "from",
+    "iš"... or inside a short answer naming one country; ValueError("unknown_country") otherwise."""
     words = _words(text)
     code = _lookup(words)
     while code is None and len(words) > 1 and words[0] in _PREPOSITIONS:

@@ -1,6 +1,6 @@
-"""A registered product's details as customers type them: serial number, purchase date (free text in Lithuanian or
-English) and dealer. Shared by the core service and the Rasa action server, so it imports nothing but the standard
-library and bot.text."""
+"""A registered product's details as customers type them: serial number, purchase date (free text in
+Lithuanian or English) and dealer. Shared by the core service and the Rasa action server, so it imports
+nothing but the standard library and bot.text."""
 
 from __future__ import annotations
 
@@ -42,8 +42,8 @@ def _without_lead_in(text: str) -> str:
 
 
 def validate_serial_number(text: str) -> str:
-    """A plausible serial number: 6-20 letters, digits or dashes with at least 4 digits (upper-cased), after any
-    leading hedge words or labels ("maybe", "S/N:")."""
+    """A plausible serial number: 6-20 letters, digits or dashes with at least 4 digits (upper-cased), after
+    any leading hedge words or labels ("maybe", "S/N:")."""
     serial = "".join(_without_lead_in(text).split()).upper().rstrip(".")
     if not _SERIAL.match(serial) or sum(ch.isdigit() for ch in serial) < 4:
         raise ValueError("implausible_serial_number")
@@ -71,7 +71,8 @@ def validate_dealer(text: str) -> str:
 
 # ------------------------------------------------------------------ free-text purchase dates
 
-# Folded month names, one line a month: Lithuanian nominative, genitive, accusative (and locative), then English.
+# Folded month names, one line a month: Lithuanian nominative, genitive, accusative (and locative), then
+# English.
 _MONTH_NAMES = (
     "sausis sausio sausi sausyje january jan",
     "vasaris vasario vasari vasaryje february feb",
@@ -140,8 +141,8 @@ def _latest(month: int, day: int, today: date) -> date:
 
 
 def _guess(year: int | None, month: int | None, day: int | None, today: date) -> date:
-    """The best guess from whichever parts were given: no day -> the 1st; a year alone -> 1 July (at most today);
-    no year -> the latest such date not after today."""
+    """The best guess from whichever parts were given: no day -> the 1st; a year alone -> 1 July (at most
+    today); no year -> the latest such date not after today."""
     if month is None:
         if year is None or day is not None:
             raise ValueError("invalid_date")

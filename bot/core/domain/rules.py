@@ -4,16 +4,13 @@ the CPS invitation, and membership orders. Plain functions, tested at their boun
 from __future__ import annotations
 
 import secrets
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from enum import Enum
-from typing import Collection, Iterable, Mapping, Optional, Sequence
-
-import holidays
 
 from bot.core.domain.catalogue import CATALOGUE, TIERS, Tier
 from bot.core.domain.product_details import (  # noqa: F401 (re-exported: the product rules live there)
-    _SERIAL,
     EARLIEST_PURCHASE,
     PRODUCT_FIELDS,
     has_green_tick,
@@ -22,6 +19,7 @@ from bot.core.domain.product_details import (  # noqa: F401 (re-exported: the pr
     validate_purchase_date,
     validate_serial_number,
 )
+from bot.core.domain.public_holidays import is_holiday
 
 # ------------------------------------------------------------------ application documents
 
@@ -43,15 +41,19 @@ class Document:
     shows_address: bool = False
 
 
-NON_VAT_KINDS = (DocumentKind.BUSINESS_INVOICE, DocumentKind.BUSINESS_LICENCE, DocumentKind.INCORPORATION_EXTRACT)
+NON_VAT_KINDS = (
+    DocumentKind.BUSINESS_INVOICE, DocumentKind.BUSINESS_LICENCE, DocumentKind.INCORPORATION_EXTRACT
+)
 
 DOCUMENT_PROBLEMS = {
     "no_documents": "No document was given.",
-    "vat_document_required": "A VAT-registered business must give its VAT registration certificate or a business "
-    "invoice that clearly shows its VAT number and company name.",
-    "vat_certificate_for_non_vat_business": "A business that is not VAT-registered cannot give a VAT certificate.",
-    "non_vat_document_required": "A business that is not VAT-registered must give ONE of: a business invoice, a "
-    "business or professional licence, or an incorporation extract, showing the company name and address.",
+    "vat_document_required": "A VAT-registered business must give its VAT registration certificate or a "
+    "business invoice that clearly shows its VAT number and company name.",
+    "vat_certificate_for_non_vat_business": "A business that is not VAT-registered cannot give a VAT "
+    "certificate.",
+    "non_vat_document_required": "A business that is not VAT-registered must give ONE of: a business "
+    "invoice, a business or professional licence, or an incorporation extract, showing the company name and "
+    "address.",
 }
 
 
@@ -67,7 +69,8 @@ def _valid_non_vat_document(document: Document) -> bool:
 
 
 def document_problems(vat_registered: bool, documents: Sequence[Document]) -> list[str]:
-    """Problem codes (keys of DOCUMENT_PROBLEMS) of an application's documents; [] when they are acceptable."""
+    """Problem codes (keys of DOCUMENT_PROBLEMS) of an application's documents; [] when they are
+    acceptable."""
     if not documents:
         return ["no_documents"]
     if vat_registered:
@@ -87,7 +90,7 @@ APPROVAL_BUSINESS_DAYS = 2
 
 def is_business_day(day: date, country: str) -> bool:
     """Not a weekend and not a public holiday of `country` (ISO alpha-2)."""
-    return day.weekday() < 5 and day not in holidays.country_holidays(country, years=day.year)
+    return day.weekday() < 5 and not is_holiday(day, country)
 
 
 def add_business_days(start: date, days: int, country: str) -> date:
@@ -107,9 +110,20 @@ def expected_approval_date(submitted: date, country: str) -> date:
 
 # ------------------------------------------------------------------ products and points
 
+def catalogue_points(model_code: str) -> int:
+    """The points the catalogue gives a model (0 for a model it does not list)."""
+    entry = CATALOGUE.get(model_code)
+    return entry.points if entry else 0
+
+
 def product_points(model_code: str, product: Mapping[str, object]) -> int:
     """The points a registered product adds to the balance: its catalogue value once complete, else 0."""
-    return CATALOGUE[model_code].points if has_green_tick(product) else 0
+    return catalogue_points(model_code) if has_green_tick(product) else 0
+
+
+def pending_points(model_code: str, product: Mapping[str, object]) -> int:
+    """The points a registered product will add once complete (0 when it already counts)."""
+    return 0 if has_green_tick(product) else catalogue_points(model_code)
 
 
 # ------------------------------------------------------------------ CPS invitation and tiers
@@ -131,7 +145,7 @@ def eligible_tiers(points: int, tiers: Sequence[Tier] = TIERS) -> list[Tier]:
     return [tier for tier in tiers if points >= tier.min_points] if is_invited(points) else []
 
 
-def tier_by_code(code: str, tiers: Iterable[Tier] = TIERS) -> Optional[Tier]:
+def tier_by_code(code: str, tiers: Iterable[Tier] = TIERS) -> Tier | None:
     return next((tier for tier in tiers if tier.code == code), None)
 
 

@@ -1,4 +1,5 @@
-"""When the support team works: weekly opening windows in a time zone, closed on the country's public holidays.
+"""When the support team works: weekly opening windows in a time zone, closed on the country's public
+holidays (bot/core/domain/public_holidays.py).
 
 Plain functions, no framework imports. A specification is
 
@@ -19,7 +20,7 @@ from datetime import date, datetime, time, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
-import holidays
+from bot.core.domain.public_holidays import is_holiday
 
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 DEFAULT_HOURS = "Mon-Fri 08:00-17:00"
@@ -92,16 +93,6 @@ def parse_hours(spec: str) -> SupportHours:
     return SupportHours(windows=tuple(windows))
 
 
-@lru_cache(maxsize=64)
-def _holidays(country: str, year: int) -> holidays.HolidayBase:
-    return holidays.country_holidays(country, years=year)
-
-
-def is_holiday(day: date, country: str) -> bool:
-    """A public holiday of `country` (ISO alpha-2); an empty country has none."""
-    return bool(country) and day in _holidays(country, day.year)
-
-
 def _local(moment: datetime, tz: str) -> datetime:
     if moment.tzinfo is None:
         raise ValueError("moment must be timezone-aware")
@@ -111,7 +102,8 @@ def _local(moment: datetime, tz: str) -> datetime:
 def _at(day: date, minutes: int, tz: str) -> datetime:
     """The aware moment of a wall-clock time (24:00 is the next midnight)."""
     local = datetime.combine(day, time(0), tzinfo=ZoneInfo(tz)) + timedelta(minutes=minutes)
-    # Adding to an aware datetime is wall-clock arithmetic; a time in a spring-forward gap normalises forwards.
+    # Adding to an aware datetime is wall-clock arithmetic; a time in a spring-forward gap normalises
+    # forwards.
     return local.astimezone(ZoneInfo(tz))
 
 

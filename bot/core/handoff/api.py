@@ -10,27 +10,27 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated
 
 import jwt
 from fastapi import APIRouter, Depends, HTTPException, Path, Request, Response
 from sqlalchemy.orm import Session
 
-from bot.core.api.auth import decode_customer_token, require_service_key, settings_of
-from bot.core.api.dependencies import NowDep, SessionDep
-from bot.core.api.queries import as_utc
-from bot.core.api.schemas import Problem
+from bot.core.clock import as_utc
 from bot.core.db.models import Escalation
+from bot.core.deps import NowDep, SessionDep, require_service_key, settings_of
+from bot.core.errors import problem, problem_responses
 from bot.core.handoff import schemas as hs
 from bot.core.handoff import service
+from bot.core.tokens import decode_customer_token
 
 router = APIRouter(prefix="/escalations", tags=["escalations"], dependencies=[Depends(require_service_key)])
-ERRORS: dict[int | str, dict[str, Any]] = {401: {"model": Problem}, 422: {"model": Problem}}
 ConversationId = Annotated[str, Path(min_length=1, max_length=255, pattern=hs.CONVERSATION_ID)]
 
 
 def http_error(error: service.HandoffError) -> HTTPException:
-    return HTTPException(status_code=error.status, detail={"code": error.code, "message": error.message})
+    """The error answer of a refused handoff operation."""
+    return problem(error.status, error.code, error.message)
 
 
 def token_customer(token: str | None, secret: str) -> str | None:
@@ -43,7 +43,9 @@ def token_customer(token: str | None, secret: str) -> str | None:
         return None
 
 
-def escalation_out(session: Session, escalation: Escalation, request: Request, now: datetime) -> hs.EscalationOut:
+def escalation_out(
+    session: Session, escalation: Escalation, request: Request, now: datetime
+) -> hs.EscalationOut:
     settings = settings_of(request).handoff
     position = service.queue_position(session, escalation)
     hours = service.hours_state(now, settings)
@@ -68,7 +70,8 @@ def escalation_out(session: Session, escalation: Escalation, request: Request, n
     "",
     status_code=201,
     response_model=hs.EscalationOut,
-    responses={**ERRORS, 200: {"model": hs.EscalationOut, "description": "The conversation's open escalation"}},
+    responses={**problem_responses(401, 422),
+               200: {"model": hs.EscalationOut, "description": "The conversation's open escalation"}},
 )
 def create_escalation(
     body: hs.EscalationIn, request: Request, response: Response, session: SessionDep, now: NowDep
@@ -95,7 +98,7 @@ def create_escalation(
 @router.get(
     "/by-conversation/{conversation_id}",
     response_model=hs.EscalationOut,
-    responses={**ERRORS, 404: {"model": Problem}},
+    responses=problem_responses(401, 422, 404),
 )
 def get_open_escalation(
     conversation_id: ConversationId, request: Request, session: SessionDep, now: NowDep
@@ -103,17 +106,14 @@ def get_open_escalation(
     """The conversation's escalation that is not closed (404 `no_open_escalation` when there is none)."""
     escalation = service.open_escalation(session, conversation_id)
     if escalation is None:
-        raise HTTPException(
-            status_code=404,
-            detail={"code": "no_open_escalation", "message": "The conversation is not handed to the team."},
-        )
+        raise problem(404, "no_open_escalation", "The conversation is not handed to the team.")
     return escalation_out(session, escalation, request, now)
 
 
 @router.post(
     "/by-conversation/{conversation_id}/deliveries",
     response_model=hs.Deliveries,
-    responses={**ERRORS, 404: {"model": Problem}},
+    responses=problem_responses(401, 422, 404),
 )
 def take_deliveries(conversation_id: ConversationId, session: SessionDep, now: NowDep) -> hs.Deliveries:
     """The agents' replies not delivered yet, oldest first, now marked delivered: two concurrent calls never

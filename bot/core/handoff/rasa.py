@@ -1,8 +1,8 @@
 """The core as a client of Rasa's HTTP API (Rasa runs with `--enable-api --auth-token $RASA_TOKEN`).
 
 `RasaClient` is the interface the handoff code uses; `HttpRasaClient` is the real one (httpx), and tests give
-the app a fake with the same three methods. Every failure (connection refused, timeout, a non-2xx answer, a body
-that is not JSON) is a `RasaUnavailable`: the caller keeps the work and tries again later.
+the app a fake with the same three methods. Every failure (connection refused, timeout, a non-2xx answer, a
+body that is not JSON) is a `RasaUnavailable`: the caller keeps the work and tries again later.
 """
 
 from __future__ import annotations

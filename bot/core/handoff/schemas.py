@@ -7,9 +7,11 @@ from typing import Literal
 
 from pydantic import BaseModel, Field, field_serializer
 
-Reason = Literal["customer_request", "fallback", "priority_support", "payment_problem"]
+from bot.vocabulary import HANDOFF_REASONS, LANGUAGES
+
+Reason = Literal[HANDOFF_REASONS]  # type: ignore[valid-type]
 Status = Literal["waiting", "claimed", "closed"]
-Language = Literal["lt", "en"]
+Language = Literal[LANGUAGES]  # type: ignore[valid-type]
 NO_NUL = r"^[^\x00]*$"
 CONVERSATION_ID = r"^[^\x00]+$"
 MAX_TEXT = 10_000
@@ -19,7 +21,8 @@ MAX_TRANSCRIPT = 1_000
 class TranscriptItem(BaseModel):
     sender: Literal["customer", "bot"]
     text: str = Field(max_length=MAX_TEXT)
-    timestamp: float = Field(ge=0, le=1e11, allow_inf_nan=False, description="the Rasa event's (unix seconds)")
+    timestamp: float = Field(ge=0, le=1e11, allow_inf_nan=False,
+                             description="the Rasa event's (unix seconds)")
 
 
 class EscalationIn(BaseModel):

@@ -2,8 +2,8 @@
 replies, closing, handing replies out for delivery, storing customer messages synced from Rasa.
 
 Every change that two requests could race for is one conditional UPDATE (`... WHERE status = 'waiting'`,
-`... WHERE delivered_at IS NULL`), or a unique index (one open escalation per conversation, one message per Rasa
-event), so it is decided by the database, on SQLite and PostgreSQL alike.
+`... WHERE delivered_at IS NULL`), or a unique index (one open escalation per conversation, one message per
+Rasa event), so it is decided by the database, on SQLite and PostgreSQL alike.
 """
 
 from __future__ import annotations
@@ -18,20 +18,12 @@ from sqlalchemy import Select, and_, exists, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from bot.core.api.queries import as_utc
+from bot.core.clock import as_utc
 from bot.core.config import HandoffSettings
 from bot.core.db.models import Agent, Customer, Escalation, EscalationMessage
 from bot.core.domain.support_hours import estimated_wait_minutes, is_open, next_opening, parse_hours
+from bot.vocabulary import HANDOFF_REASON_TITLES
 
-REASONS = ("customer_request", "fallback", "priority_support", "payment_problem")
-REASON_LABELS = {
-    "customer_request": "the customer asked for a person",
-    "fallback": "the assistant did not understand the customer",
-    "priority_support": "priority support",
-    "payment_problem": "a payment problem",
-}
-LANGUAGES = ("lt", "en")
-STATUSES = ("waiting", "claimed", "closed")
 MAX_RETRY_SECONDS = 300.0
 
 
@@ -101,7 +93,9 @@ def wait_minutes(position: int, settings: HandoffSettings) -> int:
 
 
 def open_escalation(session: Session, conversation_id: str) -> Escalation | None:
-    query = select(Escalation).where(Escalation.conversation_id == conversation_id, Escalation.status != "closed")
+    query = select(Escalation).where(
+        Escalation.conversation_id == conversation_id, Escalation.status != "closed"
+    )
     return session.scalars(query.order_by(Escalation.id.desc()).limit(1)).first()
 
 
@@ -126,8 +120,8 @@ def _moment(timestamp: float, fallback: datetime) -> datetime:
 
 def store_rasa_messages(session: Session, escalation_id: int, lines: Iterable[TranscriptLine],
                         now: datetime) -> int:
-    """Store messages that came from Rasa once each (unique escalation, sender and event timestamp); the number
-    stored. A line without a timestamp is kept without one (and so cannot be recognised again)."""
+    """Store messages that came from Rasa once each (unique escalation, sender and event timestamp); the
+    number stored. A line without a timestamp is kept without one (and so cannot be recognised again)."""
     stored, seen = 0, set()
     for line in lines:
         text = clean_text(line.text)
@@ -193,7 +187,7 @@ def create_escalation(
             raise
         return existing, False
     store_rasa_messages(session, escalation.id, transcript, now)
-    note = f"Handed over by the assistant: {REASON_LABELS.get(reason, reason)}."
+    note = f"Handed over by the assistant: {HANDOFF_REASON_TITLES.get(reason, reason)}."
     if out_of_hours:
         note += " Outside the support hours."
     system_message(session, escalation.id, note, now)
@@ -258,13 +252,16 @@ def add_agent_message(session: Session, escalation_id: int, agent: Agent, text: 
 
 
 def close(session: Session, escalation_id: int, agent: Agent, note: str, now: datetime) -> Escalation:
-    """The claiming agent closes with a resolution note (Rasa is asked to resume the conversation afterwards)."""
+    """The claiming agent closes with a resolution note (Rasa is asked to resume the conversation
+    afterwards)."""
     escalation = get_escalation(session, escalation_id)
     _require_owner(escalation, agent)
     note = clean_text(note).strip()
     done = session.execute(
         update(Escalation)
-        .where(Escalation.id == escalation_id, Escalation.status == "claimed", Escalation.claimed_by == agent.id)
+        .where(
+            Escalation.id == escalation_id, Escalation.status == "claimed", Escalation.claimed_by == agent.id
+        )
         .values(status="closed", closed_at=now, resolution_note=note, rasa_retry_at=None, rasa_attempts=0)
     ).rowcount
     if done != 1:
@@ -299,8 +296,8 @@ LEFT_NOTE = "The customer started a new conversation in the web chat: replies he
 
 
 def customer_left(session: Session, conversation_id: str, now: datetime) -> bool:
-    """Notes once in the conversation's open escalation that the customer left it for a new conversation; False
-    when the conversation has no open escalation."""
+    """Notes once in the conversation's open escalation that the customer left it for a new conversation;
+    False when the conversation has no open escalation."""
     escalation = open_escalation(session, conversation_id)
     if escalation is None:
         return False
@@ -325,7 +322,8 @@ class SentReply:
 
 def agent_replies(conversation_id: str, delivered: bool) -> Select[tuple[EscalationMessage]]:
     """The agents' replies in any escalation of the conversation, delivered or not yet."""
-    delivery = EscalationMessage.delivered_at.is_not(None) if delivered else EscalationMessage.delivered_at.is_(None)
+    sent_at = EscalationMessage.delivered_at
+    delivery = sent_at.is_not(None) if delivered else sent_at.is_(None)
     return (
         select(EscalationMessage)
         .join(Escalation, EscalationMessage.escalation_id == Escalation.id)
@@ -334,8 +332,8 @@ def agent_replies(conversation_id: str, delivered: bool) -> Select[tuple[Escalat
 
 
 def sent_replies(session: Session, conversation_id: str, limit: int = 50) -> list[SentReply]:
-    """The latest `limit` agents' replies delivered to the conversation (any of its escalations), oldest first:
-    what a chat that was closed meanwhile has missed."""
+    """The latest `limit` agents' replies delivered to the conversation (any of its escalations), oldest
+    first: what a chat that was closed meanwhile has missed."""
     latest = session.scalars(
         agent_replies(conversation_id, delivered=True).order_by(EscalationMessage.id.desc()).limit(limit)
     ).all()
@@ -351,7 +349,8 @@ def take_deliveries(session: Session, conversation_id: str, now: datetime) -> De
     if not escalations:
         raise NotFound("no_escalation", "This conversation was never handed to the support team.")
     current = next((e for e in escalations if e.status != "closed"), escalations[0])
-    pending = session.scalars(agent_replies(conversation_id, delivered=False).order_by(EscalationMessage.id)).all()
+    undelivered = agent_replies(conversation_id, delivered=False)
+    pending = session.scalars(undelivered.order_by(EscalationMessage.id)).all()
     taken: list[tuple[int, str, str]] = []
     for message in pending:
         mine = session.execute(
@@ -394,7 +393,8 @@ def due_for_rasa(session: Session, now: datetime) -> list[int]:
 
 
 def take_lease(session: Session, escalation_id: int, now: datetime, seconds: float) -> bool:
-    """Whether this caller may talk to Rasa about the escalation now (no one else holds it, its retry is due)."""
+    """Whether this caller may talk to Rasa about the escalation now (no one else holds it, its retry is
+    due)."""
     won = session.execute(
         update(Escalation)
         .where(
@@ -418,7 +418,8 @@ def finish_lease(session: Session, escalation_id: int, now: datetime, ok: bool, 
     if ok:
         escalation.rasa_retry_at, escalation.rasa_attempts = None, 0
     else:
-        delay = min(MAX_RETRY_SECONDS, settings.retry_seconds * math.pow(2, min(escalation.rasa_attempts, 16)))
+        doubled = settings.retry_seconds * math.pow(2, min(escalation.rasa_attempts, 16))
+        delay = min(MAX_RETRY_SECONDS, doubled)
         escalation.rasa_retry_at = now + timedelta(seconds=delay)
         escalation.rasa_attempts += 1
     session.commit()
@@ -438,7 +439,8 @@ def newer_open_escalation(session: Session, escalation: Escalation) -> bool:
 
 
 def open_escalations(session: Session) -> list[Escalation]:
-    return list(session.scalars(select(Escalation).where(Escalation.status != "closed").order_by(Escalation.id)))
+    query = select(Escalation).where(Escalation.status != "closed")
+    return list(session.scalars(query.order_by(Escalation.id)))
 
 
 def sync_cutoff(session: Session, escalation: Escalation) -> float:

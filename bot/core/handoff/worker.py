@@ -3,27 +3,28 @@
 - `sync_customer_messages`: the customers' new messages, read from each open escalation's Rasa tracker and
   stored once (their event timestamps de-duplicate; the starting point comes from the database, so a restart
   resumes where it stopped).
-- `push`: for one escalation, asks Rasa to run `action_deliver_agent_messages` when agent replies wait, and after
-  closing appends a `resume` event and runs `action_handoff_closed`. A failure schedules a retry (doubling from
-  HANDOFF_RETRY_SECONDS up to 5 minutes); a lease in the database keeps two workers from doing it at once.
+- `push`: for one escalation, asks Rasa to run `action_deliver_agent_messages` when agent replies wait, and
+  after closing appends a `resume` event and runs `action_handoff_closed`. A failure schedules a retry
+  (doubling from HANDOFF_RETRY_SECONDS up to 5 minutes); a lease in the database keeps two workers from doing
+  it at once.
 - `run`: the background task of the app's lifespan, one round every HANDOFF_SYNC_INTERVAL seconds.
 
-Replies are never sent twice because Rasa's action takes them through the deliveries route, which hands out each
-message once; they are never lost because they stay undelivered until an action has taken them.
+Replies are never sent twice because Rasa's action takes them through the deliveries route, which hands out
+each message once; they are never lost because they stay undelivered until an action has taken them.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager, suppress
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.core.clock import Clock
 from bot.core.config import HandoffSettings
 from bot.core.db.models import Escalation
 from bot.core.handoff import service
@@ -38,7 +39,7 @@ class Handoff:
 
     sessions: sessionmaker[Session]
     rasa: RasaClient
-    clock: Callable[[], datetime]
+    clock: Clock
     settings: HandoffSettings
 
     @property
@@ -94,7 +95,8 @@ def push(handoff: Handoff, escalation_id: int) -> bool:
         ok = False
     with handoff.sessions() as session:
         if ok and waiting and set(waiting) & set(service.undelivered_ids(session, conversation_id)):
-            logger.warning("escalation %s: Rasa ran %s but the replies were not taken", escalation_id, DELIVER_ACTION)
+            logger.warning("escalation %s: Rasa ran %s but the replies were not taken", escalation_id,
+                           DELIVER_ACTION)
             ok = False
         service.finish_lease(session, escalation_id, handoff.clock(), ok, handoff.settings, announced)
     return ok

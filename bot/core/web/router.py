@@ -2,8 +2,8 @@
 
 No service key here: the page, its assets and the demo sign-in are for browsers. The widget talks to Rasa's
 socket.io channel directly (RASA_SOCKET_URL); every message it sends carries the page language and, for a
-signed-in customer, the `customer_token` in its metadata (`customData`). Whoever holds a token is checked again
-on every turn: the actions pass it to the core's /me routes, which verify the signature and expiry.
+signed-in customer, the `customer_token` in its metadata (`customData`). Whoever holds a token is checked
+again on every turn: the actions pass it to the core's /me routes, which verify the signature and expiry.
 
 `GET /chat/{conversation_id}/agent-messages` gives the widget the agents' replies of a human handoff that it
 may have missed while the page was closed (they are pushed through socket.io only to an open page). The
@@ -17,43 +17,42 @@ demo mode is on (CORE_DEMO_MODE=true, set by `make run`; off by default): 404 ot
 
 from __future__ import annotations
 
-import html
 import json
-import re
-from datetime import UTC, datetime, timedelta
-from functools import lru_cache
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import urlsplit
 
-from fastapi import APIRouter, Cookie, HTTPException, Query, Request, Response
+from fastapi import APIRouter, Cookie, Query, Request, Response
 from fastapi.responses import FileResponse, HTMLResponse
+from markupsafe import Markup
 from pydantic import BaseModel, Field
 
-from bot.core.api.auth import make_customer_token, settings_of
-from bot.core.api.dependencies import NowDep, SessionDep
+from bot.core.clock import utc_now
 from bot.core.config import Settings
+from bot.core.deps import NowDep, SessionDep, settings_of
+from bot.core.errors import problem
 from bot.core.handoff.api import ConversationId
 from bot.core.handoff.service import customer_left, sent_replies
+from bot.core.security_headers import content_security_policy, security_headers
 from bot.core.seed import DEMOS
-from bot.core.web.texts import DEFAULT_LANGUAGE, LANGUAGES, TEXTS
+from bot.core.static_files import StaticFiles
+from bot.core.templating import template_environment
+from bot.core.tokens import make_customer_token
+from bot.core.web.texts import TEXTS
+from bot.vocabulary import DEFAULT_LANGUAGE, LANGUAGES
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[2]
 # Built by `make` from the npm registry's socket.io-client (web/package-lock.json); never fetched at run time.
 VENDOR_DIR = ROOT / "build" / "static"
-MEDIA_TYPES = {".js": "text/javascript; charset=utf-8", ".css": "text/css; charset=utf-8"}
-# Every script (ES modules in nested folders) and style sheet of static/, by its path under /static/.
-ASSETS: dict[str, tuple[Path, str]] = {
-    path.relative_to(HERE / "static").as_posix(): (path, MEDIA_TYPES[path.suffix])
-    for path in sorted((HERE / "static").rglob("*")) if path.suffix in MEDIA_TYPES and path.is_file()
-}
-ASSETS["socket.io.min.js"] = (VENDOR_DIR / "socket.io.min.js", MEDIA_TYPES[".js"])
+# The widget's modules and style sheets (nested folders too), and the socket.io client.
+ASSETS = StaticFiles(HERE / "static", {"socket.io.min.js": VENDOR_DIR / "socket.io.min.js"})
 LANGUAGE_COOKIE = "chat_lang"
 DEMO_TOKEN_LIFETIME = timedelta(hours=8)
 DEMO_IDS = tuple(demo.id for demo in DEMOS)
 MAX_MESSAGE_LENGTH = 1000
-_PLACEHOLDER = re.compile(r"\{\{\s*(\w+)(?::(\w+))?\s*\}\}")
+templates = template_environment(HERE / "templates", strict=True)
 
 router = APIRouter()
 
@@ -62,28 +61,19 @@ def _security_headers(settings: Settings) -> dict[str, str]:
     """A strict policy: own scripts and styles only; connections to the core and to Rasa's socket.io."""
     rasa = urlsplit(settings.rasa_socket_url)
     socket_scheme = "wss" if rasa.scheme == "https" else "ws"
-    connect = f"'self' {rasa.scheme}://{rasa.netloc} {socket_scheme}://{rasa.netloc}"
-    policy = (
-        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: https:; "
-        f"connect-src {connect}; frame-ancestors 'none'; base-uri 'none'; form-action 'self'; object-src 'none'"
-    )
-    return {
-        "Content-Security-Policy": policy,
-        "X-Content-Type-Options": "nosniff",
-        "Referrer-Policy": "same-origin",
-        "Cache-Control": "no-cache",
-    }
+    policy = content_security_policy({
+        "default-src": "'self'", "script-src": "'self'", "style-src": "'self'",
+        "img-src": "'self' data: https:",
+        "connect-src": f"'self' {rasa.scheme}://{rasa.netloc} {socket_scheme}://{rasa.netloc}",
+        "frame-ancestors": "'none'", "base-uri": "'none'", "form-action": "'self'", "object-src": "'none'",
+    })
+    return security_headers(policy, referrer="same-origin", cache="no-cache")
 
 
-@lru_cache(maxsize=1)
-def _template() -> str:
-    return (HERE / "templates" / "index.html").read_text(encoding="utf-8")
-
-
-def _json_for_html(value: Any) -> str:
-    """JSON that is safe inside a <script type="application/json"> element."""
+def _json_for_html(value: Any) -> Markup:
+    """JSON that is safe inside a <script type="application/json"> element (no <, > or & in it)."""
     text = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
-    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+    return Markup(text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026"))
 
 
 def page_language(query: str | None, cookie: str | None) -> str:
@@ -96,7 +86,6 @@ def page_language(query: str | None, cookie: str | None) -> str:
 
 def render_page(settings: Settings, language: str) -> str:
     """The page in `language`; both text tables go to the widget for switching without a reload."""
-    texts = TEXTS[language]
     config = {
         "language": language,
         "languages": list(LANGUAGES),
@@ -106,27 +95,14 @@ def render_page(settings: Settings, language: str) -> str:
         "maxMessageLength": MAX_MESSAGE_LENGTH,
         "texts": TEXTS,
     }
-    values = {
-        "lang": language,
-        "config": _json_for_html(config),
-        "hidden_lt": "" if language == "lt" else "hidden",
-        "hidden_en": "" if language == "en" else "hidden",
-        "hidden_demo": "" if settings.demo_mode else "hidden",
-        "pressed_lt": "true" if language == "lt" else "false",
-        "pressed_en": "true" if language == "en" else "false",
-        "demo_options": "".join(
-            f'<option value="{html.escape(id_)}">{html.escape(id_)}</option>' for id_ in DEMO_IDS
-        ),
-        "max_length": str(MAX_MESSAGE_LENGTH),
-    }
-
-    def fill(match: re.Match[str]) -> str:
-        kind, key = match.group(1), match.group(2)
-        if kind == "t" and key:
-            return html.escape(texts[key])
-        return values[kind]
-
-    return _PLACEHOLDER.sub(fill, _template())
+    return templates.get_template("index.html").render(
+        lang=language,
+        t=TEXTS[language],
+        config=_json_for_html(config),
+        demo_mode=settings.demo_mode,
+        demo_ids=DEMO_IDS,
+        max_length=MAX_MESSAGE_LENGTH,
+    )
 
 
 @router.api_route("/", methods=["GET", "HEAD"], response_class=HTMLResponse, include_in_schema=False)
@@ -141,16 +117,10 @@ def support_page(
     return HTMLResponse(render_page(settings, language), headers=_security_headers(settings))
 
 
-@router.get("/static/{name:path}", include_in_schema=False)
-def static_asset(name: str) -> FileResponse:
-    """The widget's modules and style sheet, the helpers shared with the console, the socket.io client."""
-    asset = ASSETS.get(name)
-    if asset is None or not asset[0].is_file():
-        raise HTTPException(status_code=404, detail={"code": "not_found"})
-    path, media_type = asset
-    return FileResponse(
-        path, media_type=media_type, headers={"Cache-Control": "no-cache", "X-Content-Type-Options": "nosniff"}
-    )
+@router.get("/static/{path:path}", include_in_schema=False)
+def static_asset(path: str) -> FileResponse:
+    """The widget's scripts and style sheets (nested paths too), and the socket.io client built by `make`."""
+    return ASSETS.response(path)
 
 
 # ------------------------------------------------------------------ demo sign-in
@@ -172,7 +142,7 @@ class DemoCustomers(BaseModel):
 
 def _require_demo_mode(settings: Settings) -> None:
     if not settings.demo_mode:
-        raise HTTPException(status_code=404, detail={"code": "demo_mode_off", "message": "Demo mode is off."})
+        raise problem(404, "demo_mode_off", "Demo mode is off.")
 
 
 DEMO_ERRORS: dict[int | str, dict[str, Any]] = {403: {"description": "Not a demo customer"},
@@ -195,11 +165,8 @@ def demo_sign_in(body: DemoSignIn, request: Request) -> DemoToken:
     settings = settings_of(request)
     _require_demo_mode(settings)
     if body.customer_id not in DEMO_IDS:
-        raise HTTPException(
-            status_code=403,
-            detail={"code": "not_a_demo_customer", "message": "Only the demo customers can be signed in here."},
-        )
-    now = datetime.now(UTC)
+        raise problem(403, "not_a_demo_customer", "Only the demo customers can be signed in here.")
+    now = utc_now()
     token = make_customer_token(body.customer_id, settings.customer_token_secret, now, DEMO_TOKEN_LIFETIME)
     return DemoToken(customer_id=body.customer_id, customer_token=token, expires_at=now + DEMO_TOKEN_LIFETIME)
 
@@ -215,7 +182,9 @@ class AgentReply(BaseModel):
 
 
 class AgentReplies(BaseModel):
-    messages: list[AgentReply] = Field(description="the latest replies delivered to the conversation, oldest first")
+    messages: list[AgentReply] = Field(
+        description="the latest replies delivered to the conversation, oldest first"
+    )
 
 
 @router.get("/chat/{conversation_id}/agent-messages", response_model=AgentReplies, tags=["web chat"])

@@ -1,16 +1,15 @@
 """The support page's interface texts in Lithuanian and English.
 
-The server renders the page in one language and hands both tables to the widget (chat.js), which switches
-the page without a reload. The page's articles are in index.html, once per language.
+The server renders the page in one language and hands both tables to the widget (static/chat.js), which
+switches the page without a reload. The page's articles are in index.html, once per language.
 """
 
 from __future__ import annotations
 
-LANGUAGES = ("lt", "en")
-DEFAULT_LANGUAGE = "lt"
+from bot.vocabulary import EN, LT
 
 TEXTS: dict[str, dict[str, str]] = {
-    "lt": {
+    LT: {
         "pageTitle": "Verslo paskyra ir CPS narystė – „Canon“ verslo klientų palaikymas",
         "skipLink": "Pereiti prie turinio",
         "brandTagline": "Verslo klientų palaikymas",
@@ -24,8 +23,8 @@ TEXTS: dict[str, dict[str, str]] = {
         "demoSignedInAs": "Prisijungta kaip {id}.",
         "demoSignInFailed": "Prisijungti nepavyko. Bandykite dar kartą.",
         "askAssistant": "Klauskite asistento",
-        "askAssistantIntro": "Turite klausimų apie verslo paskyrą ar CPS narystę? Asistentas atsako lietuviškai "
-        "ir angliškai.",
+        "askAssistantIntro": "Turite klausimų apie verslo paskyrą ar CPS narystę? Asistentas atsako "
+        "lietuviškai ir angliškai.",
         "launcher": "Pokalbis su asistentu",
         "chatTitle": "„Canon“ asistentas",
         "chatSubtitle": "Verslo paskyra ir CPS narystė",
@@ -69,21 +68,22 @@ TEXTS: dict[str, dict[str, str]] = {
         "footer": "Daugiau informacijos rasite išsamiame DUK.",
         "demoFooter": "Demonstracinė svetainė: duomenys išgalvoti.",
     },
-    "en": {
+    EN: {
         "pageTitle": "Business account and CPS membership – Canon business customer support",
         "skipLink": "Skip to content",
         "brandTagline": "Business customer support",
         "languageGroup": "Language of the site and the chat",
         "demoTitle": "Demo mode",
-        "demoIntro": "Sign in as a demo customer and ask the assistant about your points, CPS tiers or products.",
+        "demoIntro": "Sign in as a demo customer and ask the assistant about your points, CPS tiers or "
+        "products.",
         "demoCustomer": "Demo customer",
         "demoSignIn": "Sign in",
         "demoSignOut": "Sign out",
         "demoSignedInAs": "Signed in as {id}.",
         "demoSignInFailed": "Could not sign in. Please try again.",
         "askAssistant": "Ask the assistant",
-        "askAssistantIntro": "Questions about the business account or CPS membership? The assistant answers in "
-        "English and Lithuanian.",
+        "askAssistantIntro": "Questions about the business account or CPS membership? The assistant answers "
+        "in English and Lithuanian.",
         "launcher": "Chat with the assistant",
         "chatTitle": "Canon assistant",
         "chatSubtitle": "Business account and CPS membership",
@@ -99,8 +99,8 @@ TEXTS: dict[str, dict[str, str]] = {
         "agentNamed": "Agent {name}",
         "quickReplies": "Suggested replies",
         "typing": "The assistant is typing…",
-        "welcome": "Hello! I am Canon's assistant for business customers. Ask me about the Canon Digital Business "
-        "account and CPS membership.",
+        "welcome": "Hello! I am Canon's assistant for business customers. Ask me about the Canon Digital "
+        "Business account and CPS membership.",
         "suggestions": "Common questions",
         "suggestion1": "How do I register for a business account?",
         "suggestion2": "Which documents do I need?",
@@ -110,7 +110,8 @@ TEXTS: dict[str, dict[str, str]] = {
         "offline": "Connection lost. Reconnecting…",
         "reconnected": "Connection restored.",
         "queued": "Will be sent when the connection is back.",
-        "unconfirmed": "The connection dropped, so we don't know whether the assistant received this message.",
+        "unconfirmed": "The connection dropped, so we don't know whether the assistant received this "
+        "message.",
         "notSent": "Not sent.",
         "resend": "Send again",
         "noAnswer": "The assistant is not answering. Please try again in a few minutes.",

@@ -1,4 +1,4 @@
-"""Request and response bodies of the API (pydantic 2)."""
+"""Request and response bodies of the account API (pydantic 2); error bodies are bot/core/errors.Problem."""
 
 from __future__ import annotations
 
@@ -11,15 +11,6 @@ from pydantic import BaseModel, ConfigDict, Field
 from bot.core.domain.rules import DocumentKind, PaymentMethod
 
 EMAIL_PATTERN = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
-
-
-class Problem(BaseModel):
-    """The `detail` of an error answer: a stable code, and per-field codes for validation errors."""
-
-    code: str
-    message: str | None = None
-    fields: dict[str, str] | None = None
-    problems: list[str] | None = None
 
 
 class Health(BaseModel):

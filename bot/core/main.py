@@ -1,0 +1,49 @@
+"""The core service's FastAPI app (`uvicorn bot.core.main:app`): assembles the routers, the error handler and
+the start-up; the code it assembles lives in the modules it imports (docs/core-service.md)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from fastapi.exceptions import RequestValidationError
+
+from bot.core import console, web
+from bot.core.api.routes import ROUTERS
+from bot.core.clock import Clock, utc_now
+from bot.core.config import Settings
+from bot.core.console.throttle import SignInThrottle
+from bot.core.db.session import make_engine, make_sessionmaker
+from bot.core.errors import validation_failed
+from bot.core.handoff import api as handoff_api
+from bot.core.handoff import worker as handoff_worker
+from bot.core.handoff.rasa import RasaClient
+
+
+def create_app(
+    settings: Settings | None = None, clock: Clock = utc_now, rasa: RasaClient | None = None
+) -> FastAPI:
+    """The app; settings come from the environment at start unless given (MissingSetting if incomplete).
+    `rasa`: the client of Rasa's HTTP API for the handoff (tests give a fake; default: HttpRasaClient)."""
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        app.state.settings = settings or Settings.from_env()
+        engine = make_engine(app.state.settings.database_url)
+        app.state.sessions, app.state.clock = make_sessionmaker(engine), clock
+        app.state.sign_in_throttle = SignInThrottle()  # failed console sign-ins (console/throttle.py)
+        async with handoff_worker.running(app, rasa):  # app.state.handoff, and the worker (docs/handoff.md)
+            yield
+        engine.dispose()
+
+    app = FastAPI(title="Canon business core service", version="1.0.0", lifespan=lifespan)
+    app.add_exception_handler(RequestValidationError, validation_failed)
+    for router in (*ROUTERS, web.router):  # the account API; web: the support page at /
+        app.include_router(router)
+    for router in (handoff_api.router, console.router):  # human handoff: service routes, console (/agent)
+        app.include_router(router)
+    return app
+
+
+app = create_app()
