@@ -191,7 +191,7 @@ class GuardedLogisticRegressionClassifier(LogisticRegressionClassifier):
             probabilities = self.clf.predict_proba(features)[0]
             ranking = sorted(
                 ({INTENT_NAME_KEY: name, PREDICTED_CONFIDENCE_KEY: float(p)}
-                 for name, p in zip(self.clf.classes_, probabilities)),
+                 for name, p in zip(self.clf.classes_, probabilities, strict=True)),
                 key=lambda intent: -intent[PREDICTED_CONFIDENCE_KEY],
             )
             if self.config[RANKING_LENGTH] > 0:

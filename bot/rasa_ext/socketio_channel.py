@@ -13,7 +13,8 @@ own published messages, is made per process, else every worker would skip every 
 
 An agent's reply (`utter_agent_message`, pushed through Rasa's HTTP API during a handoff) goes to the browser as
 `{"text": <the agent's words>, "agent_name": <name>, "agent_message_id": <the core's id>}`, so that the web chat
-shows it as the agent's own message with their name (once, by the id); other channels get the response's whole text ("Rūta from the Canon support team writes: ...").
+shows it as the agent's own message with their name (once, by the id); other channels get the response's whole
+text ("Rūta from the Canon support team writes: ...").
 Everything else (events, metadata key, name "socketio") is Rasa's own. Used in credentials.yml.
 """
 

@@ -15,6 +15,7 @@ import requests
 
 from tests.assistant.helpers import SUMMARY
 from tests.servers import MODEL, ROOT, Launched, launch
+
 TOKEN_SECRET = "assistant-tests-customer-token-secret"
 SERVICE_KEY = "assistant-tests-core-service-key"
 RASA_TOKEN = "assistant-tests-rasa-token"
@@ -40,10 +41,9 @@ def model_path() -> Path:
 @pytest.fixture(scope="session")
 def agent(model_path: Path):
     """The trained model loaded in this process (for NLU evaluation; no action server needed)."""
+    import structlog
     from rasa.core.agent import Agent
     from rasa.utils.common import configure_logging_and_warnings
-
-    import structlog
 
     configure_logging_and_warnings(logging.WARNING)
     structlog.configure(wrapper_class=structlog.make_filtering_bound_logger(logging.WARNING))

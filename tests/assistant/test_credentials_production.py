@@ -6,9 +6,8 @@ import re
 from typing import Any, Dict, Iterator, Tuple
 
 import pytest
-import yaml
-
 import rasa.core.run
+import yaml
 from rasa.shared.exceptions import RasaException
 
 from tests.assistant.helpers import ROOT

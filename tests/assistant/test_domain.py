@@ -51,9 +51,13 @@ def test_every_intent_has_a_rule_or_story():
 # The seed document's facts, as they must appear in each language's answer.
 FACTS = {
     "utter_registration_link": ([LINK], [LINK]),
-    "utter_registration_next_steps": (["2 darbo dien", "donotreply@canon-europe.com", "slaptažodžio iš naujo nenustatinėkite"],
-                                      ["2 business days", "donotreply@canon-europe.com", "Do not reset your password"]),
-    "utter_order_placed": (["naudotis iš karto", "Naujas narystės numeris"], ["use it right away", "new membership number"]),
+    "utter_registration_next_steps": (
+        ["2 darbo dien", "donotreply@canon-europe.com", "slaptažodžio iš naujo nenustatinėkite"],
+        ["2 business days", "donotreply@canon-europe.com", "Do not reset your password"],
+    ),
+    "utter_order_placed": (
+        ["naudotis iš karto", "Naujas narystės numeris"], ["use it right away", "new membership number"]
+    ),
     "utter_order_previous_number": (["nebegalioja"], ["no longer valid"]),
     "utter_order_invoice_card": (["per kelias valandas", "sąskaitos apmokėjimo dieną", "per 30 dienų"],
                                  ["within a few hours", "invoice due date", "within 30 days"]),
@@ -103,7 +107,7 @@ FACTS = {
 
 @pytest.mark.parametrize("name", sorted(FACTS))
 def test_answers_state_the_seed_facts(name):
-    for language, facts in zip(("lt", "en"), FACTS[name]):
+    for language, facts in zip(("lt", "en"), FACTS[name], strict=True):
         text = response_text(name, language)
         missing = [fact for fact in facts if fact not in text]
         assert not missing, f"{name}/{language} lacks {missing}"

@@ -9,8 +9,15 @@ from typing import Any, Dict, List, Optional
 
 import pytest
 from rasa_sdk import Tracker
-from rasa_sdk.events import (ActionExecuted, ActiveLoop, ConversationPaused, FollowupAction, Restarted,
-                             SessionStarted, SlotSet)
+from rasa_sdk.events import (
+    ActionExecuted,
+    ActiveLoop,
+    ConversationPaused,
+    FollowupAction,
+    Restarted,
+    SessionStarted,
+    SlotSet,
+)
 from rasa_sdk.executor import CollectingDispatcher
 
 import actions.handoff as handoff

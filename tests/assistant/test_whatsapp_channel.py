@@ -17,9 +17,8 @@ from typing import Any, AsyncIterator, Dict, Iterator, List, Optional
 
 import aiohttp
 import pytest
-from aiohttp import web
-
 import rasa.core.run
+from aiohttp import web
 from rasa.core.channels.channel import UserMessage
 from rasa.shared.core.trackers import EventVerbosity
 from rasa.shared.exceptions import RasaException

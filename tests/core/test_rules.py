@@ -10,7 +10,6 @@ from bot.core.domain.catalogue import CATALOGUE
 from bot.core.domain.countries import parse_country
 from bot.core.domain.rules import (
     Document,
-    DocumentKind as K,
     add_business_days,
     document_problems,
     eligible_tiers,
@@ -25,6 +24,9 @@ from bot.core.domain.rules import (
     validate_dealer,
     validate_purchase_date,
     validate_serial_number,
+)
+from bot.core.domain.rules import (
+    DocumentKind as K,
 )
 
 VAT_INVOICE = Document(K.BUSINESS_INVOICE, shows_company_name=True, shows_vat_number=True)
