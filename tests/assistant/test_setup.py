@@ -1,19 +1,12 @@
-"""The project's own set-up: data validation and the launcher of `make run`."""
+"""The project's own set-up: the launcher of `make run`.
+
+(`rasa data validate --fail-on-warnings` runs as `make validate`, before the test suites of `make test`.)"""
 
 from __future__ import annotations
-
-import subprocess
 
 import requests
 
 from tests.assistant.conftest import start_servers
-from tests.assistant.helpers import ROOT
-
-
-def test_rasa_data_validate_is_clean():
-    result = subprocess.run([str(ROOT / ".venv/rasa/bin/rasa"), "data", "validate", "--fail-on-warnings"],
-                            cwd=ROOT, capture_output=True, text=True, timeout=600)
-    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
 
 
 def test_launcher_answers_and_stops_everything_on_sigterm(model_path, tmp_path):
