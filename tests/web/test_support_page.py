@@ -1,6 +1,6 @@
 """The support page and its chat widget in Chromium, against the real servers (tests/web/conftest.py).
 
-Expected bot texts come from domain.yml, so that rewording a response does not break these tests."""
+Expected bot texts come from the domain (domain/), so that rewording a response does not break these tests."""
 
 from __future__ import annotations
 
