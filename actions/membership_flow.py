@@ -11,15 +11,14 @@ from rasa_sdk.events import EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.account_fallback import answer_without_account
-from actions.conversation import customer_token, language_of
+from actions.conversation import customer_token, forget_flow_slots, language_of
 from actions.core_client import CoreClient, CoreError, Rejected
 from actions.flow_validation import Answer, FlowValidation, yes_no
 from actions.names import TIER_NAMES
 from bot.text import fold
-from bot.vocabulary import EN, FLOW_SLOTS, LT
+from bot.vocabulary import EN, LT
 
 FORM = "membership_form"
-SLOTS = FLOW_SLOTS[FORM]
 # the general guidance without the account: the tiers; for anonymous customers the payment methods too
 GENERAL, GENERAL_ANONYMOUS = ("utter_cps_tiers",), ("utter_cps_tiers", "utter_payment_methods")
 CARD, BANK = "card", "bank_transfer"
@@ -65,8 +64,8 @@ class ActionStartMembership(Action):
             return []
         fees = {t.code: t.annual_fee_eur for t in tiers}
         key = tracker.get_slot("order_key") or uuid.uuid4().hex
-        return [SlotSet(name, None) for name in SLOTS] + [
-            SlotSet("tier_fees", fees), SlotSet("order_key", key), FollowupAction(FORM)]
+        return forget_flow_slots(FORM) + [SlotSet("tier_fees", fees), SlotSet("order_key", key),
+                                          FollowupAction(FORM)]
 
 
 class ActionAskTier(Action):
@@ -140,7 +139,7 @@ class ActionPlaceOrder(Action):
                   domain: Dict[Text, Any]) -> List[EventType]:
         if tracker.get_slot("order_confirmed") is not True:
             dispatcher.utter_message(response="utter_order_not_placed")
-            return [SlotSet(name, None) for name in SLOTS]
+            return forget_flow_slots(FORM)
         language = language_of(tracker)
         try:
             order = await CoreClient.from_env().place_order(customer_token(tracker), tracker.get_slot("tier"),
@@ -148,11 +147,11 @@ class ActionPlaceOrder(Action):
                                                       tracker.get_slot("order_key") or uuid.uuid4().hex)
         except Rejected:
             dispatcher.utter_message(response="utter_order_rejected")
-            return [SlotSet(name, None) for name in SLOTS]
+            return forget_flow_slots(FORM)
         except CoreError:
             dispatcher.utter_message(response="utter_order_failed")
             # the key stays: if the order did go through, ordering again returns it instead of a second one
-            return [SlotSet(name, None) for name in SLOTS if name != "order_key"]
+            return forget_flow_slots(FORM, keep=("order_key",))
         dispatcher.utter_message(response="utter_order_placed", tier=TIER_NAMES[language].get(order.tier),
                                  number=order.membership_number)
         if order.previous_membership_number:
@@ -160,4 +159,4 @@ class ActionPlaceOrder(Action):
                                      previous=order.previous_membership_number)
         dispatcher.utter_message(response="utter_order_invoice_card" if order.payment_method == CARD
                                  else "utter_order_invoice_bank", due=order.due_date.isoformat())
-        return [SlotSet(name, None) for name in SLOTS]
+        return forget_flow_slots(FORM)

@@ -12,25 +12,20 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.account_fallback import answer_without_account
-from actions.conversation import customer_token, latest_intent
+from actions.conversation import customer_token, forget_flow_slots, latest_intent
 from actions.core_client import Anonymous, CoreClient, CoreError
 from actions.flow_validation import Answer, FlowValidation, yes_no
 from actions.product_details_flow import start_product_details
 from bot.text import fold
-from bot.vocabulary import FLOW_SLOTS, HANDOFF_REASON_SLOT, PRIORITY_SUPPORT
+from bot.vocabulary import HANDOFF_REASON_SLOT, PRIORITY_SUPPORT
 
 FORM = "migration_form"
-SLOTS = FLOW_SLOTS[FORM]
 # the next steps when the old CPS e-mail was not given: register the products again, or CPS priority support
 # (a person: the step is named as the handoff's reason)
 REGISTER_AGAIN = "register_again"
 GENERAL = ("utter_migrate_button_missing",)  # the general guidance, without the account
 NEXT_STEP_WORDS = {REGISTER_AGAIN: ("naujo", "vel", "again", "regist", "anew"),
                    PRIORITY_SUPPORT: ("palaik", "priorit", "support", "zmog", "human", "agent", "operator")}
-
-
-def reset() -> List[EventType]:
-    return [SlotSet(name, None) for name in SLOTS]
 
 
 class ActionStartMigration(Action):
@@ -44,15 +39,15 @@ class ActionStartMigration(Action):
         try:
             state = await CoreClient.from_env().migration(customer_token(tracker))
         except Anonymous:  # the flow asks what the account would have told
-            return reset() + [FollowupAction(FORM)]
+            return forget_flow_slots(FORM) + [FollowupAction(FORM)]
         except CoreError as error:
             answer_without_account(dispatcher, error, GENERAL)
             return []
         if state.old_cps_email_given and not state.available:
             dispatcher.utter_message(response="utter_my_migration_nothing_left")
             return []
-        return reset() + [SlotSet("old_cps_email_given", state.old_cps_email_given),
-                          SlotSet("migration_count", state.count), FollowupAction(FORM)]
+        return forget_flow_slots(FORM) + [SlotSet("old_cps_email_given", state.old_cps_email_given),
+                                          SlotSet("migration_count", state.count), FollowupAction(FORM)]
 
 
 class ValidateMigrationForm(FlowValidation):
@@ -109,7 +104,7 @@ class ActionMigrationOutcome(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: Dict[Text, Any]) -> List[EventType]:
         confirm, step = tracker.get_slot("migrate_confirm"), tracker.get_slot("migration_next_step")
-        events = reset()
+        events = forget_flow_slots(FORM)
         if confirm is True:
             await self.migrate(dispatcher, tracker)
         elif confirm is False:
