@@ -32,6 +32,7 @@ DONT_KNOW_INTENTS = {"dont_know", "unsure_details"}
 STOP_INTENT = "stop"
 CONFIDENT = 0.5  # the FallbackClassifier's threshold
 CONFIDENT_FOR_FREE_TEXT = 0.8  # free-text answers (dealer names) are taken unless the question is clear
+YES_OR_NO_ERROR = "utter_answer_yes_or_no"  # the error message of every yes / no question
 
 
 @dataclass
@@ -60,6 +61,13 @@ def yes_no(tracker: Tracker, yes_intents: tuple[Text, ...] = ("affirm",),
     if name in no_intents:
         return False
     return None
+
+
+def yes_no_answer(slot: Text, tracker: Tracker, yes_intents: tuple[Text, ...] = ("affirm",),
+                  no_intents: tuple[Text, ...] = ("deny",)) -> Answer:
+    """The `Answer` to the yes / no question of `slot`: True / False (`yes_no`), else "answer yes or no"."""
+    value = yes_no(tracker, yes_intents, no_intents)
+    return Answer.invalid(YES_OR_NO_ERROR) if value is None else Answer({slot: value})
 
 
 class FlowValidation(FormValidationAction, ABC):

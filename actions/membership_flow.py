@@ -13,7 +13,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.account_fallback import answer_without_account
 from actions.conversation import customer_token, forget_flow_slots, language_of
 from actions.core_client import CoreClient, CoreError, Rejected
-from actions.flow_validation import Answer, FlowValidation, yes_no
+from actions.flow_validation import Answer, FlowValidation, yes_no_answer
 from actions.names import TIER_NAMES
 from bot.text import fold
 from bot.vocabulary import EN, LT
@@ -124,9 +124,7 @@ class ValidateMembershipForm(FlowValidation):
 
     @staticmethod
     def read_order_confirmed(_text: Text, tracker: Tracker) -> Answer:
-        value = yes_no(tracker)
-        return Answer.invalid("utter_answer_yes_or_no") if value is None \
-            else Answer({"order_confirmed": value})
+        return yes_no_answer("order_confirmed", tracker)
 
 
 class ActionPlaceOrder(Action):

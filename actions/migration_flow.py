@@ -14,7 +14,7 @@ from rasa_sdk.types import DomainDict
 from actions.account_fallback import answer_without_account
 from actions.conversation import customer_token, forget_flow_slots, latest_intent
 from actions.core_client import Anonymous, CoreClient, CoreError
-from actions.flow_validation import Answer, FlowValidation, yes_no
+from actions.flow_validation import Answer, FlowValidation, yes_no_answer
 from actions.product_details_flow import start_product_details
 from bot.text import fold
 from bot.vocabulary import HANDOFF_REASON_SLOT, PRIORITY_SUPPORT
@@ -67,15 +67,11 @@ class ValidateMigrationForm(FlowValidation):
 
     @staticmethod
     def read_old_cps_email_given(_text: Text, tracker: Tracker) -> Answer:
-        value = yes_no(tracker)
-        return Answer.invalid("utter_answer_yes_or_no") if value is None \
-            else Answer({"old_cps_email_given": value})
+        return yes_no_answer("old_cps_email_given", tracker)
 
     @staticmethod
     def read_migrate_confirm(_text: Text, tracker: Tracker) -> Answer:
-        value = yes_no(tracker)
-        return Answer.invalid("utter_answer_yes_or_no") if value is None \
-            else Answer({"migrate_confirm": value})
+        return yes_no_answer("migrate_confirm", tracker)
 
     @staticmethod
     def read_migration_next_step(text: Text, tracker: Tracker) -> Answer:
