@@ -299,14 +299,6 @@ class CoreClient:
         return Escalation(data["id"], data["status"], data["queue_position"], data["estimated_wait_minutes"],
                           data["in_working_hours"], datetime.fromisoformat(opening) if opening else None)
 
-    async def open_escalation(self, conversation_id: str) -> str | None:
-        """The status of the conversation's escalation that is not closed, None when there is none."""
-        try:
-            data = await self._service_call("GET", _by_conversation(conversation_id))
-        except Missing:
-            return None
-        return data["status"]
-
     async def take_agent_messages(self, conversation_id: str) -> list[AgentMessage]:
         """The agents' replies not yet delivered to the customer (each is handed out once)."""
         path = f"{_by_conversation(conversation_id)}/deliveries"
