@@ -15,13 +15,14 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
-from typing import Any, Dict, List, Optional, Text
+from typing import Any, Callable, Dict, List, Mapping, Optional, Text
 
 from rasa_sdk import FormValidationAction, Tracker
 from rasa_sdk.events import ActionExecutionRejected, EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.conversation import latest_intent
+from bot.text import fold
 from bot.vocabulary import DONT_KNOW_COUNT_SLOT, REQUESTED_SLOT
 
 # Intents that are answers to a question, never a change of topic.
@@ -68,6 +69,21 @@ def yes_no_answer(slot: Text, tracker: Tracker, yes_intents: tuple[Text, ...] = 
     """The `Answer` to the yes / no question of `slot`: True / False (`yes_no`), else "answer yes or no"."""
     value = yes_no(tracker, yes_intents, no_intents)
     return Answer.invalid(YES_OR_NO_ERROR) if value is None else Answer({slot: value})
+
+
+def parsed_answer(slot: Text, text: Text, parse: Callable[[Text], Any], error: Text) -> Answer:
+    """The `Answer` that fills `slot` with `parse(text)`, or `error` when `parse` raises ValueError."""
+    try:
+        return Answer({slot: parse(text)})
+    except ValueError:
+        return Answer.invalid(error)
+
+
+def one_match(text: Text, words: Mapping[Text, tuple[Text, ...]]) -> Optional[Text]:
+    """The single key whose words (folded stems) occur in the folded text, None for none or several."""
+    folded = fold(text)
+    found = [key for key, stems in words.items() if any(stem in folded for stem in stems)]
+    return found[0] if len(found) == 1 else None
 
 
 class FlowValidation(FormValidationAction, ABC):

@@ -4,7 +4,7 @@ buttons with their annual fees, the payment method, a summary to confirm, and th
 from __future__ import annotations
 
 import uuid
-from typing import Any, Dict, List, Optional, Text
+from typing import Any, Dict, List, Text
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, FollowupAction, SlotSet
@@ -13,9 +13,8 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.account_fallback import answer_without_account
 from actions.conversation import customer_token, forget_flow_slots, language_of
 from actions.core_client import CoreClient, CoreError, Rejected
-from actions.flow_validation import Answer, FlowValidation, yes_no_answer
-from actions.names import TIER_NAMES
-from bot.text import fold
+from actions.flow_validation import Answer, FlowValidation, one_match, yes_no_answer
+from actions.names import TIER_NAMES, tier_name
 from bot.vocabulary import EN, LT
 
 FORM = "membership_form"
@@ -30,15 +29,8 @@ METHOD_NAMES = {LT: {CARD: "mokėjimo kortele", BANK: "banko pavedimu"},
                 EN: {CARD: "by card", BANK: "by bank transfer"}}
 
 
-def one_match(text: Text, words: Dict[Text, tuple]) -> Optional[Text]:
-    """The single key whose words occur in the folded text, None for none or several."""
-    folded = fold(text)
-    found = [key for key, stems in words.items() if any(stem in folded for stem in stems)]
-    return found[0] if len(found) == 1 else None
-
-
 def tier_label(code: Text, fees: Dict[Text, Text], language: Text) -> Text:
-    return f"{TIER_NAMES[language].get(code, code)} – {fees[code]} EUR"
+    return f"{tier_name(code, language)} – {fees[code]} EUR"
 
 
 def tier_list(fees: Dict[Text, Text], language: Text) -> Text:
@@ -93,7 +85,7 @@ class ActionAskOrderConfirmed(Action):
         language, tier = language_of(tracker), tracker.get_slot("tier")
         fees = tracker.get_slot("tier_fees") or {}
         dispatcher.utter_message(response="utter_ask_order_confirmed",
-                                 tier=TIER_NAMES[language].get(tier, tier), fee=fees.get(tier, "?"),
+                                 tier=tier_name(tier, language), fee=fees.get(tier, "?"),
                                  method=METHOD_NAMES[language].get(tracker.get_slot("payment_method"), "?"))
         return []
 

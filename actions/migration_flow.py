@@ -14,9 +14,8 @@ from rasa_sdk.types import DomainDict
 from actions.account_fallback import answer_without_account
 from actions.conversation import customer_token, forget_flow_slots, latest_intent
 from actions.core_client import Anonymous, CoreClient, CoreError
-from actions.flow_validation import Answer, FlowValidation, yes_no_answer
+from actions.flow_validation import Answer, FlowValidation, one_match, yes_no_answer
 from actions.product_details_flow import start_product_details
-from bot.text import fold
 from bot.vocabulary import HANDOFF_REASON_SLOT, PRIORITY_SUPPORT
 
 FORM = "migration_form"
@@ -86,9 +85,7 @@ def next_step(text: Text, intent: Text) -> Optional[Text]:
         return REGISTER_AGAIN
     if intent == "request_human":
         return PRIORITY_SUPPORT
-    folded = fold(text)
-    found = [step for step, words in NEXT_STEP_WORDS.items() if any(w in folded for w in words)]
-    return found[0] if len(found) == 1 else None
+    return one_match(text, NEXT_STEP_WORDS)
 
 
 class ActionMigrationOutcome(Action):
