@@ -189,6 +189,15 @@ class _Answer:
             return {}
         return detail if isinstance(detail, dict) else {}
 
+    def result(self) -> Any:
+        """The JSON of a success; Missing for a 404, Unavailable for any other error."""
+        code = self.error_detail().get("code")
+        if self.status == 404:
+            raise Missing(code)
+        if not self.ok:
+            raise Unavailable(f"{self.status} {code}")
+        return self.json()
+
 
 class CoreClient:
     """Calls the core with the service key and, for account routes, the customer's token."""
@@ -224,22 +233,13 @@ class CoreClient:
             raise Anonymous(code)
         if answer.status == 403 and code == "account_not_approved":
             raise NotApproved(code)
-        if answer.status == 404:
-            raise Missing(code)
         if answer.status in (409, 422):
             raise Rejected(code, detail.get("fields"))
-        if not answer.ok:
-            raise Unavailable(f"{answer.status} {code}")
-        return answer.json()
+        return answer.result()
 
     async def _service_call(self, method: str, path: str, body: dict[str, Any] | None = None) -> Any:
         """A route of the support team's side: the service key only, no customer token."""
-        answer = await self._request(method, path, {"X-Service-Key": self.service_key}, body)
-        if answer.status == 404:
-            raise Missing(answer.error_detail().get("code"))
-        if not answer.ok:
-            raise Unavailable(f"{answer.status} {answer.error_detail().get('code')}")
-        return answer.json()
+        return (await self._request(method, path, {"X-Service-Key": self.service_key}, body)).result()
 
     async def _get(self, path: str, token: str | None) -> Any:
         return await self._call("GET", path, token)
