@@ -17,7 +17,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.account_fallback import answer_without_account
 from actions.conversation import customer_token, language_of
 from actions.core_client import CoreClient, CoreError
-from actions.names import TIER_NAMES
+from actions.names import tier_name
 
 Answer = Tuple[Text, Dict[Text, Any]]  # response name and its template variables
 
@@ -67,7 +67,7 @@ async def _tiers_answer(core: CoreClient, token: Text | None, language: Text) ->
     tiers = await core.tiers(token)
     if not tiers:
         return await _points_answer(core, token, language)
-    names = ", ".join(f"{TIER_NAMES[language].get(t.code, t.code)} ({t.annual_fee_eur} EUR)" for t in tiers)
+    names = ", ".join(f"{tier_name(t.code, language)} ({t.annual_fee_eur} EUR)" for t in tiers)
     return "utter_my_tiers", {"tiers": names}
 
 
@@ -75,7 +75,7 @@ async def _membership_answer(core: CoreClient, token: Text | None, language: Tex
     membership = await core.membership(token)
     if membership is None:
         return "utter_my_membership_none", {}
-    return "utter_my_membership", {"tier": TIER_NAMES[language].get(membership.tier, membership.tier),
+    return "utter_my_membership", {"tier": tier_name(membership.tier, language),
                                    "number": membership.number}
 
 

@@ -1,9 +1,9 @@
 """What every action reads from the conversation (the customer's token, language and latest intent) and the
-events that end the guided flow in progress."""
+events that forget a guided flow's answers and end the flow in progress."""
 
 from __future__ import annotations
 
-from typing import Optional, Text
+from typing import Collection, Optional, Text
 
 from rasa_sdk import Tracker
 from rasa_sdk.events import ActiveLoop, EventType, SlotSet
@@ -44,11 +44,17 @@ def active_flow(tracker: Tracker) -> Optional[Text]:
     return (tracker.active_loop or {}).get("name")
 
 
+def forget_flow_slots(form: Text, keep: Collection[Text] = ()) -> list[EventType]:
+    """The events that forget the answers of the guided flow `form` (its FLOW_SLOTS, in their order), except
+    the slots in `keep` ([] for a form without flow slots)."""
+    return [SlotSet(name, None) for name in FLOW_SLOTS.get(form, ()) if name not in keep]
+
+
 def leave_flow(tracker: Tracker) -> list[EventType]:
     """The events that end the guided flow in progress and forget its answers ([] outside a flow): on "stop"
     and when a person takes over."""
     form = active_flow(tracker)
     if not form:
         return []
-    return [ActiveLoop(None), SlotSet(REQUESTED_SLOT, None), SlotSet(DONT_KNOW_COUNT_SLOT, 0)] + \
-        [SlotSet(name, None) for name in FLOW_SLOTS.get(form, ())]
+    return [ActiveLoop(None), SlotSet(REQUESTED_SLOT, None), SlotSet(DONT_KNOW_COUNT_SLOT, 0),
+            *forget_flow_slots(form)]

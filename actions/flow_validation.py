@@ -15,13 +15,14 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
-from typing import Any, Dict, List, Optional, Text
+from typing import Any, Callable, Dict, List, Mapping, Optional, Text
 
 from rasa_sdk import FormValidationAction, Tracker
 from rasa_sdk.events import ActionExecutionRejected, EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.conversation import latest_intent
+from bot.text import fold
 from bot.vocabulary import DONT_KNOW_COUNT_SLOT, REQUESTED_SLOT
 
 # Intents that are answers to a question, never a change of topic.
@@ -32,6 +33,7 @@ DONT_KNOW_INTENTS = {"dont_know", "unsure_details"}
 STOP_INTENT = "stop"
 CONFIDENT = 0.5  # the FallbackClassifier's threshold
 CONFIDENT_FOR_FREE_TEXT = 0.8  # free-text answers (dealer names) are taken unless the question is clear
+YES_OR_NO_ERROR = "utter_answer_yes_or_no"  # the error message of every yes / no question
 
 
 @dataclass
@@ -60,6 +62,28 @@ def yes_no(tracker: Tracker, yes_intents: tuple[Text, ...] = ("affirm",),
     if name in no_intents:
         return False
     return None
+
+
+def yes_no_answer(slot: Text, tracker: Tracker, yes_intents: tuple[Text, ...] = ("affirm",),
+                  no_intents: tuple[Text, ...] = ("deny",)) -> Answer:
+    """The `Answer` to the yes / no question of `slot`: True / False (`yes_no`), else "answer yes or no"."""
+    value = yes_no(tracker, yes_intents, no_intents)
+    return Answer.invalid(YES_OR_NO_ERROR) if value is None else Answer({slot: value})
+
+
+def parsed_answer(slot: Text, text: Text, parse: Callable[[Text], Any], error: Text) -> Answer:
+    """The `Answer` that fills `slot` with `parse(text)`, or `error` when `parse` raises ValueError."""
+    try:
+        return Answer({slot: parse(text)})
+    except ValueError:
+        return Answer.invalid(error)
+
+
+def one_match(text: Text, words: Mapping[Text, tuple[Text, ...]]) -> Optional[Text]:
+    """The single key whose words (folded stems) occur in the folded text, None for none or several."""
+    folded = fold(text)
+    found = [key for key, stems in words.items() if any(stem in folded for stem in stems)]
+    return found[0] if len(found) == 1 else None
 
 
 class FlowValidation(FormValidationAction, ABC):

@@ -4,22 +4,20 @@ buttons with their annual fees, the payment method, a summary to confirm, and th
 from __future__ import annotations
 
 import uuid
-from typing import Any, Dict, List, Optional, Text
+from typing import Any, Dict, List, Text
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.account_fallback import answer_without_account
-from actions.conversation import customer_token, language_of
+from actions.conversation import customer_token, forget_flow_slots, language_of
 from actions.core_client import CoreClient, CoreError, Rejected
-from actions.flow_validation import Answer, FlowValidation, yes_no
-from actions.names import TIER_NAMES
-from bot.text import fold
-from bot.vocabulary import EN, FLOW_SLOTS, LT
+from actions.flow_validation import Answer, FlowValidation, one_match, yes_no_answer
+from actions.names import TIER_NAMES, tier_name
+from bot.vocabulary import EN, LT
 
 FORM = "membership_form"
-SLOTS = FLOW_SLOTS[FORM]
 # the general guidance without the account: the tiers; for anonymous customers the payment methods too
 GENERAL, GENERAL_ANONYMOUS = ("utter_cps_tiers",), ("utter_cps_tiers", "utter_payment_methods")
 CARD, BANK = "card", "bank_transfer"
@@ -31,15 +29,8 @@ METHOD_NAMES = {LT: {CARD: "mokėjimo kortele", BANK: "banko pavedimu"},
                 EN: {CARD: "by card", BANK: "by bank transfer"}}
 
 
-def one_match(text: Text, words: Dict[Text, tuple]) -> Optional[Text]:
-    """The single key whose words occur in the folded text, None for none or several."""
-    folded = fold(text)
-    found = [key for key, stems in words.items() if any(stem in folded for stem in stems)]
-    return found[0] if len(found) == 1 else None
-
-
 def tier_label(code: Text, fees: Dict[Text, Text], language: Text) -> Text:
-    return f"{TIER_NAMES[language].get(code, code)} – {fees[code]} EUR"
+    return f"{tier_name(code, language)} – {fees[code]} EUR"
 
 
 def tier_list(fees: Dict[Text, Text], language: Text) -> Text:
@@ -65,8 +56,8 @@ class ActionStartMembership(Action):
             return []
         fees = {t.code: t.annual_fee_eur for t in tiers}
         key = tracker.get_slot("order_key") or uuid.uuid4().hex
-        return [SlotSet(name, None) for name in SLOTS] + [
-            SlotSet("tier_fees", fees), SlotSet("order_key", key), FollowupAction(FORM)]
+        return forget_flow_slots(FORM) + [SlotSet("tier_fees", fees), SlotSet("order_key", key),
+                                          FollowupAction(FORM)]
 
 
 class ActionAskTier(Action):
@@ -94,7 +85,7 @@ class ActionAskOrderConfirmed(Action):
         language, tier = language_of(tracker), tracker.get_slot("tier")
         fees = tracker.get_slot("tier_fees") or {}
         dispatcher.utter_message(response="utter_ask_order_confirmed",
-                                 tier=TIER_NAMES[language].get(tier, tier), fee=fees.get(tier, "?"),
+                                 tier=tier_name(tier, language), fee=fees.get(tier, "?"),
                                  method=METHOD_NAMES[language].get(tracker.get_slot("payment_method"), "?"))
         return []
 
@@ -125,9 +116,7 @@ class ValidateMembershipForm(FlowValidation):
 
     @staticmethod
     def read_order_confirmed(_text: Text, tracker: Tracker) -> Answer:
-        value = yes_no(tracker)
-        return Answer.invalid("utter_answer_yes_or_no") if value is None \
-            else Answer({"order_confirmed": value})
+        return yes_no_answer("order_confirmed", tracker)
 
 
 class ActionPlaceOrder(Action):
@@ -140,7 +129,7 @@ class ActionPlaceOrder(Action):
                   domain: Dict[Text, Any]) -> List[EventType]:
         if tracker.get_slot("order_confirmed") is not True:
             dispatcher.utter_message(response="utter_order_not_placed")
-            return [SlotSet(name, None) for name in SLOTS]
+            return forget_flow_slots(FORM)
         language = language_of(tracker)
         try:
             order = await CoreClient.from_env().place_order(customer_token(tracker), tracker.get_slot("tier"),
@@ -148,11 +137,11 @@ class ActionPlaceOrder(Action):
                                                       tracker.get_slot("order_key") or uuid.uuid4().hex)
         except Rejected:
             dispatcher.utter_message(response="utter_order_rejected")
-            return [SlotSet(name, None) for name in SLOTS]
+            return forget_flow_slots(FORM)
         except CoreError:
             dispatcher.utter_message(response="utter_order_failed")
             # the key stays: if the order did go through, ordering again returns it instead of a second one
-            return [SlotSet(name, None) for name in SLOTS if name != "order_key"]
+            return forget_flow_slots(FORM, keep=("order_key",))
         dispatcher.utter_message(response="utter_order_placed", tier=TIER_NAMES[language].get(order.tier),
                                  number=order.membership_number)
         if order.previous_membership_number:
@@ -160,4 +149,4 @@ class ActionPlaceOrder(Action):
                                      previous=order.previous_membership_number)
         dispatcher.utter_message(response="utter_order_invoice_card" if order.payment_method == CARD
                                  else "utter_order_invoice_bank", due=order.due_date.isoformat())
-        return [SlotSet(name, None) for name in SLOTS]
+        return forget_flow_slots(FORM)

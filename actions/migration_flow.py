@@ -12,25 +12,19 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.account_fallback import answer_without_account
-from actions.conversation import customer_token, latest_intent
+from actions.conversation import customer_token, forget_flow_slots, latest_intent
 from actions.core_client import Anonymous, CoreClient, CoreError
-from actions.flow_validation import Answer, FlowValidation, yes_no
+from actions.flow_validation import Answer, FlowValidation, one_match, yes_no_answer
 from actions.product_details_flow import start_product_details
-from bot.text import fold
-from bot.vocabulary import FLOW_SLOTS, HANDOFF_REASON_SLOT, PRIORITY_SUPPORT
+from bot.vocabulary import HANDOFF_REASON_SLOT, PRIORITY_SUPPORT
 
 FORM = "migration_form"
-SLOTS = FLOW_SLOTS[FORM]
 # the next steps when the old CPS e-mail was not given: register the products again, or CPS priority support
 # (a person: the step is named as the handoff's reason)
 REGISTER_AGAIN = "register_again"
 GENERAL = ("utter_migrate_button_missing",)  # the general guidance, without the account
 NEXT_STEP_WORDS = {REGISTER_AGAIN: ("naujo", "vel", "again", "regist", "anew"),
                    PRIORITY_SUPPORT: ("palaik", "priorit", "support", "zmog", "human", "agent", "operator")}
-
-
-def reset() -> List[EventType]:
-    return [SlotSet(name, None) for name in SLOTS]
 
 
 class ActionStartMigration(Action):
@@ -44,15 +38,15 @@ class ActionStartMigration(Action):
         try:
             state = await CoreClient.from_env().migration(customer_token(tracker))
         except Anonymous:  # the flow asks what the account would have told
-            return reset() + [FollowupAction(FORM)]
+            return forget_flow_slots(FORM) + [FollowupAction(FORM)]
         except CoreError as error:
             answer_without_account(dispatcher, error, GENERAL)
             return []
         if state.old_cps_email_given and not state.available:
             dispatcher.utter_message(response="utter_my_migration_nothing_left")
             return []
-        return reset() + [SlotSet("old_cps_email_given", state.old_cps_email_given),
-                          SlotSet("migration_count", state.count), FollowupAction(FORM)]
+        return forget_flow_slots(FORM) + [SlotSet("old_cps_email_given", state.old_cps_email_given),
+                                          SlotSet("migration_count", state.count), FollowupAction(FORM)]
 
 
 class ValidateMigrationForm(FlowValidation):
@@ -72,15 +66,11 @@ class ValidateMigrationForm(FlowValidation):
 
     @staticmethod
     def read_old_cps_email_given(_text: Text, tracker: Tracker) -> Answer:
-        value = yes_no(tracker)
-        return Answer.invalid("utter_answer_yes_or_no") if value is None \
-            else Answer({"old_cps_email_given": value})
+        return yes_no_answer("old_cps_email_given", tracker)
 
     @staticmethod
     def read_migrate_confirm(_text: Text, tracker: Tracker) -> Answer:
-        value = yes_no(tracker)
-        return Answer.invalid("utter_answer_yes_or_no") if value is None \
-            else Answer({"migrate_confirm": value})
+        return yes_no_answer("migrate_confirm", tracker)
 
     @staticmethod
     def read_migration_next_step(text: Text, tracker: Tracker) -> Answer:
@@ -95,9 +85,7 @@ def next_step(text: Text, intent: Text) -> Optional[Text]:
         return REGISTER_AGAIN
     if intent == "request_human":
         return PRIORITY_SUPPORT
-    folded = fold(text)
-    found = [step for step, words in NEXT_STEP_WORDS.items() if any(w in folded for w in words)]
-    return found[0] if len(found) == 1 else None
+    return one_match(text, NEXT_STEP_WORDS)
 
 
 class ActionMigrationOutcome(Action):
@@ -109,7 +97,7 @@ class ActionMigrationOutcome(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: Dict[Text, Any]) -> List[EventType]:
         confirm, step = tracker.get_slot("migrate_confirm"), tracker.get_slot("migration_next_step")
-        events = reset()
+        events = forget_flow_slots(FORM)
         if confirm is True:
             await self.migrate(dispatcher, tracker)
         elif confirm is False:

@@ -15,7 +15,7 @@ from rasa_sdk.types import DomainDict
 from actions.account_fallback import answer_without_account
 from actions.conversation import customer_token, language_of
 from actions.core_client import CoreClient, CoreError, Product
-from actions.flow_validation import Answer, FlowValidation
+from actions.flow_validation import Answer, FlowValidation, parsed_answer
 from actions.names import FIELD_NAMES
 from bot.core.domain.countries import parse_country
 from bot.core.domain.product_details import (
@@ -97,10 +97,7 @@ class ValidateProductDetailsForm(FlowValidation):
 
     @staticmethod
     def read_serial_number(text: Text, _tracker: Tracker) -> Answer:
-        try:
-            return Answer({"serial_number": validate_serial_number(text)})
-        except ValueError:
-            return Answer.invalid("utter_invalid_serial_number")
+        return parsed_answer("serial_number", text, validate_serial_number, "utter_invalid_serial_number")
 
     @staticmethod
     def read_purchase_date(text: Text, _tracker: Tracker) -> Answer:
@@ -111,17 +108,11 @@ class ValidateProductDetailsForm(FlowValidation):
 
     @staticmethod
     def read_country_of_purchase(text: Text, _tracker: Tracker) -> Answer:
-        try:
-            return Answer({"country_of_purchase": parse_country(text)})
-        except ValueError:
-            return Answer.invalid("utter_unknown_country")
+        return parsed_answer("country_of_purchase", text, parse_country, "utter_unknown_country")
 
     @staticmethod
     def read_dealer(text: Text, _tracker: Tracker) -> Answer:
-        try:
-            return Answer({"dealer": validate_dealer(text)})
-        except ValueError:
-            return Answer.invalid("utter_invalid_dealer")
+        return parsed_answer("dealer", text, validate_dealer, "utter_invalid_dealer")
 
 
 class ActionSaveProductDetails(Action):

@@ -11,7 +11,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.conversation import customer_token
 from actions.core_client import CoreClient, CoreError
-from actions.flow_validation import Answer, FlowValidation, yes_no
+from actions.flow_validation import Answer, FlowValidation, yes_no_answer
 
 FORM = "registration_form"
 
@@ -51,16 +51,12 @@ class ValidateRegistrationForm(FlowValidation):
 
     @staticmethod
     def read_vat_registered(_text: Text, tracker: Tracker) -> Answer:
-        value = yes_no(tracker, ("affirm", "documents_vat_registered"),
-                       ("deny", "documents_not_vat_registered"))
-        return Answer.invalid("utter_answer_yes_or_no") if value is None \
-            else Answer({"vat_registered": value})
+        return yes_no_answer("vat_registered", tracker, ("affirm", "documents_vat_registered"),
+                             ("deny", "documents_not_vat_registered"))
 
     @staticmethod
     def read_had_cps_account(_text: Text, tracker: Tracker) -> Answer:
-        value = yes_no(tracker, ("affirm", "old_cps_email"))
-        return Answer.invalid("utter_answer_yes_or_no") if value is None \
-            else Answer({"had_cps_account": value})
+        return yes_no_answer("had_cps_account", tracker, ("affirm", "old_cps_email"))
 
 
 class ActionRegistrationGuide(Action):

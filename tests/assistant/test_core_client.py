@@ -1,5 +1,6 @@
 """The async client of the core (actions/core_client.py) against a local aiohttp server: one session reused by
-every call, the core's answers as typed results or the client's errors, and a timeout as Unavailable."""
+every call, the core's answers as typed results or the client's errors, and a timeout as Unavailable (5 s in
+all for a call)."""
 
 from __future__ import annotations
 
@@ -13,6 +14,8 @@ import pytest
 from aiohttp import web
 
 from actions.core_client import (
+    SESSION,
+    TIMEOUT,
     Anonymous,
     CoreClient,
     Missing,
@@ -56,8 +59,8 @@ class FakeCore:
 POINTS = {"balance": 620, "invited": True, "points_to_invitation": 0}
 
 
-def session(total: float = 10.0) -> SharedSession:
-    return SharedSession(aiohttp.ClientTimeout(total=total, connect=5.0))
+def session(total: float = TIMEOUT) -> SharedSession:
+    return SharedSession(aiohttp.ClientTimeout(total=total))
 
 
 def test_calls_share_one_session_and_send_the_keys():
@@ -119,3 +122,7 @@ def test_a_slow_or_absent_core_is_unavailable():
     for scenario in (slow, absent):
         with pytest.raises(Unavailable):
             asyncio.run(scenario())
+
+
+def test_a_call_has_five_seconds_in_all_the_connection_included():
+    assert SESSION.timeout == aiohttp.ClientTimeout(total=5.0)
