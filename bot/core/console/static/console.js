@@ -1,6 +1,6 @@
 /* The agent console (bot/core/console): live queue and transcript over Server-Sent Events, and the claim, reply
- * and close forms sent with fetch and the session's CSRF token. An ES module: the DOM and fetch helpers are the
- * support page's (bot/core/web/static/shared/, served at /static/shared/).
+ * and close forms sent with fetch and the session's CSRF token. An ES module: the DOM and fetch helpers are
+ * shared with the support page (bot/core/static/shared/, served at /static/shared/ by bot/core/shared_assets.py).
  *
  * Every piece of text that came from a customer, the assistant or an agent goes into the page through
  * textContent or an attribute, never through HTML parsing. */
