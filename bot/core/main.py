@@ -9,7 +9,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from fastapi.exceptions import RequestValidationError
 
-from bot.core import console, web
+from bot.core import console, shared_assets, web
 from bot.core.api.routes import ROUTERS
 from bot.core.clock import Clock, utc_now
 from bot.core.config import Settings
@@ -39,7 +39,7 @@ def create_app(
 
     app = FastAPI(title="Canon business core service", version="1.0.0", lifespan=lifespan)
     app.add_exception_handler(RequestValidationError, validation_failed)
-    for router in (*ROUTERS, web.router):  # the account API; web: the support page at /
+    for router in (*ROUTERS, shared_assets.router, web.router):  # shared helpers before web's /static/
         app.include_router(router)
     for router in (handoff_api.router, console.router):  # human handoff: service routes, console (/agent)
         app.include_router(router)

@@ -120,6 +120,19 @@ def test_assets_are_served_without_a_key(production_client: TestClient) -> None:
         assert production_client.get(f"/static/{name}").status_code == 404
 
 
+def test_both_pages_import_the_shared_helpers_from_one_place(production_client: TestClient) -> None:
+    """The widget's and the console's modules import bot/core/static/shared/ by its one URL, which answers."""
+    core = Path(__file__).resolve().parents[2] / "bot" / "core"
+    scripts = [*(core / "web" / "static").rglob("*.js"), core / "console" / "static" / "console.js"]
+    imports = re.compile(r'from "(/static/shared/[^"]+)"')
+    imported = {url for script in scripts for url in imports.findall(script.read_text())}
+    assert imported == {"/static/shared/dom.js", "/static/shared/http.js"}
+    for url in imported:
+        response = production_client.get(url)
+        assert response.status_code == 200 and response.headers["content-type"].startswith("text/javascript")
+        assert response.text == (core / "static" / "shared" / Path(url).name).read_text()
+
+
 def test_socket_io_client_comes_from_the_npm_lock_not_a_cdn(production_client: TestClient) -> None:
     html = production_client.get("/").text
     assert re.findall(r'<script src="([^"]+)"', html) == ["/static/socket.io.min.js", "/static/chat.js"]
@@ -222,13 +235,18 @@ def test_static_files_serve_nested_scripts_and_styles_only_inside_their_folder(s
         assert files.find(path) is None, path
 
 
-@pytest.mark.parametrize("prefix, module", [("/static", "bot.core.web.router"),
-                                            ("/agent/static", "bot.core.console.router")])
+# Each route's ASSETS, by module, over the folder's part it serves: under /static, shared/ is its own route.
+@pytest.mark.parametrize("prefix, modules", [
+    ("/static", {"bot.core.web.router": ".", "bot.core.shared_assets": "shared"}),
+    ("/static/shared", {"bot.core.shared_assets": "."}),
+    ("/agent/static", {"bot.core.console.router": "."}),
+])
 def test_nested_static_paths_are_served_and_traversal_is_refused(
     production_client: TestClient, static_folder: Path, monkeypatch: pytest.MonkeyPatch, prefix: str,
-    module: str,
+    modules: dict[str, str],
 ) -> None:
-    monkeypatch.setattr(importlib.import_module(module), "ASSETS", StaticFiles(static_folder))
+    for module, part in modules.items():
+        monkeypatch.setattr(importlib.import_module(module), "ASSETS", StaticFiles(static_folder / part))
     for path, kind in (("chat/messages.js", "text/javascript"), ("shared/dom.js", "text/javascript"),
                        ("chat/chat.css", "text/css")):
         response = production_client.get(f"{prefix}/{path}")

@@ -1,6 +1,6 @@
 /* The agent console (bot/core/console): live queue and transcript over Server-Sent Events, and the claim, reply
- * and close forms sent with fetch and the session's CSRF token. An ES module: the DOM and fetch helpers are the
- * support page's (bot/core/web/static/shared/, served at /static/shared/).
+ * and close forms sent with fetch and the session's CSRF token. An ES module: the DOM and fetch helpers are
+ * shared with the support page (bot/core/static/shared/, served at /static/shared/ by bot/core/shared_assets.py).
  *
  * Every piece of text that came from a customer, the assistant or an agent goes into the page through
  * textContent or an attribute, never through HTML parsing. */
@@ -128,7 +128,7 @@ function queueItem(e) {
 }
 
 function fillList(id, items) {
-  const list = document.getElementById(id);
+  const list = byId(id);
   if (!list) return;
   const fresh = document.createDocumentFragment();
   items.forEach(function (e) { fresh.appendChild(queueItem(e)); });
@@ -143,7 +143,7 @@ function showQueue(queue) {
   fillList("queue-others", queue.others);
   fillList("queue-closed", queue.closed);
   ["waiting", "mine", "others"].forEach(function (name) {
-    const count = document.getElementById(name + "-count");
+    const count = byId(name + "-count");
     if (count) count.textContent = String(queue[name].length);
   });
   document.title = (queue.waiting.length ? "(" + queue.waiting.length + ") " : "") + "Queue · Canon business support";
@@ -192,16 +192,16 @@ function addMessage(list, m) {
 }
 
 function showEscalation(e) {
-  const box = document.getElementById("escalation");
+  const box = byId("escalation");
   box.setAttribute("data-status", e.status);
-  const status = document.getElementById("status");
+  const status = byId("status");
   status.textContent = e.status;
   status.className = "status status-" + e.status;
-  document.getElementById("claimed-by").textContent = e.claimed_by || "nobody yet";
-  document.getElementById("claim-form").hidden = e.status !== "waiting";
-  document.getElementById("owner-actions").hidden = !e.can_reply;
-  document.getElementById("resolution").hidden = e.status !== "closed";
-  document.getElementById("resolution-note").textContent = e.resolution_note || "";
+  byId("claimed-by").textContent = e.claimed_by || "nobody yet";
+  byId("claim-form").hidden = e.status !== "waiting";
+  byId("owner-actions").hidden = !e.can_reply;
+  byId("resolution").hidden = e.status !== "closed";
+  byId("resolution-note").textContent = e.resolution_note || "";
   if (e.undelivered) {
     document.querySelectorAll('#transcript [data-sender="agent"]').forEach(function (node) {
       const id = parseInt(node.getAttribute("data-message-id"), 10);
@@ -211,61 +211,53 @@ function showEscalation(e) {
   }
 }
 
+const NO_ANSWER = "The core service did not answer. Try again.";
+
+// A form of the escalation page (claim, reply, close) sent as a console action: the button is disabled while
+// it is on its way; a blank `field` is not sent, else its text goes in the body as `key`. The `success` status
+// clears the notice and calls `done(data, field)`; any other answer but 401 shows the core's message (else
+// `failed`); no answer at all shows `offline`.
+function submitForm(formId, action) {
+  byId(formId).addEventListener("submit", function (event) {
+    event.preventDefault();
+    const field = action.field ? byId(action.field) : null;
+    const button = byId(action.button);
+    if (field && !field.value.trim()) return;
+    button.disabled = true;
+    const body = field ? { [action.key]: field.value } : undefined;
+    post(action.url, body).then(function (result) {
+      button.disabled = false;
+      if (result.status === action.success) {
+        notice("");
+        action.done(result.data, field);
+      } else if (result.status !== 401) {
+        notice(problem(result, action.failed));
+      }
+    }, function () { button.disabled = false; notice(action.offline); });
+  });
+}
+
 function escalationPage() {
-  const box = document.getElementById("escalation");
+  const box = byId("escalation");
   const id = box.getAttribute("data-escalation-id");
-  const list = document.getElementById("transcript");
+  const list = byId("transcript");
   const base = "/agent/escalations/" + encodeURIComponent(id);
   localTimes(list);
 
-  document.getElementById("claim-form").addEventListener("submit", function (event) {
-    event.preventDefault();
-    const button = document.getElementById("claim");
-    button.disabled = true;
-    post(base + "/claim").then(function (result) {
-      button.disabled = false;
-      if (result.status === 200) {
-        notice("");
-        showEscalation(Object.assign({}, result.data.escalation, { can_reply: true }));
-      } else if (result.status !== 401) {
-        notice(problem(result, "The escalation could not be claimed."));
-      }
-    }, function () { button.disabled = false; notice("The core service did not answer. Try again."); });
+  submitForm("claim-form", {
+    button: "claim", url: base + "/claim", success: 200,
+    failed: "The escalation could not be claimed.", offline: NO_ANSWER,
+    done: function (data) { showEscalation(Object.assign({}, data.escalation, { can_reply: true })); }
   });
-
-  document.getElementById("reply-form").addEventListener("submit", function (event) {
-    event.preventDefault();
-    const text = document.getElementById("reply-text");
-    const button = document.getElementById("reply-send");
-    if (!text.value.trim()) return;
-    button.disabled = true;
-    post(base + "/messages", { text: text.value }).then(function (result) {
-      button.disabled = false;
-      if (result.status === 201) {
-        text.value = "";
-        notice("");
-        addMessage(list, result.data.message);
-      } else if (result.status !== 401) {
-        notice(problem(result, "The reply was not sent."));
-      }
-    }, function () { button.disabled = false; notice("The core service did not answer: the reply was not sent."); });
+  submitForm("reply-form", {
+    button: "reply-send", field: "reply-text", key: "text", url: base + "/messages", success: 201,
+    failed: "The reply was not sent.", offline: "The core service did not answer: the reply was not sent.",
+    done: function (data, field) { field.value = ""; addMessage(list, data.message); }
   });
-
-  document.getElementById("close-form").addEventListener("submit", function (event) {
-    event.preventDefault();
-    const note = document.getElementById("close-note");
-    const button = document.getElementById("close");
-    if (!note.value.trim()) return;
-    button.disabled = true;
-    post(base + "/close", { resolution_note: note.value }).then(function (result) {
-      button.disabled = false;
-      if (result.status === 200) {
-        notice("");
-        showEscalation(Object.assign({}, result.data.escalation, { can_reply: false }));
-      } else if (result.status !== 401) {
-        notice(problem(result, "The escalation was not closed."));
-      }
-    }, function () { button.disabled = false; notice("The core service did not answer. Try again."); });
+  submitForm("close-form", {
+    button: "close", field: "close-note", key: "resolution_note", url: base + "/close", success: 200,
+    failed: "The escalation was not closed.", offline: NO_ANSWER,
+    done: function (data) { showEscalation(Object.assign({}, data.escalation, { can_reply: false })); }
   });
 
   stream(function () { return base + "/events?after=" + lastMessageId(list); }, {

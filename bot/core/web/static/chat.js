@@ -7,7 +7,7 @@
  *
  * This module only starts the widget: it wires the page's controls to the parts and renders the first state.
  */
-import { byId } from "./shared/dom.js";
+import { byId } from "/static/shared/dom.js";
 import { handleButtonsWith } from "./chat/buttons.js";
 import { setupComposer } from "./chat/composer.js";
 import { KEYS } from "./chat/config.js";

@@ -1,7 +1,7 @@
 /* The buttons inside the conversation: a bot message's quick replies, the welcome's suggestions and "send again".
  * What a click does is given once by the entry module (handleButtonsWith), so that rendering does not depend on
  * sending. */
-import { el } from "../shared/dom.js";
+import { el } from "/static/shared/dom.js";
 import { input } from "./elements.js";
 import { t } from "./texts.js";
 

@@ -1,7 +1,7 @@
 /* The demo sign-in (demo mode only, CORE_DEMO_MODE): a tester acts as a seeded demo customer; the token the core
  * mints goes with every message (transport.js) and is verified by the core on every turn. */
-import { byId, showText } from "../shared/dom.js";
-import { postJson } from "../shared/http.js";
+import { byId, showText } from "/static/shared/dom.js";
+import { postJson } from "/static/shared/http.js";
 import { KEYS, config } from "./config.js";
 import { identity } from "./elements.js";
 import { addNote } from "./messages.js";

@@ -1,5 +1,5 @@
 /* The widget's elements in the page (bot/core/web/templates/index.html). */
-import { byId } from "../shared/dom.js";
+import { byId } from "/static/shared/dom.js";
 
 export const launcher = byId("chat-launcher");
 export const panel = byId("chat-panel");

@@ -1,6 +1,6 @@
 /* Human handoff in the widget: an agent's reply is shown once (the core's message ids seen are kept), the
  * replies sent while no page was open are fetched from the core, and leaving a conversation is reported. */
-import { getJson } from "../shared/http.js";
+import { getJson } from "/static/shared/http.js";
 import { KEYS, MAX_AGENT_SEEN } from "./config.js";
 import { state } from "./state.js";
 import { store } from "./storage.js";

@@ -1,5 +1,5 @@
 /* The conversation on screen: one <li> per history entry after the welcome, kept in step with state.history. */
-import { el } from "../shared/dom.js";
+import { el } from "/static/shared/dom.js";
 import { renderQuickReplies, renderState, suggestions } from "./buttons.js";
 import { log } from "./elements.js";
 import { findEntry, saveHistory, uid } from "./history.js";

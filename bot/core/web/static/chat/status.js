@@ -1,6 +1,6 @@
 /* What the widget tells about itself: the status line, the connection state on the panel, the typing indicator
  * and the screen readers' live region. */
-import { el } from "../shared/dom.js";
+import { el } from "/static/shared/dom.js";
 import { ANSWER_TIMEOUT_MS } from "./config.js";
 import { announcer, log, panel, statusLine } from "./elements.js";
 import { addNote, scrollToEnd } from "./messages.js";

@@ -1,4 +1,5 @@
-/* DOM helpers shared by the support page's widget (/static/chat.js) and the agent console (/agent/static/console.js).
+/* DOM helpers shared by the support page's widget (/static/chat.js) and the agent console
+ * (/agent/static/console.js), served at /static/shared/ by bot/core/shared_assets.py (owned by neither page).
  *
  * Text goes into the page through textContent only: nothing received or typed is ever parsed as HTML. */
 
