@@ -23,12 +23,19 @@ FALLBACK = "fallback"
 PRIORITY_SUPPORT = "priority_support"
 PAYMENT_PROBLEM = "payment_problem"
 HANDOFF_REASONS: Tuple[str, ...] = (CUSTOMER_REQUEST, FALLBACK, PRIORITY_SUPPORT, PAYMENT_PROBLEM)
-# What an agent reads in the console ("Reason: ...") and in the escalation's first system note.
+# What an agent reads in the console ("Reason: ...").
 HANDOFF_REASON_TITLES: Dict[str, str] = {
     CUSTOMER_REQUEST: "Asked for a person",
     FALLBACK: "Assistant did not understand",
     PRIORITY_SUPPORT: "Priority support",
     PAYMENT_PROBLEM: "Payment problem",
+}
+# The reason in the escalation's first system note ("Handed over by the assistant: <note>.").
+HANDOFF_REASON_NOTES: Dict[str, str] = {
+    CUSTOMER_REQUEST: "the customer asked for a person",
+    FALLBACK: "the assistant did not understand the customer",
+    PRIORITY_SUPPORT: "priority support",
+    PAYMENT_PROBLEM: "a payment problem",
 }
 
 # ------------------------------------------------------------------ slots

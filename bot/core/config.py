@@ -1,10 +1,11 @@
-"""Settings of the core service, read from the environment with pydantic-settings.
+"""Settings of the core service: pydantic-settings classes whose fields are the environment variables the core
+reads, each declared once by its name (the alias), with its default and its check.
 
-`Settings` and `HandoffSettings` are what the app uses; tests build them directly (their defaults suit tests:
-no background worker). The `*Environment` classes below declare each environment variable the core reads, by
-its name, with its default and its check; `Settings.from_env()` reads them (MissingSetting when a required one
-is unset or one is unusable). Each command reads only what it needs: the seed and the agents CLI need no
-service key.
+`Settings` (with its `HandoffSettings`) is what the app uses. Constructing a settings class takes only the
+values given, by field name (tests) or by variable name, and the defaults; `from_env()` gives it the process
+environment's variables (or those of a given mapping): MissingSetting when a required one is unset or one is
+unusable. Each command reads only what it needs: the seed and the agents CLI need no service key
+(`database_url()`, `token_secret()`, `demo_mode()`).
 """
 
 from __future__ import annotations
@@ -12,15 +13,14 @@ from __future__ import annotations
 import math
 import os
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
-from typing import Annotated, Any, Self
+from typing import Annotated, Any, ClassVar, Self
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 from pydantic import AfterValidator, BeforeValidator, Field, ValidationError
-from pydantic_settings import BaseSettings, EnvSettingsSource, PydanticBaseSettingsSource, SettingsConfigDict
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
-from bot.core.domain.support_hours import parse_hours
+from bot.core.domain.support_hours import DEFAULT_COUNTRY, DEFAULT_HOURS, DEFAULT_TIMEZONE, parse_hours
 
 DEFAULT_DATABASE_URL = "sqlite:///build/core.db"
 # Where the support page's chat widget finds Rasa's socket.io channel (as the customer's browser sees it).
@@ -33,111 +33,7 @@ class MissingSetting(RuntimeError):
     """A required environment variable is not set, or one is unusable."""
 
 
-# ------------------------------------------------------------------ what the app uses
-
-
-@dataclass(frozen=True)
-class HandoffSettings:
-    """Human handoff (docs/handoff.md): Rasa's HTTP API, the support team's hours, the agent console.
-
-    The defaults suit tests (no background worker: `sync_interval` 0); `from_env` turns the worker on
-    (HANDOFF_SYNC_INTERVAL, default 1 s).
-    """
-
-    rasa_url: str = DEFAULT_RASA_URL
-    rasa_token: str = ""
-    rasa_timeout: float = 10.0
-    support_hours: str = "Mon-Fri 08:00-17:00"  # or "always" / "never"; bot/core/domain/support_hours.py
-    support_timezone: str = "Europe/Vilnius"
-    support_country: str = "LT"  # public holidays of this country are closed
-    average_handling_minutes: float = 5.0
-    sync_interval: float = 0.0  # seconds between the worker's rounds (customer messages, retries); 0: none
-    retry_seconds: float = 5.0  # first retry of a failed call to Rasa; doubles up to 5 minutes
-    agent_session_hours: float = 8.0
-    console_poll_seconds: float = 1.0  # how often a console's live stream looks for changes
-    console_stream_seconds: float = 300.0  # one live stream's length; the browser reconnects by itself
-
-    @classmethod
-    def from_env(cls, env: Mapping[str, str] | None = None) -> HandoffSettings:
-        """RASA_URL, RASA_TOKEN, SUPPORT_HOURS, SUPPORT_TIMEZONE, SUPPORT_COUNTRY,
-        SUPPORT_AVERAGE_HANDLING_MINUTES, HANDOFF_SYNC_INTERVAL, HANDOFF_RETRY_SECONDS, AGENT_SESSION_HOURS;
-        MissingSetting when one is unusable."""
-        return cls(**HandoffEnvironment.read(env).model_dump())
-
-
-@dataclass(frozen=True)
-class Settings:
-    """The service's configuration.
-
-    `demo_mode` (CORE_DEMO_MODE=true, set by `make run`; off by default) lets the support page sign a tester
-    in as one of the seeded demo customers (bot/core/web/router.py).
-    """
-
-    database_url: str
-    service_key: str
-    customer_token_secret: str
-    rasa_socket_url: str = DEFAULT_RASA_SOCKET_URL
-    demo_mode: bool = False
-    handoff: HandoffSettings = field(default_factory=HandoffSettings)
-
-    @classmethod
-    def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
-        """Read the settings; MissingSetting when CORE_SERVICE_KEY or CUSTOMER_TOKEN_SECRET is unset."""
-        service = ServiceEnvironment.read(env)
-        return cls(**service.model_dump(), handoff=HandoffSettings.from_env(env))
-
-
-def database_url(env: Mapping[str, str] | None = None) -> str:
-    """CORE_DATABASE_URL, or the SQLite file under build/."""
-    return DatabaseEnvironment.read(env).database_url
-
-
-def token_secret(env: Mapping[str, str] | None = None) -> str:
-    """CUSTOMER_TOKEN_SECRET (required)."""
-    return TokenEnvironment.read(env).customer_token_secret
-
-
-def demo_mode(env: Mapping[str, str] | None = None) -> bool:
-    """CORE_DEMO_MODE is one of 1, true, yes, on (any case)."""
-    return DemoEnvironment.read(env).demo_mode
-
-
-# ------------------------------------------------------------------ the environment variables
-
-
-class _Variables(EnvSettingsSource):
-    """The variables of a given mapping instead of the process environment (`from_env(env)`)."""
-
-    def __init__(self, settings_cls: type[BaseSettings], env: Mapping[str, str]) -> None:
-        super().__init__(settings_cls, case_sensitive=True)
-        self.env_vars = dict(env)
-
-
-class Environment(BaseSettings):
-    """Environment variables by their exact names (the field aliases); no .env file, no secrets folder."""
-
-    model_config = SettingsConfigDict(case_sensitive=True, extra="ignore", frozen=True)
-
-    @classmethod
-    def settings_customise_sources(
-        cls,
-        settings_cls: type[BaseSettings],
-        init_settings: PydanticBaseSettingsSource,
-        env_settings: PydanticBaseSettingsSource,
-        dotenv_settings: PydanticBaseSettingsSource,
-        file_secret_settings: PydanticBaseSettingsSource,
-    ) -> tuple[PydanticBaseSettingsSource, ...]:
-        return init_settings, env_settings
-
-    @classmethod
-    def read(cls, env: Mapping[str, str] | None = None) -> Self:
-        """The variables of `env` (default: os.environ); MissingSetting when one is missing or unusable."""
-        try:
-            if env is None or env is os.environ:
-                return cls()
-            return cls(_build_sources=((_Variables(cls, env),), {}))
-        except ValidationError as error:
-            raise MissingSetting(_reason(error)) from None
+# ------------------------------------------------------------------ checks of the variables
 
 
 def _reason(error: ValidationError) -> str:
@@ -198,64 +94,133 @@ def _time_zone(name: str) -> str:
 
 
 Required = Annotated[str, Field(min_length=1)]
+Flag = Annotated[bool, BeforeValidator(lambda raw: str(raw).strip().lower() in TRUE_WORDS)]
 
 
-class DatabaseEnvironment(Environment):
+# http(s) URLs without a trailing slash; empty means the default
+RasaUrl = Annotated[str, BeforeValidator(_or_default(DEFAULT_RASA_URL)), AfterValidator(_http_url("RASA_URL"))]
+SocketUrl = Annotated[
+    str, BeforeValidator(_or_default(DEFAULT_RASA_SOCKET_URL)), AfterValidator(_http_url("RASA_SOCKET_URL"))
+]
+
+
+# ------------------------------------------------------------------ the settings
+
+
+class EnvSettings(BaseSettings):
+    """Fields named after environment variables (their aliases); no .env file, no secrets folder."""
+
+    model_config = SettingsConfigDict(
+        case_sensitive=True, extra="ignore", frozen=True, validate_by_name=True, validate_by_alias=True
+    )
+    # Defaults of variables that differ when the settings are read from the environment.
+    ENV_DEFAULTS: ClassVar[Mapping[str, str]] = {}
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        return (init_settings,)  # only what the constructor is given: from_env gives it the variables
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> Self:
+        """The variables of `env` (default: os.environ); MissingSetting when one is missing or unusable."""
+        env = os.environ if env is None else env
+        names = [field.alias for field in cls.model_fields.values() if field.alias]
+        variables = {**cls.ENV_DEFAULTS, **{name: env[name] for name in names if name in env}}
+        try:
+            return cls(**variables)
+        except ValidationError as error:
+            raise MissingSetting(_reason(error)) from None
+
+
+class HandoffSettings(EnvSettings):
+    """Human handoff (docs/handoff.md): Rasa's HTTP API, the support team's hours, the agent console.
+
+    Constructed, the background worker is off (`sync_interval` 0, what tests want); from the environment it
+    runs every second unless HANDOFF_SYNC_INTERVAL says otherwise.
+    """
+
+    ENV_DEFAULTS: ClassVar[Mapping[str, str]] = {"HANDOFF_SYNC_INTERVAL": "1"}
+
+    rasa_url: RasaUrl = Field(DEFAULT_RASA_URL, alias="RASA_URL")
+    rasa_token: str = Field("", alias="RASA_TOKEN")
+    rasa_timeout: float = 10.0  # not an environment variable
+    # "always" / "never" / weekly windows: bot/core/domain/support_hours.py
+    support_hours: Annotated[str, BeforeValidator(_or_default(DEFAULT_HOURS)), AfterValidator(_support_hours)] = (
+        Field(DEFAULT_HOURS, alias="SUPPORT_HOURS")
+    )
+    support_timezone: Annotated[
+        str, BeforeValidator(_or_default(DEFAULT_TIMEZONE)), AfterValidator(_time_zone)
+    ] = Field(DEFAULT_TIMEZONE, alias="SUPPORT_TIMEZONE")
+    # public holidays of this country are closed
+    support_country: Annotated[str, BeforeValidator(lambda raw: str(raw).strip().upper())] = Field(
+        DEFAULT_COUNTRY, alias="SUPPORT_COUNTRY"
+    )
+    average_handling_minutes: Annotated[
+        float, BeforeValidator(_number("SUPPORT_AVERAGE_HANDLING_MINUTES", 5.0))
+    ] = Field(5.0, alias="SUPPORT_AVERAGE_HANDLING_MINUTES")
+    # seconds between the worker's rounds (customer messages, retries); 0: no worker
+    sync_interval: Annotated[float, BeforeValidator(_number("HANDOFF_SYNC_INTERVAL", 1.0))] = Field(
+        0.0, alias="HANDOFF_SYNC_INTERVAL"
+    )
+    # first retry of a failed call to Rasa; doubles up to 5 minutes
+    retry_seconds: Annotated[float, BeforeValidator(_number("HANDOFF_RETRY_SECONDS", 5.0, True))] = Field(
+        5.0, alias="HANDOFF_RETRY_SECONDS"
+    )
+    agent_session_hours: Annotated[float, BeforeValidator(_number("AGENT_SESSION_HOURS", 8.0, True))] = Field(
+        8.0, alias="AGENT_SESSION_HOURS"
+    )
+    console_poll_seconds: float = 1.0  # how often a console's live stream looks for changes
+    console_stream_seconds: float = 300.0  # one live stream's length; the browser reconnects by itself
+
+
+class DatabaseSettings(EnvSettings):
     database_url: Annotated[str, BeforeValidator(_or_default(DEFAULT_DATABASE_URL))] = Field(
         DEFAULT_DATABASE_URL, alias="CORE_DATABASE_URL"
     )
 
 
-class TokenEnvironment(Environment):
+class TokenSettings(EnvSettings):
     customer_token_secret: Required = Field(alias="CUSTOMER_TOKEN_SECRET")
 
 
-class DemoEnvironment(Environment):
-    demo_mode: Annotated[bool, BeforeValidator(lambda raw: str(raw).strip().lower() in TRUE_WORDS)] = Field(
-        False, alias="CORE_DEMO_MODE"
-    )
+class DemoSettings(EnvSettings):
+    """`demo_mode` (CORE_DEMO_MODE=true, set by `make run`; off by default) lets the support page sign a tester
+    in as one of the seeded demo customers (bot/core/web/router.py)."""
+
+    demo_mode: Flag = Field(False, alias="CORE_DEMO_MODE")
 
 
-class ServiceEnvironment(DatabaseEnvironment, DemoEnvironment):
-    """What the app needs besides the handoff."""
+class Settings(DatabaseSettings, TokenSettings, DemoSettings):
+    """The service's configuration."""
 
     service_key: Required = Field(alias="CORE_SERVICE_KEY")
-    customer_token_secret: Required = Field(alias="CUSTOMER_TOKEN_SECRET")
-    rasa_socket_url: Annotated[
-        str,
-        BeforeValidator(_or_default(DEFAULT_RASA_SOCKET_URL)),
-        AfterValidator(_http_url("RASA_SOCKET_URL")),
-    ] = Field(DEFAULT_RASA_SOCKET_URL, alias="RASA_SOCKET_URL")
+    rasa_socket_url: SocketUrl = Field(DEFAULT_RASA_SOCKET_URL, alias="RASA_SOCKET_URL")
+    handoff: HandoffSettings = Field(default_factory=HandoffSettings)
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> Self:
+        """Read the settings; MissingSetting when CORE_SERVICE_KEY or CUSTOMER_TOKEN_SECRET is unset."""
+        service = super().from_env(env)
+        return service.model_copy(update={"handoff": HandoffSettings.from_env(env)})
 
 
-class HandoffEnvironment(Environment):
-    """Human handoff; unset variables take HandoffSettings' defaults, except the worker's interval (1 s)."""
+def database_url(env: Mapping[str, str] | None = None) -> str:
+    """CORE_DATABASE_URL, or the SQLite file under build/."""
+    return DatabaseSettings.from_env(env).database_url
 
-    rasa_url: Annotated[
-        str, BeforeValidator(_or_default(DEFAULT_RASA_URL)), AfterValidator(_http_url("RASA_URL"))
-    ] = Field(DEFAULT_RASA_URL, alias="RASA_URL")
-    rasa_token: str = Field("", alias="RASA_TOKEN")
-    support_hours: Annotated[
-        str, BeforeValidator(_or_default(HandoffSettings.support_hours)), AfterValidator(_support_hours)
-    ] = Field(HandoffSettings.support_hours, alias="SUPPORT_HOURS")
-    support_timezone: Annotated[
-        str, BeforeValidator(_or_default(HandoffSettings.support_timezone)), AfterValidator(_time_zone)
-    ] = Field(HandoffSettings.support_timezone, alias="SUPPORT_TIMEZONE")
-    support_country: Annotated[str, BeforeValidator(lambda raw: str(raw).strip().upper())] = Field(
-        HandoffSettings.support_country, alias="SUPPORT_COUNTRY"
-    )
-    average_handling_minutes: Annotated[
-        float,
-        BeforeValidator(
-            _number("SUPPORT_AVERAGE_HANDLING_MINUTES", HandoffSettings.average_handling_minutes)
-        ),
-    ] = Field(HandoffSettings.average_handling_minutes, alias="SUPPORT_AVERAGE_HANDLING_MINUTES")
-    sync_interval: Annotated[float, BeforeValidator(_number("HANDOFF_SYNC_INTERVAL", 1.0))] = Field(
-        1.0, alias="HANDOFF_SYNC_INTERVAL"
-    )
-    retry_seconds: Annotated[
-        float, BeforeValidator(_number("HANDOFF_RETRY_SECONDS", HandoffSettings.retry_seconds, True))
-    ] = Field(HandoffSettings.retry_seconds, alias="HANDOFF_RETRY_SECONDS")
-    agent_session_hours: Annotated[
-        float, BeforeValidator(_number("AGENT_SESSION_HOURS", HandoffSettings.agent_session_hours, True))
-    ] = Field(HandoffSettings.agent_session_hours, alias="AGENT_SESSION_HOURS")
+
+def token_secret(env: Mapping[str, str] | None = None) -> str:
+    """CUSTOMER_TOKEN_SECRET (required)."""
+    return TokenSettings.from_env(env).customer_token_secret
+
+
+def demo_mode(env: Mapping[str, str] | None = None) -> bool:
+    """CORE_DEMO_MODE is one of 1, true, yes, on (any case)."""
+    return DemoSettings.from_env(env).demo_mode

@@ -9,13 +9,14 @@ from datetime import datetime
 from typing import Annotated
 
 import jwt
-from fastapi import Depends, Request
+from fastapi import Depends, Path, Request
 from fastapi.security import APIKeyHeader
 from sqlalchemy.orm import Session
 
 from bot.core.config import Settings
 from bot.core.db.models import Application, Customer
-from bot.core.errors import problem
+from bot.core.errors import ServiceError
+from bot.core.handoff.schemas import CONVERSATION_ID
 from bot.core.services.accounts import latest_application
 from bot.core.tokens import decode_customer_token
 
@@ -47,16 +48,13 @@ def settings_of(request: Request) -> Settings:
     return request.app.state.settings
 
 
-SettingsDep = Annotated[Settings, Depends(settings_of)]
-
-
 def require_service_key(
     request: Request, key: Annotated[str | None, Depends(service_key_header)] = None
 ) -> None:
     """401 unless X-Service-Key equals CORE_SERVICE_KEY (constant-time comparison)."""
     expected = settings_of(request).service_key.encode()
     if key is None or not hmac.compare_digest(key.encode(), expected):
-        raise problem(401, "invalid_service_key", "X-Service-Key is missing or wrong.")
+        raise ServiceError(401, "invalid_service_key", "X-Service-Key is missing or wrong.")
 
 
 def token_customer_id(
@@ -64,13 +62,13 @@ def token_customer_id(
 ) -> str:
     """The customer id of X-Customer-Token; 401 `anonymous` when it is missing, expired or forged."""
     if not token:
-        raise problem(401, "anonymous", "X-Customer-Token is missing.")
+        raise ServiceError(401, "anonymous", "X-Customer-Token is missing.")
     try:
         return decode_customer_token(token, settings_of(request).customer_token_secret)
     except jwt.ExpiredSignatureError:
-        raise problem(401, "anonymous", "The customer token has expired.") from None
+        raise ServiceError(401, "anonymous", "The customer token has expired.") from None
     except jwt.InvalidTokenError:
-        raise problem(401, "anonymous", "The customer token is not valid.") from None
+        raise ServiceError(401, "anonymous", "The customer token is not valid.") from None
 
 
 def current_customer(
@@ -79,10 +77,11 @@ def current_customer(
     """The token's customer; 401 `anonymous` when no such customer exists."""
     customer = session.get(Customer, customer_id)
     if customer is None:
-        raise problem(401, "anonymous", "The customer token names no customer.")
+        raise ServiceError(401, "anonymous", "The customer token names no customer.")
     return customer
 
 
+ConversationId = Annotated[str, Path(min_length=1, max_length=255, pattern=CONVERSATION_ID)]  # Rasa's sender id
 CustomerDep = Annotated[Customer, Depends(current_customer)]
 
 
@@ -90,7 +89,7 @@ def approved_application(session: SessionDep, customer: CustomerDep) -> Applicat
     """The customer's approved application; 403 `account_not_approved` before approval."""
     application = latest_application(session, customer.id)
     if application is None or application.status != "approved":
-        raise problem(403, "account_not_approved", "The business account is not approved yet.")
+        raise ServiceError(403, "account_not_approved", "The business account is not approved yet.")
     return application
 
 

@@ -1,19 +1,14 @@
-"""Error answers of the core, one shape for every JSON error:
-`{"detail": {"code": ..., "message": ..., "fields": ..., "problems": ...}}` (absent parts left out).
+"""The core's one refusal: `ServiceError(status, code, message=None, **extra)`, raised by services, dependencies
+and routes alike, and the shape of its answer, `{"detail": {"code": ..., "message": ..., "fields": ...,
+"problems": ...}}` (absent parts left out).
 
-`problem()` makes the exception a route or dependency raises, `problem_response()` the answer a route returns
-(the agent console's JSON branch), and `validation_failed` turns FastAPI's request validation errors into the
-same shape with one code per invalid field.
+No web framework here: bot/core/http_errors.py turns a ServiceError into its JSON answer (the app's handler).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from fastapi import HTTPException, Request
-from fastapi.encoders import jsonable_encoder
-from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
 
@@ -31,26 +26,31 @@ def problem_detail(code: str, message: str | None = None, **extra: Any) -> dict[
     return Problem(code=code, message=message, **extra).model_dump(exclude_none=True)
 
 
-def problem(status: int, code: str, message: str | None = None, **extra: Any) -> HTTPException:
-    """An error answer to raise: `status` with {"detail": {"code": ..., ...}}."""
-    return HTTPException(status_code=status, detail=problem_detail(code, message, **extra))
+class ServiceError(Exception):
+    """A refused request: the HTTP status, a stable code, a message for people and extra detail (`fields`,
+    `problems`)."""
+
+    def __init__(self, status: int, code: str, message: str | None = None, **extra: Any) -> None:
+        super().__init__(message or code)
+        self.status, self.code, self.message, self.extra = status, code, message, extra
 
 
-def problem_response(
-    status: int, code: str, message: str | None = None, headers: dict[str, str] | None = None, **extra: Any
-) -> JSONResponse:
-    """An error answer to return (same body as `problem`)."""
-    body = jsonable_encoder({"detail": problem_detail(code, message, **extra)})
-    return JSONResponse(body, status_code=status, headers=headers)
+class NotFound(ServiceError):
+    """404: the thing asked for does not exist."""
+
+    def __init__(self, code: str, message: str | None = None, **extra: Any) -> None:
+        super().__init__(404, code, message, **extra)
 
 
-def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
-    """OpenAPI `responses` documenting these statuses as Problem answers."""
-    return {status: {"model": Problem} for status in statuses}
+class Forbidden(ServiceError):
+    """403: the caller may not do this."""
+
+    def __init__(self, code: str, message: str | None = None, **extra: Any) -> None:
+        super().__init__(403, code, message, **extra)
 
 
-async def validation_failed(_: Request, error: Exception) -> JSONResponse:
-    """422 `invalid_request` with one code per invalid field (the app's RequestValidationError handler)."""
-    assert isinstance(error, RequestValidationError)
-    fields = {".".join(str(p) for p in e["loc"][1:]) or str(e["loc"][0]): e["type"] for e in error.errors()}
-    return problem_response(422, "invalid_request", "The request is not valid.", fields=fields)
+class Conflict(ServiceError):
+    """409: the thing's state does not allow it (any more)."""
+
+    def __init__(self, code: str, message: str | None = None, **extra: Any) -> None:
+        super().__init__(409, code, message, **extra)

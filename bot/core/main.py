@@ -15,10 +15,11 @@ from bot.core.clock import Clock, utc_now
 from bot.core.config import Settings
 from bot.core.console.throttle import SignInThrottle
 from bot.core.db.session import make_engine, make_sessionmaker
-from bot.core.errors import validation_failed
+from bot.core.errors import ServiceError
 from bot.core.handoff import api as handoff_api
 from bot.core.handoff import worker as handoff_worker
 from bot.core.handoff.rasa import RasaClient
+from bot.core.http_errors import service_error, validation_failed
 
 
 def create_app(
@@ -38,6 +39,7 @@ def create_app(
         engine.dispose()
 
     app = FastAPI(title="Canon business core service", version="1.0.0", lifespan=lifespan)
+    app.add_exception_handler(ServiceError, service_error)  # every refusal: the problem-details body
     app.add_exception_handler(RequestValidationError, validation_failed)
     for router in (*ROUTERS, shared_assets.router, web.router):  # shared helpers before web's /static/
         app.include_router(router)

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from fastapi.responses import FileResponse
 
-from bot.core.errors import problem
+from bot.core.errors import ServiceError
 
 MEDIA_TYPES = {".js": "text/javascript; charset=utf-8", ".css": "text/css; charset=utf-8"}
 HEADERS = {"Cache-Control": "no-cache", "X-Content-Type-Options": "nosniff"}
@@ -41,5 +41,5 @@ class StaticFiles:
         """The file with its media type and no-cache, nosniff headers; 404 `not_found` otherwise."""
         file = self.find(path)
         if file is None:
-            raise problem(404, "not_found")
+            raise ServiceError(404, "not_found")
         return FileResponse(file, media_type=MEDIA_TYPES[file.suffix], headers=HEADERS)

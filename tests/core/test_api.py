@@ -1,4 +1,4 @@
-"""The API through the real app, on SQLite and PostgreSQL, with the demo customers of issue 4."""
+"""The API through the real app, on SQLite and PostgreSQL, with the seeded demo customers."""
 
 from __future__ import annotations
 

@@ -52,6 +52,16 @@ def test_creation_stores_the_escalation_and_transcript(env: Env) -> None:
     assert stored[3][0] == "system"
 
 
+def test_the_first_system_note_names_the_reason(env: Env) -> None:
+    body = env.escalate("conv-1", transcript=TRANSCRIPT, reason="customer_request")
+    note = "Handed over by the assistant: the customer asked for a person."
+    assert messages_of(env, body["id"])[-1] == ("system", note)
+    env.clock.now = SATURDAY
+    weekend = env.escalate("conv-2", reason="payment_problem")
+    assert messages_of(env, weekend["id"])[-1] == (
+        "system", "Handed over by the assistant: a payment problem. Outside the support hours.")
+
+
 def test_a_repeat_returns_the_open_escalation_and_adds_nothing(env: Env) -> None:
     first = env.escalate("conv-1", transcript=TRANSCRIPT)
     again = env.escalate("conv-1", expect=200, transcript=TRANSCRIPT + [

@@ -34,8 +34,9 @@ from bot.core.console import views
 from bot.core.console.throttle import SignInThrottle
 from bot.core.db.models import Escalation
 from bot.core.deps import SessionDep, now_of, settings_of
-from bot.core.errors import problem, problem_response
+from bot.core.errors import ServiceError
 from bot.core.handoff import service, worker
+from bot.core.http_errors import problem_response
 from bot.core.security_headers import content_security_policy, security_headers
 from bot.core.static_files import StaticFiles
 from bot.core.templating import template_environment
@@ -98,7 +99,7 @@ async def body_fields(request: Request) -> dict[str, str]:
     async for chunk in request.stream():
         size += len(chunk)
         if size > MAX_BODY:
-            raise problem(413, "too_large", "The request is too large.")
+            raise ServiceError(413, "too_large", "The request is too large.")
         chunks.append(chunk)
     raw = b"".join(chunks).decode("utf-8", "replace")
     kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
@@ -125,7 +126,7 @@ def require_agent(request: Request, session: SessionDep) -> sec.SignedIn:
     """The signed-in agent of a GET that answers JSON or a stream; 401 otherwise."""
     who = signed_in(request, session)
     if who is None:
-        raise problem(401, "not_signed_in", "Please sign in.")
+        raise ServiceError(401, "not_signed_in", "Please sign in.")
     return who
 
 
@@ -135,11 +136,11 @@ def acting_agent(request: Request, session: SessionDep, fields: FieldsDep) -> se
     who = signed_in(request, session)
     if who is None:
         if wants_json(request):
-            raise problem(401, "not_signed_in", "Please sign in.")
+            raise ServiceError(401, "not_signed_in", "Please sign in.")
         raise HTTPException(status_code=303, headers={"Location": "/agent/sign-in"})
     given = request.headers.get(sec.CSRF_HEADER) or fields.get(sec.CSRF_FIELD)
     if not sec.same_token(who.csrf_token, given):
-        raise problem(403, "csrf_failed", "The page is out of date: reload it and try again.")
+        raise ServiceError(403, "csrf_failed", "The page is out of date: reload it and try again.")
     return who
 
 
@@ -291,7 +292,7 @@ def claim(escalation_id: EscalationId, request: Request, session: SessionDep, wh
     """Exactly one agent gets a waiting escalation; any later claim is 409 `already_claimed`."""
     try:
         escalation = service.claim(session, escalation_id, who.agent, now_of(request))
-    except service.HandoffError as refused:
+    except ServiceError as refused:
         return error(request, refused.status, refused.code, refused.message)
     return done(request, escalation_id, {"escalation": views.escalation_item(
         escalation, views.agent_names(session), who.agent.id)})
@@ -306,7 +307,7 @@ def reply(escalation_id: EscalationId, request: Request, session: SessionDep, wh
         return error(request, 422, "invalid_text", f"Write a reply of 1 to {MAX_REPLY} characters.")
     try:
         message = service.add_agent_message(session, escalation_id, who.agent, text, now_of(request))
-    except service.HandoffError as refused:
+    except ServiceError as refused:
         return error(request, refused.status, refused.code, refused.message)
     background.add_task(worker.push, handoff_of(request), escalation_id)
     names = {who.agent.id: who.agent.display_name}
@@ -323,7 +324,7 @@ def close(escalation_id: EscalationId, request: Request, session: SessionDep, wh
         return error(request, 422, "invalid_note", f"Write a resolution note of 1 to {MAX_NOTE} characters.")
     try:
         escalation = service.close(session, escalation_id, who.agent, note, now_of(request))
-    except service.HandoffError as refused:
+    except ServiceError as refused:
         return error(request, refused.status, refused.code, refused.message)
     background.add_task(worker.push, handoff_of(request), escalation_id)
     return done(request, escalation_id, {"escalation": views.escalation_item(

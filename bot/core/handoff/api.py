@@ -10,27 +10,21 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated
 
 import jwt
-from fastapi import APIRouter, Depends, HTTPException, Path, Request, Response
+from fastapi import APIRouter, Depends, Request, Response
 from sqlalchemy.orm import Session
 
 from bot.core.clock import as_utc
 from bot.core.db.models import Escalation
-from bot.core.deps import NowDep, SessionDep, require_service_key, settings_of
-from bot.core.errors import problem, problem_responses
+from bot.core.deps import ConversationId, NowDep, SessionDep, require_service_key, settings_of
+from bot.core.errors import ServiceError
 from bot.core.handoff import schemas as hs
 from bot.core.handoff import service
+from bot.core.http_errors import problem_responses
 from bot.core.tokens import decode_customer_token
 
 router = APIRouter(prefix="/escalations", tags=["escalations"], dependencies=[Depends(require_service_key)])
-ConversationId = Annotated[str, Path(min_length=1, max_length=255, pattern=hs.CONVERSATION_ID)]
-
-
-def http_error(error: service.HandoffError) -> HTTPException:
-    """The error answer of a refused handoff operation."""
-    return problem(error.status, error.code, error.message)
 
 
 def token_customer(token: str | None, secret: str) -> str | None:
@@ -106,7 +100,7 @@ def get_open_escalation(
     """The conversation's escalation that is not closed (404 `no_open_escalation` when there is none)."""
     escalation = service.open_escalation(session, conversation_id)
     if escalation is None:
-        raise problem(404, "no_open_escalation", "The conversation is not handed to the team.")
+        raise ServiceError(404, "no_open_escalation", "The conversation is not handed to the team.")
     return escalation_out(session, escalation, request, now)
 
 
@@ -118,10 +112,7 @@ def get_open_escalation(
 def take_deliveries(conversation_id: ConversationId, session: SessionDep, now: NowDep) -> hs.Deliveries:
     """The agents' replies not delivered yet, oldest first, now marked delivered: two concurrent calls never
     both get a message. 404 `no_escalation` when the conversation was never handed over."""
-    try:
-        delivery = service.take_deliveries(session, conversation_id, now)
-    except service.HandoffError as error:
-        raise http_error(error) from None
+    delivery = service.take_deliveries(session, conversation_id, now)
     return hs.Deliveries(
         escalation_id=delivery.escalation_id,
         status=delivery.status,

@@ -12,7 +12,6 @@ from bot.vocabulary import HANDOFF_REASONS, LANGUAGES
 Reason = Literal[HANDOFF_REASONS]  # type: ignore[valid-type]
 Status = Literal["waiting", "claimed", "closed"]
 Language = Literal[LANGUAGES]  # type: ignore[valid-type]
-NO_NUL = r"^[^\x00]*$"
 CONVERSATION_ID = r"^[^\x00]+$"
 MAX_TEXT = 10_000
 MAX_TRANSCRIPT = 1_000

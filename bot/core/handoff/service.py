@@ -3,7 +3,8 @@ replies, closing, handing replies out for delivery, storing customer messages sy
 
 Every change that two requests could race for is one conditional UPDATE (`... WHERE status = 'waiting'`,
 `... WHERE delivered_at IS NULL`), or a unique index (one open escalation per conversation, one message per
-Rasa event), so it is decided by the database, on SQLite and PostgreSQL alike.
+Rasa event), so it is decided by the database, on SQLite and PostgreSQL alike. A refused operation raises a
+ServiceError (bot/core/errors.py: NotFound, Forbidden, Conflict).
 """
 
 from __future__ import annotations
@@ -22,31 +23,10 @@ from bot.core.clock import as_utc
 from bot.core.config import HandoffSettings
 from bot.core.db.models import Agent, Customer, Escalation, EscalationMessage
 from bot.core.domain.support_hours import estimated_wait_minutes, is_open, next_opening, parse_hours
-from bot.vocabulary import HANDOFF_REASON_TITLES
+from bot.core.errors import Conflict, Forbidden, NotFound
+from bot.vocabulary import HANDOFF_REASON_NOTES
 
 MAX_RETRY_SECONDS = 300.0
-
-
-class HandoffError(Exception):
-    """A refused operation: HTTP status, stable code and a message for people."""
-
-    status = 400
-
-    def __init__(self, code: str, message: str) -> None:
-        super().__init__(message)
-        self.code, self.message = code, message
-
-
-class NotFound(HandoffError):
-    status = 404
-
-
-class Forbidden(HandoffError):
-    status = 403
-
-
-class Conflict(HandoffError):
-    status = 409
 
 
 def clean_text(text: str) -> str:
@@ -187,7 +167,7 @@ def create_escalation(
             raise
         return existing, False
     store_rasa_messages(session, escalation.id, transcript, now)
-    note = f"Handed over by the assistant: {HANDOFF_REASON_TITLES.get(reason, reason)}."
+    note = f"Handed over by the assistant: {HANDOFF_REASON_NOTES.get(reason, reason)}."
     if out_of_hours:
         note += " Outside the support hours."
     system_message(session, escalation.id, note, now)

@@ -1,7 +1,7 @@
 """A customer's account over the ORM: reads (application, products and points, membership) and writes
 (applications, product details, the migration of old CPS products, membership orders).
 
-Refusals are error answers (bot/core/errors.problem) with the codes the API documents.
+Refusals are ServiceErrors (bot/core/errors.py) with the codes the API documents.
 """
 
 from __future__ import annotations
@@ -33,7 +33,7 @@ from bot.core.domain.rules import (
     validate_purchase_date,
     validate_serial_number,
 )
-from bot.core.errors import problem
+from bot.core.errors import ServiceError
 
 # ------------------------------------------------------------------ applications
 
@@ -48,10 +48,10 @@ def checked_documents(body: s.ApplicationIn) -> str:
     try:
         country = parse_country(body.country)
     except ValueError as error:
-        raise problem(422, "invalid_fields", fields={"country": str(error)}) from None
+        raise ServiceError(422, "invalid_fields", fields={"country": str(error)}) from None
     problems = document_problems(body.vat_registered, [Document(**d.model_dump()) for d in body.documents])
     if problems:
-        raise problem(
+        raise ServiceError(
             422,
             "document_problems",
             " ".join(DOCUMENT_PROBLEMS.get(p, p) for p in problems),
@@ -66,7 +66,7 @@ def submit_application(session: Session, body: s.ApplicationIn, now: datetime) -
     customer = session.get(Customer, body.customer_id) or Customer(id=body.customer_id, email=body.email)
     existing = latest_application(session, customer.id)
     if existing is not None and existing.status != "rejected":
-        raise problem(409, "application_exists", f"An application is already {existing.status}.")
+        raise ServiceError(409, "application_exists", f"An application is already {existing.status}.")
     customer.email = customer.email or body.email
     application = Application(
         customer=customer,
@@ -124,7 +124,7 @@ def validated_patch(patch: s.ProductPatch, today: date) -> dict[str, Any]:
     }
     given = {k: v for k, v in patch.model_dump(exclude_unset=True).items() if v is not None}
     if not given:
-        raise problem(422, "no_fields", "Give at least one of: " + ", ".join(PRODUCT_FIELDS))
+        raise ServiceError(422, "no_fields", "Give at least one of: " + ", ".join(PRODUCT_FIELDS))
     values: dict[str, Any] = {}
     errors: dict[str, str] = {}
     for name, value in given.items():
@@ -133,7 +133,7 @@ def validated_patch(patch: s.ProductPatch, today: date) -> dict[str, Any]:
         except ValueError as error:
             errors[name] = str(error) or "invalid"
     if errors:
-        raise problem(422, "invalid_fields", "Some product details are not valid.", fields=errors)
+        raise ServiceError(422, "invalid_fields", "Some product details are not valid.", fields=errors)
     return values
 
 
@@ -142,7 +142,7 @@ def update_product(session: Session, customer_id: str, product_id: int, patch: s
     """Fill in a product's details; 404 when the customer has no such product."""
     product = session.get(RegisteredProduct, product_id)
     if product is None or product.customer_id != customer_id:
-        raise problem(404, "no_such_product", "No such product on this account.")
+        raise ServiceError(404, "no_such_product", "No such product on this account.")
     for name, value in validated_patch(patch, today).items():
         setattr(product, name, value)
     session.commit()
@@ -204,9 +204,9 @@ def checked_tier(session: Session, customer_id: str, code: str) -> Tier:
     """The ordered tier; 422 when unknown or not eligible with the customer's points."""
     tier = tier_by_code(code)
     if tier is None:
-        raise problem(422, "unknown_tier", fields={"tier": "unknown_tier"})
+        raise ServiceError(422, "unknown_tier", fields={"tier": "unknown_tier"})
     if tier not in eligible_tiers(balance_of(products_of(session, customer_id)), TIERS):
-        raise problem(
+        raise ServiceError(
             422, "tier_not_eligible", f"Not enough points for {tier.name}.", fields={"tier": "not_eligible"}
         )
     return tier
@@ -247,5 +247,5 @@ def place_order(session: Session, customer_id: str, key: str, body: s.OrderIn, n
 def replayed(order: Order, body: s.OrderIn) -> Order:
     """The stored order of a repeated Idempotency-Key; 409 when the key was used for another order."""
     if order.tier != body.tier or order.payment_method != body.payment_method.value:
-        raise problem(409, "idempotency_key_reused", "This Idempotency-Key was used for a different order.")
+        raise ServiceError(409, "idempotency_key_reused", "This Idempotency-Key was used for a different order.")
     return order

@@ -30,12 +30,11 @@ from pydantic import BaseModel, Field
 
 from bot.core.clock import utc_now
 from bot.core.config import Settings
-from bot.core.deps import NowDep, SessionDep, settings_of
-from bot.core.errors import problem
-from bot.core.handoff.api import ConversationId
+from bot.core.demo import DEMOS
+from bot.core.deps import ConversationId, NowDep, SessionDep, settings_of
+from bot.core.errors import ServiceError
 from bot.core.handoff.service import customer_left, sent_replies
 from bot.core.security_headers import content_security_policy, security_headers
-from bot.core.seed import DEMOS
 from bot.core.static_files import StaticFiles
 from bot.core.templating import template_environment
 from bot.core.tokens import make_customer_token
@@ -109,11 +108,11 @@ def render_page(settings: Settings, language: str) -> str:
 def support_page(
     request: Request,
     lang: Annotated[str | None, Query(max_length=5)] = None,
-    chat_lang: Annotated[str | None, Cookie(max_length=5)] = None,
+    chosen: Annotated[str | None, Cookie(alias=LANGUAGE_COOKIE, max_length=5)] = None,
 ) -> HTMLResponse:
     """The support page (public)."""
     settings = settings_of(request)
-    language = page_language(lang, chat_lang)
+    language = page_language(lang, chosen)
     return HTMLResponse(render_page(settings, language), headers=_security_headers(settings))
 
 
@@ -142,7 +141,7 @@ class DemoCustomers(BaseModel):
 
 def _require_demo_mode(settings: Settings) -> None:
     if not settings.demo_mode:
-        raise problem(404, "demo_mode_off", "Demo mode is off.")
+        raise ServiceError(404, "demo_mode_off", "Demo mode is off.")
 
 
 DEMO_ERRORS: dict[int | str, dict[str, Any]] = {403: {"description": "Not a demo customer"},
@@ -165,7 +164,7 @@ def demo_sign_in(body: DemoSignIn, request: Request) -> DemoToken:
     settings = settings_of(request)
     _require_demo_mode(settings)
     if body.customer_id not in DEMO_IDS:
-        raise problem(403, "not_a_demo_customer", "Only the demo customers can be signed in here.")
+        raise ServiceError(403, "not_a_demo_customer", "Only the demo customers can be signed in here.")
     now = utc_now()
     token = make_customer_token(body.customer_id, settings.customer_token_secret, now, DEMO_TOKEN_LIFETIME)
     return DemoToken(customer_id=body.customer_id, customer_token=token, expires_at=now + DEMO_TOKEN_LIFETIME)

@@ -7,7 +7,8 @@ from fastapi import APIRouter, Depends
 
 from bot.core import schemas as s
 from bot.core.deps import CustomerDep, NowDep, SessionDep, require_service_key
-from bot.core.errors import problem, problem_responses
+from bot.core.errors import ServiceError
+from bot.core.http_errors import problem_responses
 from bot.core.services import accounts
 from bot.core.services.responses import application_out
 
@@ -36,5 +37,5 @@ def get_application(session: SessionDep, customer: CustomerDep) -> s.Application
     """The application's status; the password can be set once it is approved."""
     application = accounts.latest_application(session, customer.id)
     if application is None:
-        raise problem(404, "no_application", "No application was submitted.")
+        raise ServiceError(404, "no_application", "No application was submitted.")
     return application_out(application)

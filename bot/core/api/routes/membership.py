@@ -12,7 +12,8 @@ from bot.core import schemas as s
 from bot.core.deps import ApprovedDep, CustomerDep, NowDep, SessionDep, require_service_key
 from bot.core.domain.catalogue import TIERS
 from bot.core.domain.rules import eligible_tiers, is_invited
-from bot.core.errors import problem, problem_responses
+from bot.core.errors import ServiceError
+from bot.core.http_errors import problem_responses
 from bot.core.services import accounts
 from bot.core.services.responses import membership_out, order_out, tier_out
 
@@ -55,7 +56,7 @@ def post_order(
 ) -> s.OrderOut:
     """Buy a CPS membership (201); repeating an Idempotency-Key returns the same order (200)."""
     if not key:
-        raise problem(422, "idempotency_key_required", fields={"Idempotency-Key": "missing"})
+        raise ServiceError(422, "idempotency_key_required", fields={"Idempotency-Key": "missing"})
     existing = accounts.find_order(session, customer.id, key)
     if existing is None:
         try:

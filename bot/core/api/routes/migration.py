@@ -7,7 +7,8 @@ from fastapi import APIRouter, Depends
 
 from bot.core import schemas as s
 from bot.core.deps import ApprovedDep, CustomerDep, SessionDep, require_service_key
-from bot.core.errors import problem, problem_responses
+from bot.core.errors import ServiceError
+from bot.core.http_errors import problem_responses
 from bot.core.services import accounts
 
 router = APIRouter(prefix="/me", tags=["account"], dependencies=[Depends(require_service_key)])
@@ -23,7 +24,7 @@ def get_migration(session: SessionDep, application: ApprovedDep) -> s.Migration:
 def post_migration(session: SessionDep, customer: CustomerDep, application: ApprovedDep) -> s.MigrationDone:
     """Migrate the old CPS account's products (idempotent: a repeat migrates nothing)."""
     if not application.old_cps_email:
-        raise problem(409, "no_old_cps_email", "The application did not give the old CPS e-mail address.")
+        raise ServiceError(409, "no_old_cps_email", "The application did not give the old CPS e-mail address.")
     migrated = accounts.migrate(session, customer.id, application.old_cps_email)
     state = accounts.migration_state(session, application)
     balance = accounts.balance_of(accounts.products_of(session, customer.id))

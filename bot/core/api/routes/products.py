@@ -10,7 +10,7 @@ from fastapi import APIRouter, Depends, Path
 from bot.core import schemas as s
 from bot.core.deps import ApprovedDep, CustomerDep, NowDep, SessionDep, require_service_key
 from bot.core.domain.rules import is_invited, points_to_invitation
-from bot.core.errors import problem_responses
+from bot.core.http_errors import problem_responses
 from bot.core.services import accounts
 from bot.core.services.responses import product_out
 
