@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import uuid
+from collections import defaultdict
 from dataclasses import dataclass, field
 from difflib import SequenceMatcher
 from functools import lru_cache
@@ -19,6 +20,8 @@ ROOT = Path(__file__).resolve().parents[2]
 # Lines the test run prints in its summary (the NLU scores), filled by the tests.
 SUMMARY: List[str] = []
 HELDOUT_DIR = ROOT / "tests" / "assistant" / "nlu_heldout"
+# written from the seed alone by someone who never saw data/ (nlu_blind/README.md)
+BLIND_DIR = ROOT / "tests" / "assistant" / "nlu_blind"
 TRAINING_DIR = ROOT / "data" / "nlu"
 
 
@@ -71,14 +74,33 @@ def _examples(block: str) -> List[str]:
     return [line[2:].strip() for line in block.strip().splitlines() if line.startswith("- ")]
 
 
-def heldout_examples() -> List[Tuple[str, str, str]]:
-    """(text, intent, language) for every held-out example."""
+def heldout_examples(folder: Path = HELDOUT_DIR) -> List[Tuple[str, str, str]]:
+    """(text, intent, language) for every example of a held-out set (default: nlu_heldout; BLIND_DIR: the blind
+    set)."""
     rows = []
-    for path in sorted(HELDOUT_DIR.glob("*.yml")):
-        for item in yaml.safe_load(path.read_text(encoding="utf-8"))["nlu"]:
+    for path in sorted(folder.glob("*.yml")):
+        content = yaml.safe_load(path.read_text(encoding="utf-8"))
+        for item in content.get("nlu") or []:
             language = item["metadata"]["language"]
             rows += [(text, item["intent"], language) for text in _examples(item["examples"])]
     return rows
+
+
+def intent_macro_f1(predictions: List[Tuple[str, str, str, str]], language: str, set_name: str) -> float:
+    """The intent macro-F1 of one language's (text, intent, language, predicted) rows; the score and the misses
+    go to the run's summary."""
+    from sklearn.metrics import f1_score
+
+    rows = [row for row in predictions if row[2] == language]
+    gold, predicted = [row[1] for row in rows], [row[3] for row in rows]
+    score = f1_score(gold, predicted, labels=sorted(set(gold)), average="macro", zero_division=0)
+    errors: Dict[str, List[str]] = defaultdict(list)
+    for text, intent, _, guess in rows:
+        if guess != intent:
+            errors[intent].append(f"{text!r} -> {guess}")
+    SUMMARY.append(f"{set_name} intent macro-F1 ({language}, {len(rows)} examples): {score:.3f}")
+    SUMMARY.extend(f"  {intent}: {'; '.join(wrong)}" for intent, wrong in sorted(errors.items()))
+    return float(score)
 
 
 def training_examples() -> List[Tuple[str, str]]:

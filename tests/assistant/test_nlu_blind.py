@@ -1,0 +1,71 @@
+"""The trained model on the blind NLU set (tests/assistant/nlu_blind): examples written from the seed alone, by
+someone who never saw the training data, as customers type. Never trained on, never tuned to item by item."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import pytest
+
+from bot.text import LITHUANIAN_LETTERS, fold
+from bot.vocabulary import LANGUAGES
+from tests.assistant.helpers import (
+    BLIND_DIR,
+    SUMMARY,
+    domain,
+    heldout_examples,
+    intent_macro_f1,
+    near_duplicate,
+    normalise,
+    training_examples,
+)
+
+MIN_MACRO_F1 = 0.93
+# Blind examples that the training data already held (up to a typo) when the set was written (2026-12-04): written
+# independently from the same seed, short ones ("labas", "how long does approval take?") coincide. Copying blind
+# examples into data/ would raise this count and is what the bound stops.
+MAX_ALREADY_TRAINED = 149
+# Intents that hand the conversation to a person: only a request for one or a described payment problem may get them.
+HANDOFF_INTENTS = frozenset({"request_human", "payment_problem"})
+
+
+def blind_examples():
+    return heldout_examples(BLIND_DIR)
+
+
+def test_blind_set_covers_every_intent_in_both_languages():
+    counts = Counter((intent, language) for _, intent, language in blind_examples())
+    plain_lt = Counter(intent for text, intent, language in blind_examples()
+                       if language == "lt" and not set(text.lower()) & LITHUANIAN_LETTERS)
+    for intent in domain()["intents"]:
+        assert counts[intent, "lt"] >= 8, intent
+        assert counts[intent, "en"] >= 5, intent
+        assert plain_lt[intent] >= 4, f"{intent}: fewer than 4 Lithuanian examples without diacritics"
+
+
+@pytest.fixture(scope="module")
+def predictions(parse):
+    return [(text, intent, language, parse(text)["intent"]["name"]) for text, intent, language in blind_examples()]
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_intent_macro_f1(predictions, language):
+    assert intent_macro_f1(predictions, language, "blind") >= MIN_MACRO_F1
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_no_false_escalations(predictions, language):
+    """Nobody is queued for a person who neither asked for one nor described a payment problem."""
+    false = [f"{text!r} ({intent}) -> {guess}" for text, intent, lang, guess in predictions
+             if lang == language and guess in HANDOFF_INTENTS and intent not in HANDOFF_INTENTS]
+    SUMMARY.append(f"blind false escalations ({language}): {len(false)}")
+    SUMMARY.extend(f"  {item}" for item in false)
+    assert not false
+
+
+def test_blind_examples_are_not_copied_into_the_training_data():
+    trained = [fold(normalise(text)) for text, _ in training_examples()]
+    seen = [text for text, _, _ in blind_examples()
+            if any(near_duplicate(fold(normalise(text)), example) for example in trained)]
+    SUMMARY.append(f"blind examples also in the training data (up to a typo): {len(seen)} of {len(blind_examples())}")
+    assert len(seen) <= MAX_ALREADY_TRAINED, seen
