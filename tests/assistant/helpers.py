@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import uuid
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from difflib import SequenceMatcher
 from functools import lru_cache
@@ -84,6 +84,27 @@ def heldout_examples(folder: Path = HELDOUT_DIR) -> List[Tuple[str, str, str]]:
             language = item["metadata"]["language"]
             rows += [(text, item["intent"], language) for text in _examples(item["examples"])]
     return rows
+
+
+def coverage_gaps(examples: List[Tuple[str, str, str]], min_lt: int, min_en: int, min_plain_lt: int) -> List[str]:
+    """The domain's intents an evaluation set covers too thinly: fewer Lithuanian, English or Lithuanian examples
+    without diacritics than asked."""
+    from bot.text import LITHUANIAN_LETTERS
+
+    counts = Counter((intent, language) for _, intent, language in examples)
+    plain_lt = Counter(intent for text, intent, language in examples
+                       if language == "lt" and not set(text.lower()) & LITHUANIAN_LETTERS)
+    return [f"{intent}: {counts[intent, 'lt']} lt ({plain_lt[intent]} without diacritics), {counts[intent, 'en']} en"
+            for intent in domain()["intents"]
+            if counts[intent, "lt"] < min_lt or counts[intent, "en"] < min_en or plain_lt[intent] < min_plain_lt]
+
+
+def in_training_data(examples: List[Tuple[str, str, str]]) -> List[str]:
+    """The examples' texts that the training data holds too, up to diacritics, case or a typo."""
+    from bot.text import fold
+
+    trained = [fold(normalise(text)) for text, _ in training_examples()]
+    return [text for text, _, _ in examples if any(near_duplicate(fold(normalise(text)), seen) for seen in trained)]
 
 
 def intent_macro_f1(predictions: List[Tuple[str, str, str, str]], language: str, set_name: str) -> float:

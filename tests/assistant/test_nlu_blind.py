@@ -3,21 +3,16 @@ someone who never saw the training data, as customers type. Never trained on, ne
 
 from __future__ import annotations
 
-from collections import Counter
-
 import pytest
 
-from bot.text import LITHUANIAN_LETTERS, fold
 from bot.vocabulary import LANGUAGES
 from tests.assistant.helpers import (
     BLIND_DIR,
     SUMMARY,
-    domain,
+    coverage_gaps,
     heldout_examples,
+    in_training_data,
     intent_macro_f1,
-    near_duplicate,
-    normalise,
-    training_examples,
 )
 
 MIN_MACRO_F1 = 0.93
@@ -34,13 +29,7 @@ def blind_examples():
 
 
 def test_blind_set_covers_every_intent_in_both_languages():
-    counts = Counter((intent, language) for _, intent, language in blind_examples())
-    plain_lt = Counter(intent for text, intent, language in blind_examples()
-                       if language == "lt" and not set(text.lower()) & LITHUANIAN_LETTERS)
-    for intent in domain()["intents"]:
-        assert counts[intent, "lt"] >= 8, intent
-        assert counts[intent, "en"] >= 5, intent
-        assert plain_lt[intent] >= 4, f"{intent}: fewer than 4 Lithuanian examples without diacritics"
+    assert not coverage_gaps(blind_examples(), min_lt=8, min_en=5, min_plain_lt=4)
 
 
 @pytest.fixture(scope="module")
@@ -64,8 +53,6 @@ def test_no_false_escalations(predictions, language):
 
 
 def test_blind_examples_are_not_copied_into_the_training_data():
-    trained = [fold(normalise(text)) for text, _ in training_examples()]
-    seen = [text for text, _, _ in blind_examples()
-            if any(near_duplicate(fold(normalise(text)), example) for example in trained)]
+    seen = in_training_data(blind_examples())
     SUMMARY.append(f"blind examples also in the training data (up to a typo): {len(seen)} of {len(blind_examples())}")
     assert len(seen) <= MAX_ALREADY_TRAINED, seen
