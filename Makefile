@@ -28,7 +28,7 @@ export TF_CPP_MIN_LOG_LEVEL := 3
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 export RASA_TELEMETRY_ENABLED := false
 
-.PHONY: help run test train bench validate lint clean browser
+.PHONY: help run test train bench blind-conversations validate lint clean browser
 
 help:
 	@echo "make run    set up, train if needed, start the assistant (REST + socket.io on :5005, actions on :5055,"
@@ -100,6 +100,10 @@ test: $(MODEL) $(CORE_READY) $(WEB_VENDOR) browser lint validate
 
 bench: $(RASA_READY)
 	$(RASA_PY) scripts/bench.py $(BENCH_ARGS)
+
+# The blind set's multi-turn conversations against the servers that 'make run' started (a measurement, not a test).
+blind-conversations: $(RASA_READY)
+	$(RASA_PY) scripts/blind_conversations.py $(BLIND_ARGS)
 
 clean:
 	rm -rf build models .rasa .pytest_cache
