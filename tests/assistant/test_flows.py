@@ -36,6 +36,14 @@ def customer(servers):
 
 # ---------------------------------------------------------------- flow 1: registration guide
 
+def start_registration_guide(chat: Chat, question: str, language: str) -> List[Reply]:
+    """Ask how to register: the link comes at once with the offer of the guide; take the offer (its button)."""
+    first = chat.send(question)
+    said(first, "utter_registration_link", "utter_offer_registration_guide", language=language)
+    assert "SelfRegister" in first[0].text and [b["payload"] for b in first[1].buttons] == ["/affirm", "/deny"]
+    return chat.send("/affirm")
+
+
 @pytest.mark.parametrize("language, start, vat, cps, documents", [
     ("lt", "Kaip užsiregistruoti verslo paskyrai?", "taip", "ne", "utter_documents_vat_registered"),
     ("lt", "kaip susikurti verslo paskyra", "/deny", "/affirm", "utter_documents_not_vat_registered"),
@@ -44,7 +52,8 @@ def customer(servers):
 ])
 def test_registration_guide(rasa_url, language, start, vat, cps, documents):
     chat = Chat(rasa_url)
-    said(chat.send(start), "utter_registration_intro", "utter_ask_vat_registered", language=language)
+    said(start_registration_guide(chat, start, language), "utter_registration_intro", "utter_ask_vat_registered",
+         language=language)
     said(chat.send(vat), "utter_ask_had_cps_account", language=language)
     guide = chat.send(cps)
     expected = ["utter_registration_link", documents] + (["utter_old_cps_email"] if cps in ("yes", "/affirm") else [])
@@ -61,7 +70,7 @@ def test_registration_guide(rasa_url, language, start, vat, cps, documents):
 def test_registration_unclear_answers_and_a_digression(rasa_url, language, start, unclear, dont_know, question,
                                                         answer):
     chat = Chat(rasa_url)
-    chat.send(start)
+    start_registration_guide(chat, start, language)
     said(chat.send(unclear), "utter_answer_yes_or_no", "utter_ask_vat_registered", language=language)
     said(chat.send(dont_know), "utter_dont_know_vat_registered", "utter_ask_vat_registered", language=language)
     digression = chat.send(question)
@@ -71,7 +80,7 @@ def test_registration_unclear_answers_and_a_digression(rasa_url, language, start
 
 def test_registration_language_switch_keeps_the_answers(rasa_url):
     chat = Chat(rasa_url)
-    chat.send("Kaip užsiregistruoti verslo paskyrai?")
+    start_registration_guide(chat, "Kaip užsiregistruoti verslo paskyrai?", "lt")
     said(chat.send("taip"), "utter_ask_had_cps_account", language="lt")
     said(chat.send("Could you continue in English, please?"), "utter_language_switched", "utter_ask_had_cps_account",
          language="en")
@@ -82,8 +91,8 @@ def test_registration_language_switch_keeps_the_answers(rasa_url):
 
 def test_registration_language_switch_from_english_to_lithuanian(rasa_url):
     chat = Chat(rasa_url)
-    said(chat.send("How do I register for a business account?"), "utter_registration_intro",
-         "utter_ask_vat_registered", language="en")
+    said(start_registration_guide(chat, "How do I register for a business account?", "en"),
+         "utter_registration_intro", "utter_ask_vat_registered", language="en")
     said(chat.send("Ar galite atsakyti lietuviškai?"), "utter_language_switched", "utter_ask_vat_registered",
          language="lt")
     said(chat.send("ne"), "utter_ask_had_cps_account", language="lt")
@@ -95,9 +104,17 @@ def test_registration_language_switch_from_english_to_lithuanian(rasa_url):
                                                    ("en", "cancel", "How much does CPS membership cost?")])
 def test_registration_cancel_leaves_the_form(rasa_url, language, stop, after):
     chat = Chat(rasa_url)
-    chat.send("How do I register for a business account?" if language == "en" else "Kaip užsiregistruoti?")
+    start_registration_guide(
+        chat, "How do I register for a business account?" if language == "en" else "Kaip užsiregistruoti?", language)
     said(chat.send(stop), "utter_flow_stopped", language=language)
     said(chat.send(after), "utter_membership_price", language=language)
+
+
+def test_registration_offer_declined(rasa_url):
+    chat = Chat(rasa_url)
+    said(chat.send("kur registracijos nuoroda verslo paskyrai?"), "utter_registration_link",
+         "utter_offer_registration_guide", language="lt")
+    said(chat.send("ne, ačiū"), "utter_anything_else", language="lt")
 
 
 def test_verified_customer_with_an_application_gets_its_status(customer):

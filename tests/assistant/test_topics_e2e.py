@@ -10,7 +10,7 @@ pytestmark = pytest.mark.servers
 
 # response expected, a Lithuanian question, an English question
 TOPICS = [
-    ("utter_registration_intro",
+    ("utter_registration_link",
      "Kur galiu pateikti paraišką verslo paskyrai?",
      "Where do I apply for a Canon business account?"),
     ("utter_ask_vat_status", "kokius dokumentus reikia pateikti?", "Which documents do I have to send?"),
@@ -64,8 +64,9 @@ TOPICS = [
 # answered from the customer's account when verified (actions/account.py); anonymous: + a hint to log in
 ACCOUNT_AWARE = {"utter_approval_time", "utter_cps_invitation", "utter_cps_tiers", "utter_no_green_tick",
                  "utter_membership_number"}
-# topics that start a guided flow (tests/assistant/test_flows.py): the first replies
-FLOW_STARTS = {"utter_registration_intro": ["utter_registration_intro", "utter_ask_vat_registered"],
+# topics answered with more than one reply: the registration link with the offer of the guide
+# (tests/assistant/test_flows.py), and the payment problem handed to a colleague
+FLOW_STARTS = {"utter_registration_link": ["utter_registration_link", "utter_offer_registration_guide"],
                # a colleague takes over (the test servers' support team is always at work)
                "utter_payment_problem": ["utter_payment_problem", "utter_handoff_queued"]}
 
