@@ -36,11 +36,18 @@ def customer(servers):
 
 # ---------------------------------------------------------------- flow 1: registration guide
 
+def offered_guide(chat: Chat, question: str, answer: str, offer: str, language: str) -> List[Reply]:
+    """Ask: the answer comes at once, then the offer of the guide with yes / no buttons."""
+    first = chat.send(question)
+    said(first, answer, offer, language=language)
+    assert [b["payload"] for b in first[1].buttons] == ["/affirm", "/deny"]
+    return first
+
+
 def start_registration_guide(chat: Chat, question: str, language: str) -> List[Reply]:
     """Ask how to register: the link comes at once with the offer of the guide; take the offer (its button)."""
-    first = chat.send(question)
-    said(first, "utter_registration_link", "utter_offer_registration_guide", language=language)
-    assert "SelfRegister" in first[0].text and [b["payload"] for b in first[1].buttons] == ["/affirm", "/deny"]
+    first = offered_guide(chat, question, "utter_registration_link", "utter_offer_registration_guide", language)
+    assert "SelfRegister" in first[0].text
     return chat.send("/affirm")
 
 
@@ -110,6 +117,13 @@ def test_registration_cancel_leaves_the_form(rasa_url, language, stop, after):
     said(chat.send(after), "utter_membership_price", language=language)
 
 
+def test_migration_offer_declined(rasa_url):
+    chat = Chat(rasa_url)
+    offered_guide(chat, "I can't see the MIGRATE PRODUCTS button", "utter_migrate_button_missing",
+                  "utter_offer_migration_guide", "en")
+    said(chat.send("no thanks"), "utter_anything_else", language="en")
+
+
 def test_registration_offer_declined(rasa_url):
     chat = Chat(rasa_url)
     said(chat.send("kur registracijos nuoroda verslo paskyrai?"), "utter_registration_link",
@@ -124,6 +138,14 @@ def test_verified_customer_with_an_application_gets_its_status(customer):
 
 
 # ---------------------------------------------------------------- flow 2: the MIGRATE PRODUCTS button
+
+def start_migration_guide(chat: Chat, question: str, language: str) -> List[Reply]:
+    """An anonymous customer misses the button: why and the two ways on at once, with the offer to check it
+    together; take the offer (its button)."""
+    first = offered_guide(chat, question, "utter_migrate_button_missing", "utter_offer_migration_guide", language)
+    assert "MIGR" in first[0].text
+    return chat.send("/affirm")
+
 
 def test_migration_on_the_customers_yes(servers, customer):
     chat, token = customer("demo-migrate")
@@ -172,9 +194,9 @@ def test_register_again_leads_into_the_product_details_flow(customer):
 ])
 def test_migration_for_anonymous_customers_asks_about_the_email(rasa_url, language, start, yes, no):
     chat = Chat(rasa_url)
-    said(chat.send(start), "utter_ask_old_cps_email_given", language=language)
+    said(start_migration_guide(chat, start, language), "utter_ask_old_cps_email_given", language=language)
     said(chat.send(yes), "utter_migration_button_where", "utter_login_hint", language=language)
-    chat.send(start)
+    start_migration_guide(chat, start, language)
     said(chat.send(no), "utter_ask_migration_next_step", language=language)
 
 
@@ -196,7 +218,8 @@ def test_migration_digression_unclear_answer_and_cancel(servers, customer, langu
 
 def test_migration_language_switch_keeps_the_form(rasa_url):
     chat = Chat(rasa_url)
-    said(chat.send("I can't see the MIGRATE PRODUCTS button"), "utter_ask_old_cps_email_given", language="en")
+    said(start_migration_guide(chat, "I can't see the MIGRATE PRODUCTS button", "en"), "utter_ask_old_cps_email_given",
+         language="en")
     said(chat.send("Gal galite lietuviškai?"), "utter_language_switched", "utter_ask_old_cps_email_given",
          language="lt")
     said(chat.send("ne"), "utter_ask_migration_next_step", language="lt")
@@ -211,7 +234,7 @@ def test_migration_language_switch_keeps_the_form(rasa_url):
 ])
 def test_migration_anonymous_dont_know_then_register_again(rasa_url, language, start, dont_know, no, again):
     chat = Chat(rasa_url)
-    said(chat.send(start), "utter_ask_old_cps_email_given", language=language)
+    said(start_migration_guide(chat, start, language), "utter_ask_old_cps_email_given", language=language)
     said(chat.send(dont_know), "utter_dont_know_old_cps_email_given", "utter_ask_old_cps_email_given",
          language=language)
     said(chat.send(no), "utter_ask_migration_next_step", language=language)

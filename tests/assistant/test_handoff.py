@@ -126,7 +126,8 @@ def test_a_payment_problem_goes_to_a_colleague(servers, verified_chat, language,
 ])
 def test_cps_priority_support_from_the_migration_flow(servers, language, start, no):
     chat = Chat(servers.rasa_url)
-    said(chat.send(start), "utter_ask_old_cps_email_given", language=language)
+    said(chat.send(start), "utter_migrate_button_missing", "utter_offer_migration_guide", language=language)
+    said(chat.send("/affirm"), "utter_ask_old_cps_email_given", language=language)
     said(chat.send(no), "utter_ask_migration_next_step", language=language)
     said(chat.send("/request_human"), "utter_priority_support", "utter_handoff_queued", language=language)
     assert escalation_of(servers, chat)["reason"] == "priority_support"

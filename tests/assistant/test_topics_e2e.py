@@ -33,7 +33,7 @@ TOPICS = [
     ("utter_migrate_products",
      "kaip perkelti produktus is senos CPS paskyros?",
      "How do I migrate my products from my old CPS account?"),
-    ("utter_ask_old_cps_email_given", "Nematau mygtuko MIGRUOTI PRODUKTUS", "I can't see the MIGRATE PRODUCTS button"),
+    ("utter_migrate_button_missing", "Nematau mygtuko MIGRUOTI PRODUKTUS", "I can't see the MIGRATE PRODUCTS button"),
     ("utter_points_green_tick", "Ką reiškia žalia varnelė prie gaminio?", "What does the green tick mean?"),
     ("utter_no_green_tick", "prie mano objektyvo nera zalios varneles", "My camera has no green tick"),
     ("utter_unsure_details",
@@ -64,9 +64,10 @@ TOPICS = [
 # answered from the customer's account when verified (actions/account.py); anonymous: + a hint to log in
 ACCOUNT_AWARE = {"utter_approval_time", "utter_cps_invitation", "utter_cps_tiers", "utter_no_green_tick",
                  "utter_membership_number"}
-# topics answered with more than one reply: the registration link with the offer of the guide
+# topics answered with more than one reply: the registration link and the missing button with the offer of a guide
 # (tests/assistant/test_flows.py), and the payment problem handed to a colleague
 FLOW_STARTS = {"utter_registration_link": ["utter_registration_link", "utter_offer_registration_guide"],
+               "utter_migrate_button_missing": ["utter_migrate_button_missing", "utter_offer_migration_guide"],
                # a colleague takes over (the test servers' support team is always at work)
                "utter_payment_problem": ["utter_payment_problem", "utter_handoff_queued"]}
 
