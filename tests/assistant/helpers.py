@@ -107,6 +107,11 @@ def in_training_data(examples: List[Tuple[str, str, str]]) -> List[str]:
     return [text for text, _, _ in examples if any(near_duplicate(fold(normalise(text)), seen) for seen in trained)]
 
 
+def predicted(parse: Any, examples: List[Tuple[str, str, str]]) -> List[Tuple[str, str, str, str]]:
+    """(text, intent, language, the intent the model predicts) for each (text, intent, language) example."""
+    return [(text, intent, language, parse(text)["intent"]["name"]) for text, intent, language in examples]
+
+
 def intent_macro_f1(predictions: List[Tuple[str, str, str, str]], language: str, set_name: str) -> float:
     """The intent macro-F1 of one language's (text, intent, language, predicted) rows; the score and the misses
     go to the run's summary."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bot.vocabulary import LANGUAGES
-from tests.assistant.helpers import coverage_gaps, heldout_examples, in_training_data, intent_macro_f1
+from tests.assistant.helpers import coverage_gaps, heldout_examples, in_training_data, intent_macro_f1, predicted
 
 MIN_MACRO_F1 = 0.95
 
@@ -22,7 +22,7 @@ def test_heldout_set_is_not_in_the_training_data():
 
 @pytest.fixture(scope="module")
 def predictions(parse):
-    return [(text, intent, language, parse(text)["intent"]["name"]) for text, intent, language in heldout_examples()]
+    return predicted(parse, heldout_examples())
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
