@@ -1,4 +1,5 @@
-"""Request and response bodies of the account API (pydantic 2); error bodies are bot/core/errors.Problem."""
+"""Request and response bodies of the account API and the fallback log (pydantic 2); error bodies are
+bot/core/errors.Problem."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from bot.core.domain.rules import DocumentKind, PaymentMethod
+from bot.core.handoff.schemas import CONVERSATION_ID, Language
 
 EMAIL_PATTERN = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
 
@@ -153,3 +155,34 @@ class OrderOut(BaseModel):
     payment: Payment
     membership: MembershipOut
     previous_membership_number: str | None
+
+
+# ------------------------------------------------------------------ the fallback log (POST /fallbacks)
+
+MAX_FALLBACK_TEXT = 10_000  # accepted; the stored text is redacted and capped (services/fallbacks.py)
+MAX_GUESSES = 3
+
+
+class IntentGuess(BaseModel):
+    name: str = Field(min_length=1, max_length=100, pattern=r"^[^\x00]+$")
+    confidence: float = Field(ge=0, le=1, allow_inf_nan=False)
+
+
+class FallbackIn(BaseModel):
+    """A customer message the assistant did not understand (sent by the action server's fallback)."""
+
+    conversation_id: str = Field(min_length=1, max_length=255, pattern=CONVERSATION_ID,
+                                 description="Rasa's sender id")
+    channel: str = Field(min_length=1, max_length=32, pattern=r"^[A-Za-z0-9_.\-]+$",
+                         description="Rasa's input channel name, e.g. socketio, rest, whatsapp")
+    language: Language
+    text: str = Field(min_length=1, max_length=MAX_FALLBACK_TEXT,
+                      description="the customer's message as typed; the core redacts it before storing")
+    top_intents: list[IntentGuess] = Field(default_factory=list, max_length=MAX_GUESSES,
+                                           description="the model's best guesses (not nlu_fallback)")
+    fallback_in_a_row: int = Field(ge=1, le=1_000_000,
+                                   description="misunderstood messages in a row, this one included")
+
+
+class FallbackOut(BaseModel):
+    id: int

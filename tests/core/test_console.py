@@ -343,7 +343,7 @@ def test_templates_have_no_inline_script_or_unescaped_output() -> None:
         assert "javascript:" not in text, template.name
 
 
-@pytest.mark.parametrize("path", ["/agent/sign-in", "/agent", "/agent/escalations/1"])
+@pytest.mark.parametrize("path", ["/agent/sign-in", "/agent", "/agent/escalations/1", "/agent/fallbacks"])
 def test_console_pages_have_a_strict_content_security_policy(env: Env, path: str) -> None:
     escalation = env.escalate()
     agent = env.agent("ona")

@@ -17,6 +17,8 @@ from bot.core.seed import DEMOS, seed
 
 TABLES = {"customers", "applications", "registered_products", "legacy_products", "memberships", "orders"}
 HANDOFF_TABLES = {"agents", "agent_sessions", "escalations", "escalation_messages"}  # revision 0002
+FALLBACK_TABLES = {"fallback_messages"}  # revision 0003
+ALL_TABLES = TABLES | HANDOFF_TABLES | FALLBACK_TABLES
 
 
 def schema_differences(url: str) -> list:
@@ -45,7 +47,7 @@ def alembic(url: str, *args: str) -> subprocess.CompletedProcess:
 
 def test_upgrade_builds_the_models_schema(empty_database_url: str) -> None:
     upgrade_to_head(empty_database_url)
-    assert tables(empty_database_url) == TABLES | HANDOFF_TABLES | {"alembic_version"}
+    assert tables(empty_database_url) == ALL_TABLES | {"alembic_version"}
     assert schema_differences(empty_database_url) == []
 
 
@@ -53,7 +55,7 @@ def test_the_command_line_upgrades_and_downgrades(empty_database_url: str) -> No
     for args in (("upgrade", "head"), ("downgrade", "base"), ("upgrade", "head"), ("check",)):
         result = alembic(empty_database_url, *args)
         assert result.returncode == 0, result.stderr
-    assert TABLES | HANDOFF_TABLES <= tables(empty_database_url)
+    assert ALL_TABLES <= tables(empty_database_url)
 
 
 def test_the_handoff_revision_goes_down_and_up_alone(empty_database_url: str) -> None:
@@ -65,6 +67,17 @@ def test_the_handoff_revision_goes_down_and_up_alone(empty_database_url: str) ->
     result = alembic(empty_database_url, "upgrade", "0002")
     assert result.returncode == 0, result.stderr
     assert tables(empty_database_url) == TABLES | HANDOFF_TABLES | {"alembic_version"}
+
+
+def test_the_fallback_revision_goes_down_and_up_alone(empty_database_url: str) -> None:
+    """0003 removes exactly the fallback log and adds it back; the earlier tables stay."""
+    assert alembic(empty_database_url, "upgrade", "head").returncode == 0
+    result = alembic(empty_database_url, "downgrade", "0002")
+    assert result.returncode == 0, result.stderr
+    assert tables(empty_database_url) == TABLES | HANDOFF_TABLES | {"alembic_version"}
+    result = alembic(empty_database_url, "upgrade", "0003")
+    assert result.returncode == 0, result.stderr
+    assert tables(empty_database_url) == ALL_TABLES | {"alembic_version"}
     assert schema_differences(empty_database_url) == []
 
 

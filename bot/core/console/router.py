@@ -1,5 +1,6 @@
-"""The agent console at /agent: sign-in, the queue, an escalation's view, claiming, replying, closing, and
-live updates over Server-Sent Events. No service key: agents sign in (bot/core/console/security.py).
+"""The agent console at /agent: sign-in, the queue, an escalation's view, claiming, replying, closing, live
+updates over Server-Sent Events, and the review of messages the assistant did not understand. No service key:
+agents sign in (bot/core/console/security.py).
 
 Pages are Jinja2 templates with autoescaping; console.js (no inline script: the Content-Security-Policy
 forbids it) builds every later change with textContent. Actions answer JSON to console.js (`Content-Type:
@@ -17,7 +18,7 @@ from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import parse_qs
 
-from fastapi import APIRouter, BackgroundTasks, Depends, HTTPException, Request
+from fastapi import APIRouter, BackgroundTasks, Depends, HTTPException, Query, Request
 from fastapi import Path as PathParam
 from fastapi.responses import (
     FileResponse,
@@ -56,6 +57,9 @@ SECURITY_HEADERS = security_headers(CSP, referrer="no-referrer", cache="no-store
 templates = template_environment(HERE / "templates")
 router = APIRouter(prefix="/agent", include_in_schema=False)
 EscalationId = Annotated[int, PathParam(ge=1, le=2**63 - 1)]
+FALLBACKS_PER_PAGE = 50
+BeforeId = Annotated[int | None, Query(ge=1, le=2**63 - 1, description="only messages older than this id")]
+FallbackLimit = Annotated[int, Query(ge=1, le=200)]
 
 
 # ------------------------------------------------------------------ plumbing
@@ -253,6 +257,16 @@ def escalation_page(escalation_id: EscalationId, request: Request, session: Sess
                   ago=lambda m: ago(m, now))
 
 
+@router.get("/fallbacks")
+def fallbacks_page(request: Request, session: SessionDep, before_id: BeforeId = None) -> Response:
+    """The messages the assistant did not understand, newest first, FALLBACKS_PER_PAGE at a time."""
+    who = signed_in(request, session)
+    if who is None:
+        return RedirectResponse("/agent/sign-in", status_code=303)
+    return render("fallbacks.html", agent=who.agent, csrf_token=who.csrf_token, before_id=before_id,
+                  **views.fallbacks(session, FALLBACKS_PER_PAGE, before_id))
+
+
 @router.get("/static/{path:path}")
 def static_asset(path: str) -> FileResponse:
     """The console's scripts and style sheet (bot/core/static_files.py)."""
@@ -276,6 +290,13 @@ def escalation_json(
         return error(request, 404, "no_such_escalation", "There is no such escalation.")
     return JSONResponse(views.detail(session, escalation, who.agent.id),
                         headers={"Cache-Control": "no-store"})
+
+
+@router.get("/api/fallbacks")
+def fallbacks_json(session: SessionDep, who: AgentDep, limit: FallbackLimit = FALLBACKS_PER_PAGE,
+                   before_id: BeforeId = None) -> JSONResponse:
+    """`{"fallbacks": [...], "next_before_id": id | null}`: newest first; the next page with `before_id`."""
+    return JSONResponse(views.fallbacks(session, limit, before_id), headers={"Cache-Control": "no-store"})
 
 
 # ------------------------------------------------------------------ actions

@@ -1,5 +1,6 @@
 """What the agent console shows, as plain dicts (the templates render them; the live streams send them as
-JSON): the queue, one escalation with its transcript, and a verified customer's account context.
+JSON): the queue, one escalation with its transcript, a verified customer's account context, and the
+messages the assistant did not understand (the fallback log).
 
 Nothing here escapes text: templates autoescape, and console.js builds the DOM with textContent.
 """
@@ -13,8 +14,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.core.clock import as_utc
-from bot.core.db.models import Agent, Customer, Escalation, EscalationMessage
+from bot.core.db.models import Agent, Customer, Escalation, EscalationMessage, FallbackMessage
 from bot.core.handoff import service
+from bot.core.services import fallbacks as fallback_log
 from bot.core.services.accounts import (
     active_membership,
     balance_of,
@@ -141,4 +143,31 @@ def detail(session: Session, escalation: Escalation, me: int) -> dict[str, Any]:
         "context": customer_context(session, escalation.customer_id),
         "can_claim": escalation.status == "waiting",
         "can_reply": escalation.status == "claimed" and escalation.claimed_by == me,
+    }
+
+
+def fallback_item(message: FallbackMessage) -> dict[str, Any]:
+    """One misunderstood message as the review page and its JSON show it (the text was redacted when
+    stored)."""
+    return {
+        "id": message.id,
+        "created_at": iso(message.created_at),
+        "conversation_id": message.conversation_id,
+        "channel": message.channel,
+        "language": message.language,
+        "language_name": LANGUAGE_NAMES.get(message.language, message.language),
+        "text": message.text,
+        "top_intents": message.top_intents,
+        "fallback_in_a_row": message.fallback_in_a_row,
+    }
+
+
+def fallbacks(session: Session, limit: int, before_id: int | None = None) -> dict[str, Any]:
+    """A page of the fallback log, newest first, and the `before_id` of the next (older) page, or None when
+    this is the last."""
+    rows = fallback_log.latest(session, limit + 1, before_id)  # one more than shown: is there an older page?
+    shown = rows[:limit]
+    return {
+        "fallbacks": [fallback_item(m) for m in shown],
+        "next_before_id": shown[-1].id if len(rows) > limit else None,
     }

@@ -213,3 +213,25 @@ class EscalationMessage(Base):
     source_event_ts: Mapped[float | None] = mapped_column(Double)
     delivered_at: Mapped[datetime | None] = mapped_column(Timestamp)
     agent: Mapped[Agent | None] = relationship()
+
+
+# ------------------------------------------------------------------ the fallback log (docs/core-service.md)
+
+
+class FallbackMessage(Base):
+    """A customer message the assistant did not understand, kept for the support team's review.
+
+    text is redacted before it is stored (bot/core/domain/redaction.py: e-mail addresses and long numbers
+    hidden) and capped; top_intents are the model's best guesses, [{"name", "confidence"}], at most 3, best
+    first; fallback_in_a_row counts this message (1: the first misunderstanding in a row).
+    """
+
+    __tablename__ = "fallback_messages"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(Timestamp, index=True)
+    conversation_id: Mapped[str] = mapped_column(String(255), index=True)
+    channel: Mapped[str] = mapped_column(String(32))
+    language: Mapped[str] = mapped_column(String(2))
+    text: Mapped[str] = mapped_column(Text)
+    top_intents: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
+    fallback_in_a_row: Mapped[int]

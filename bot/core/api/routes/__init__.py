@@ -1,7 +1,9 @@
-"""The account API's routes, one module per resource; bot/core/main.py includes ROUTERS in this order."""
+"""The service API's routes (the account API, the fallback log), one module per resource; bot/core/main.py
+includes ROUTERS in this order."""
 
 from __future__ import annotations
 
-from bot.core.api.routes import applications, health, membership, migration, products
+from bot.core.api.routes import applications, fallbacks, health, membership, migration, products
 
-ROUTERS = (health.router, applications.router, products.router, migration.router, membership.router)
+ROUTERS = (health.router, applications.router, products.router, migration.router, membership.router,
+           fallbacks.router)

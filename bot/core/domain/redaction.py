@@ -1,0 +1,35 @@
+"""Customer text made fit for review: e-mail addresses and long numbers (phone, card, serial, account numbers)
+replaced before the text is stored, and the text capped in length.
+
+Plain functions, no framework: the fallback log (bot/core/services/fallbacks.py) calls them, tests call them
+directly.
+"""
+
+from __future__ import annotations
+
+import re
+
+EMAIL_MARK = "[e-mail]"
+NUMBER_MARK = "[number]"
+MIN_DIGITS = 6  # a run of this many digits or more is a number worth hiding
+
+_LOCAL = r"[\w.!#$%&'*+/=?^`{|}~-]"  # a character of an address's local part
+# The look-behind starts a match only at the beginning of a local part: linear time on long words.
+EMAIL = re.compile(rf"(?<!{_LOCAL}){_LOCAL}+@[\w-]+(?:\.[\w-]+)+")
+# A digit, then at least MIN_DIGITS - 1 more, each after at most 3 separators (spaces, dashes, brackets):
+# "+370 (612) 34567", "4111-1111-1111-1111", "LT12 1000 0111 0100 1000". Separators never cross a line.
+_SEPARATORS = r"[ \t\u00a0\u202f()\-\u2010-\u2015]{0,3}"
+NUMBER = re.compile(rf"(?<!\d)\+?\d(?:{_SEPARATORS}\d){{{MIN_DIGITS - 1},}}")
+
+
+def redact(text: str) -> str:
+    """`text` with every e-mail address replaced by "[e-mail]" and every run of 6 or more digits (spaces,
+    dashes and brackets between them allowed; a leading "+" included) replaced by "[number]"."""
+    return NUMBER.sub(NUMBER_MARK, EMAIL.sub(EMAIL_MARK, text))
+
+
+def clip(text: str, limit: int) -> str:
+    """`text` cut to at most `limit` characters, the last one "…" when something was cut."""
+    if limit < 1:
+        raise ValueError("limit must be at least 1")
+    return text if len(text) <= limit else text[: limit - 1] + "…"

@@ -1,0 +1,51 @@
+"""The fallback log over the ORM: storing a message the assistant did not understand (redacted and capped
+first) and reading the latest ones for review, newest first, a page at a time.
+
+Kept until the retention rules of issue 16 decide how long (docs/core-service.md).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from bot.core import schemas as s
+from bot.core.db.models import FallbackMessage
+from bot.core.domain.redaction import clip, redact
+
+MAX_STORED_TEXT = 1000  # characters of the redacted text that are kept
+
+
+def stored_text(text: str) -> str:
+    """What is kept of a customer's message: NUL characters removed (PostgreSQL text cannot hold them), then
+    redacted, then capped (redacting first, so that no cut leaves part of a number behind)."""
+    return clip(redact(text.replace("\x00", "")), MAX_STORED_TEXT)
+
+
+def record(session: Session, body: s.FallbackIn, now: datetime) -> FallbackMessage:
+    """Store one misunderstood message; the guesses best first."""
+    guesses = sorted(body.top_intents, key=lambda g: g.confidence, reverse=True)
+    message = FallbackMessage(
+        created_at=now,
+        conversation_id=body.conversation_id,
+        channel=body.channel,
+        language=body.language,
+        text=stored_text(body.text),
+        top_intents=[{"name": g.name, "confidence": g.confidence} for g in guesses],
+        fallback_in_a_row=body.fallback_in_a_row,
+    )
+    session.add(message)
+    session.commit()
+    return message
+
+
+def latest(session: Session, limit: int, before_id: int | None = None) -> Sequence[FallbackMessage]:
+    """Up to `limit` messages, newest first; with `before_id`, only those stored before that one (the next
+    page: stable while new messages arrive)."""
+    query = select(FallbackMessage).order_by(FallbackMessage.id.desc()).limit(limit)
+    if before_id is not None:
+        query = query.where(FallbackMessage.id < before_id)
+    return session.scalars(query).all()
