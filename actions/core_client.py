@@ -1,5 +1,5 @@
 """Typed async HTTP client of the core service's API (bot/core/api), as the actions use it: the customer's
-account and the support team's escalations.
+account, the support team's escalations, and the log of messages the assistant did not understand.
 
 The whole process shares one aiohttp session (its connection pool), made on first use inside the running event
 loop (after Sanic has forked the action server's workers) and closed when the action server stops
@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
+import math
 import os
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -21,6 +23,13 @@ import aiohttp
 
 DEFAULT_URL = "http://127.0.0.1:8000"
 TIMEOUT = 5.0  # seconds for a whole call to the core: the connection, the request and the answer
+FALLBACK_LOG_TIMEOUT = 2.0  # the fallback log is not worth making a customer wait longer for the reply
+FALLBACK_INTENT = "nlu_fallback"  # Rasa's FallbackClassifier puts it first in the ranking: not a guess
+MAX_GUESSES = 3
+MAX_GUESS_NAME = 100
+MAX_LOGGED_TEXT = 10_000  # the core accepts this much; it keeps 1000 characters, redacted
+
+logger = logging.getLogger(__name__)
 
 
 class CoreError(Exception):
@@ -212,10 +221,12 @@ class CoreClient:
         return cls(os.environ.get("CORE_URL", DEFAULT_URL), os.environ.get("CORE_SERVICE_KEY", ""))
 
     async def _request(self, method: str, path: str, headers: dict[str, str],
-                       body: dict[str, Any] | None = None) -> _Answer:
+                       body: dict[str, Any] | None = None, timeout: float | None = None) -> _Answer:
+        """One call; `timeout` (seconds in all) shortens the session's TIMEOUT for this call."""
+        extra = {} if timeout is None else {"timeout": aiohttp.ClientTimeout(total=timeout)}
         try:
             async with self.session.get().request(method, f"{self.base_url}{path}", json=body,
-                                                  headers=headers) as answer:
+                                                  headers=headers, **extra) as answer:
                 return _Answer(answer.status, await answer.read())
         except (aiohttp.ClientError, asyncio.TimeoutError) as error:
             raise Unavailable(str(error) or type(error).__name__) from error
@@ -303,6 +314,45 @@ class CoreClient:
         path = f"{_by_conversation(conversation_id)}/deliveries"
         return [AgentMessage(m["text"], m["agent_name"], m.get("id"))
                 for m in (await self._service_call("POST", path))["messages"]]
+
+    async def record_fallback(self, conversation_id: str, channel: str, language: str, text: str,
+                              intents: list[dict[str, Any]], in_a_row: int) -> None:
+        """Log a message the assistant did not understand for the support team's review (POST /fallbacks; the
+        core redacts and caps the text). `intents`: the parse's intent ranking, of which the best 3 real
+        guesses are sent; `in_a_row`: misunderstood messages in a row, this one included (at least 1 is sent).
+
+        Never raises and waits at most FALLBACK_LOG_TIMEOUT: any failure is a warning in the log, because the
+        customer's reply must not depend on the review log. A message without text is not logged."""
+        if not text:
+            return
+        try:
+            body = {"conversation_id": conversation_id, "channel": channel or "unknown", "language": language,
+                    "text": text[:MAX_LOGGED_TEXT], "top_intents": top_guesses(intents),
+                    "fallback_in_a_row": max(1, int(in_a_row))}
+            answer = await self._request("POST", "/fallbacks", {"X-Service-Key": self.service_key}, body,
+                                         timeout=FALLBACK_LOG_TIMEOUT)
+            problem = None if answer.ok else f"{answer.status} {answer.error_detail().get('code')}"
+        except Exception as error:  # a CoreError, a timeout, or anything else: never the customer's problem
+            problem = f"{type(error).__name__}: {error}"
+        if problem:
+            logger.warning("fallback message of %s not logged: %s", conversation_id, problem)
+
+
+def top_guesses(intents: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The model's best real guesses, best first, at most MAX_GUESSES, as {"name", "confidence"}: the
+    fallback intent itself and malformed entries are left out."""
+    guesses = []
+    for intent in intents or []:
+        if not isinstance(intent, dict):
+            continue
+        name, confidence = intent.get("name"), intent.get("confidence")
+        if not isinstance(name, str) or not name or name == FALLBACK_INTENT or "\x00" in name:
+            continue
+        if isinstance(confidence, bool) or not isinstance(confidence, (int, float)):
+            continue
+        if math.isfinite(confidence) and 0 <= confidence <= 1:
+            guesses.append({"name": name[:MAX_GUESS_NAME], "confidence": float(confidence)})
+    return sorted(guesses, key=lambda g: g["confidence"], reverse=True)[:MAX_GUESSES]
 
 
 def _by_conversation(conversation_id: str) -> str:

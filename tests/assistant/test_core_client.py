@@ -1,18 +1,20 @@
 """The async client of the core (actions/core_client.py) against a local aiohttp server: one session reused by
-every call, the core's answers as typed results or the client's errors, and a timeout as Unavailable (5 s in
-all for a call)."""
+every call, the core's answers as typed results or the client's errors, a timeout as Unavailable (5 s in all for
+a call), and the fallback log, which never raises."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import socket
-from typing import Any, AsyncIterator, Dict, List
+from typing import Any, AsyncIterator, Dict, Iterator, List
 
 import aiohttp
 import pytest
 from aiohttp import web
 
+from actions import core_client
 from actions.core_client import (
     SESSION,
     TIMEOUT,
@@ -24,25 +26,33 @@ from actions.core_client import (
     Rejected,
     SharedSession,
     Unavailable,
+    top_guesses,
 )
 
 
 class FakeCore:
-    """GET /me/points answers `answer` with `status`; every request is recorded."""
+    """GET /me/points and POST /fallbacks answer `answer` with `status`; every request's headers are recorded,
+    and the JSON bodies of POST /fallbacks."""
 
     def __init__(self, status: int = 200, answer: Any = None, delay: float = 0.0) -> None:
         self.status, self.answer, self.delay = status, answer, delay
         self.requests: List[Dict[str, Any]] = []
+        self.bodies: List[Any] = []
 
     async def _points(self, request: web.Request) -> web.Response:
         self.requests.append(dict(request.headers))
         await asyncio.sleep(self.delay)
         return web.json_response(self.answer, status=self.status)
 
+    async def _fallbacks(self, request: web.Request) -> web.Response:
+        self.bodies.append(await request.json())
+        return await self._points(request)
+
     @contextlib.asynccontextmanager
     async def running(self, session: SharedSession) -> AsyncIterator[CoreClient]:
         app = web.Application()
         app.router.add_get("/me/points", self._points)
+        app.router.add_post("/fallbacks", self._fallbacks)
         runner = web.AppRunner(app, access_log=None)
         await runner.setup()
         sock = socket.socket()
@@ -126,3 +136,115 @@ def test_a_slow_or_absent_core_is_unavailable():
 
 def test_a_call_has_five_seconds_in_all_the_connection_included():
     assert SESSION.timeout == aiohttp.ClientTimeout(total=5.0)
+
+
+# ------------------------------------------------------------------ the fallback log (record_fallback)
+
+RANKING = [{"name": "nlu_fallback", "confidence": 0.5}, {"name": "ask_points", "confidence": 0.31},
+           {"name": "greet", "confidence": 0.02}, {"name": "ask_registration", "confidence": 0.4},
+           {"name": "goodbye", "confidence": 0.1}]
+
+
+@contextlib.contextmanager
+def warnings_logged() -> Iterator[List[logging.LogRecord]]:
+    """The warnings of the client's logger (a handler on that logger itself, not pytest's root caplog)."""
+    records: List[logging.LogRecord] = []
+    handler = logging.Handler(logging.WARNING)
+    handler.emit = records.append  # type: ignore[method-assign]
+    target = logging.getLogger(core_client.__name__)
+    old_level, old_disabled = target.level, target.disabled
+    target.addHandler(handler)
+    target.setLevel(logging.WARNING)
+    target.disabled = False
+    try:
+        yield records
+    finally:
+        target.removeHandler(handler)
+        target.setLevel(old_level)
+        target.disabled = old_disabled
+
+
+def record_with(core: FakeCore, text: str = "kaip gauti nuolaidą?", in_a_row: int = 2) -> Any:
+    async def scenario():
+        async with core.running(session()) as client:
+            return await client.record_fallback("conv-1", "socketio", "lt", text, RANKING, in_a_row)
+
+    return asyncio.run(scenario())
+
+
+def test_record_fallback_posts_the_message_and_the_best_three_real_guesses():
+    core = FakeCore(201, {"id": 7})
+    with warnings_logged() as warnings:
+        assert record_with(core) is None
+    assert core.bodies == [{
+        "conversation_id": "conv-1", "channel": "socketio", "language": "lt", "text": "kaip gauti nuolaidą?",
+        "top_intents": [{"name": "ask_registration", "confidence": 0.4}, {"name": "ask_points", "confidence": 0.31},
+                        {"name": "goodbye", "confidence": 0.1}],
+        "fallback_in_a_row": 2}]
+    assert core.requests[0]["X-Service-Key"] == "service-key" and "X-Customer-Token" not in core.requests[0]
+    assert warnings == []
+
+
+def test_a_dialogue_fallback_counts_as_the_first_in_a_row():
+    core = FakeCore(201, {"id": 7})
+    record_with(core, in_a_row=0)
+    assert core.bodies[0]["fallback_in_a_row"] == 1
+
+
+def test_a_message_without_text_is_not_logged():
+    core = FakeCore(201, {"id": 7})
+    assert record_with(core, text="") is None
+    assert core.bodies == []
+
+
+@pytest.mark.parametrize("status, answer", [
+    (401, {"detail": {"code": "invalid_service_key"}}), (422, {"detail": {"code": "invalid_request"}}),
+    (500, {"detail": {"code": "boom"}}), (502, None), (201, None),
+])
+def test_record_fallback_swallows_the_cores_refusals(status, answer):
+    with warnings_logged() as warnings:
+        assert record_with(FakeCore(status, answer)) is None
+    if status >= 400:
+        assert len(warnings) == 1 and str(status) in warnings[0].getMessage()
+        assert "conv-1" in warnings[0].getMessage()
+    else:
+        assert warnings == []  # a success whose body is not read
+
+
+def test_record_fallback_swallows_an_absent_or_slow_core(monkeypatch):
+    async def absent():
+        shared = session()
+        try:
+            return await CoreClient("http://127.0.0.1:9", "service-key", shared).record_fallback(
+                "conv-1", "rest", "en", "hello?", RANKING, 1)
+        finally:
+            await shared.close()
+
+    async def slow():
+        async with FakeCore(201, {"id": 1}, delay=1.0).running(session()) as client:
+            return await client.record_fallback("conv-1", "rest", "en", "hello?", RANKING, 1)
+
+    monkeypatch.setattr(core_client, "FALLBACK_LOG_TIMEOUT", 0.2)  # the log's own, shorter timeout
+    for scenario in (absent, slow):
+        with warnings_logged() as warnings:
+            assert asyncio.run(scenario()) is None
+        assert len(warnings) == 1 and "not logged" in warnings[0].getMessage()
+
+
+def test_record_fallback_swallows_anything_else():
+    class Broken(CoreClient):
+        async def _request(self, *args: Any, **kwargs: Any) -> Any:
+            raise RuntimeError("unexpected")
+
+    with warnings_logged() as warnings:
+        assert asyncio.run(Broken("http://core", "key").record_fallback("c", "rest", "lt", "x", [], 1)) is None
+    assert "RuntimeError: unexpected" in warnings[0].getMessage()
+
+
+def test_top_guesses_leave_out_the_fallback_and_malformed_entries():
+    ranking = [{"name": "nlu_fallback", "confidence": 0.5}, {"name": "", "confidence": 0.9}, "greet",
+               {"name": "ask_points"}, {"name": "ask_tier", "confidence": float("nan")},
+               {"name": "ask_order", "confidence": 1.2}, {"name": "ask_invoice", "confidence": True},
+               {"name": "x" * 150, "confidence": 0.2}, {"name": "greet", "confidence": 0}]
+    assert top_guesses(ranking) == [{"name": "x" * 100, "confidence": 0.2}, {"name": "greet", "confidence": 0.0}]
+    assert top_guesses([]) == []
