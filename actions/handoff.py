@@ -23,7 +23,11 @@ from bot.vocabulary import CUSTOMER_REQUEST, EN, FALLBACK, HANDOFF_REASON_SLOT, 
 
 logger = logging.getLogger(__name__)
 
-OFFER_RESPONSE = "utter_offer_human"
+OFFER_RESPONSE = "utter_offer_human"  # after two misunderstandings in a row (actions/fallback.py)
+PAYMENT_PROBLEM_RESPONSE = "utter_payment_problem"  # a payment problem: what to check, then the offer
+MULTI_INTENT_SEPARATOR = "+"  # "payment_problem+request_human": a problem and the wish to talk to a person
+# the bot's offers of a colleague, and the reason a "yes" to each gives the escalation
+OFFERS = {OFFER_RESPONSE: FALLBACK, PAYMENT_PROBLEM_RESPONSE: PAYMENT_PROBLEM}
 MAX_TRANSCRIPT = 500  # messages handed to the core; the oldest are left out of longer conversations
 WEEKDAYS = {LT: ("pirmadienį", "antradienį", "trečiadienį", "ketvirtadienį", "penktadienį", "šeštadienį",
                    "sekmadienį"),
@@ -39,9 +43,9 @@ def handoff_reason(tracker: Tracker) -> Text:
     reason = tracker.get_slot(HANDOFF_REASON_SLOT)
     if reason:
         return reason
-    if latest_intent(tracker)[0] == "payment_problem":
+    if PAYMENT_PROBLEM in latest_intent(tracker)[0].split(MULTI_INTENT_SEPARATOR):
         return PAYMENT_PROBLEM
-    return FALLBACK if last_bot_response(tracker) == OFFER_RESPONSE else CUSTOMER_REQUEST
+    return OFFERS.get(last_bot_response(tracker) or "", CUSTOMER_REQUEST)
 
 
 def last_bot_response(tracker: Tracker) -> Optional[Text]:
@@ -138,45 +142,6 @@ class ActionHandoffClosed(Action):
         # the customer's messages while handed over have no bot turn after them: listen, so that the next
         # message is matched by the rules as a fresh turn
         return [ActionExecuted("action_listen")]
-
-
-class ActionFallback(Action):
-    """'Sorry, I didn't understand'; from the second misunderstanding in a row, the offer of a colleague."""
-
-    def name(self) -> Text:
-        return "action_fallback"
-
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-                  domain: Dict[Text, Any]) -> List[EventType]:
-        offer = fallbacks_in_a_row(tracker) >= 2
-        dispatcher.utter_message(response=OFFER_RESPONSE if offer else "utter_default")
-        return []
-
-
-class ActionAnswerYes(Action):
-    """A "yes" outside any form: to the offer of a colleague it is the handoff, otherwise "what else?"."""
-
-    def name(self) -> Text:
-        return "action_answer_yes"
-
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-                  domain: Dict[Text, Any]) -> List[EventType]:
-        if last_bot_response(tracker) == OFFER_RESPONSE:
-            return [FollowupAction("action_handoff")]
-        dispatcher.utter_message(response="utter_anything_else")
-        return []
-
-
-def fallbacks_in_a_row(tracker: Tracker) -> int:
-    """How many of the customer's latest messages in a row the assistant did not understand."""
-    count = 0
-    for event in reversed(tracker.events_after_latest_restart()):
-        if event.get("event") != "user":
-            continue
-        if ((event.get("parse_data") or {}).get("intent") or {}).get("name") != "nlu_fallback":
-            break
-        count += 1
-    return count
 
 
 class ActionRestart(Action):

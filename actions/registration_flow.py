@@ -9,15 +9,17 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, FollowupAction
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.conversation import customer_token
+from actions.conversation import customer_token, latest_intent
 from actions.core_client import CoreClient, CoreError
 from actions.flow_validation import Answer, FlowValidation, yes_no_answer
+from actions.offers import REGISTRATION_GUIDE_OFFER
 
 FORM = "registration_form"
 
 
 class ActionStartRegistration(Action):
-    """The application's status when the verified customer has one in progress; otherwise the guide's form."""
+    """The application's status when the verified customer has one in progress; otherwise, to the question "how do
+    I register?", the link and the offer of the guide, and to a yes to that offer, the guide's form."""
 
     def name(self) -> Text:
         return "action_start_registration"
@@ -37,6 +39,10 @@ class ActionStartRegistration(Action):
                                          reason=application.rejection_reason or "-")
                 if application.status != "rejected":
                     return []
+        if latest_intent(tracker)[0] == "how_to_register":  # a question: the link first, the guide on offer
+            dispatcher.utter_message(response="utter_registration_link")
+            dispatcher.utter_message(response=REGISTRATION_GUIDE_OFFER)
+            return []
         if tracker.get_slot("vat_registered") is None or tracker.get_slot("had_cps_account") is None:
             dispatcher.utter_message(response="utter_registration_intro")
         return [FollowupAction(FORM)]

@@ -26,6 +26,8 @@ MAX_WORD_LENGTH = 40
 # Upper-case words up to this length are acronyms or code keywords ("CPS", "VAT", "SELECT"), not language.
 MAX_UPPERCASE_IGNORED = 6
 _MARKUP = re.compile(r"<[^<>]{0,200}>")
+# code between script or style tags is no language either ("<script>alert(1)</script>" must not vote English)
+_CODE_BLOCK = re.compile(r"<(script|style)\b[^<>]{0,200}>.{0,2000}?(?:</\1\s*>|$)", re.IGNORECASE | re.DOTALL)
 
 NEUTRAL_WORDS = frozenset(
     "ok okay oki okey okei cps canon eos vat pvm faq pdf id url www http https com lt en eu e mail email "
@@ -115,7 +117,7 @@ def _lingua_vote(word: str) -> Optional[str]:
 def _content_words(text: str) -> list[str]:
     """Folded words that carry language: acronyms, neutral words, single letters and non-words are dropped."""
     kept = []
-    for word in words(_MARKUP.sub(" ", text))[:MAX_WORDS]:
+    for word in words(_MARKUP.sub(" ", _CODE_BLOCK.sub(" ", text)))[:MAX_WORDS]:
         if not 2 <= len(word) <= MAX_WORD_LENGTH or (word.isupper() and len(word) <= MAX_UPPERCASE_IGNORED):
             continue
         folded = fold(word)
@@ -135,7 +137,7 @@ def _vote(word: str) -> Optional[str]:
 
 
 def detect_language(text: str) -> Detection:
-    """Detect the language of one customer message (HTML-like markup is ignored)."""
+    """Detect the language of one customer message (HTML-like markup and script code are ignored)."""
     votes = {LT: 0.0, EN: 0.0}
     if has_lithuanian_letters(text):
         votes[LT] += CLEAR_MARGIN

@@ -36,6 +36,25 @@ def test_messages_without_known_features_fall_back(parse, text):
     assert parse(text)["intent"]["name"] == "nlu_fallback"
 
 
+@pytest.mark.parametrize("text", ["Hello, I have a question about the business account and CPS membership. ",
+                                  "Sveiki, noriu paklausti apie verslo paskyrą ir CPS narystę. "])
+def test_a_message_pasted_many_times_is_read_like_the_message_once(parse, text):
+    once, pasted = parse(text), parse(text * 80)
+    assert pasted["intent"]["name"] == once["intent"]["name"]
+    assert abs(pasted["intent"]["confidence"] - once["intent"]["confidence"]) < 1e-6
+
+
+def test_feature_scaling():
+    from scipy.sparse import csr_matrix
+
+    from bot.rasa_ext.components import scaled_features
+
+    counts = csr_matrix([[0.0, 3.0, 1.0], [70.0, 0.0, 0.0]])
+    assert scaled_features(counts, "binary").toarray().tolist() == [[0, 1, 1], [1, 0, 0]]
+    assert scaled_features(counts, "none") is counts
+    assert abs(scaled_features(counts, "l2")[0].power(2).sum() - 1) < 1e-9
+
+
 class _Tracker:
     def __init__(self, language, asking=None):
         self.slots = {"language": language, "requested_slot": asking}

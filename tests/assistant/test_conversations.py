@@ -67,6 +67,34 @@ def test_fallback_offers_the_main_topics(rasa_url):
     assert {b["payload"] for b in reply.buttons} >= {"/how_to_register", "/ask_documents", "/payment_methods"}
 
 
+# vague messages, each naming a topic word or two: the model is unsure of most of them (which ones depends on
+# the training data, so the test takes whichever are asked back)
+VAGUE = {"lt": ["kiek kainuoja", "ka daryti toliau", "o Enterprise kada galima?", "nuskaite uz cps du kartus",
+                "tas mygtukas", "taskai?", "saskaita", "kortele"],
+         "en": ["the price", "what next", "and enterprise when?", "double charge cps", "that button", "points?",
+                "invoice", "card"]}
+
+
+@pytest.mark.parametrize("language", ["lt", "en"])
+def test_an_unsure_guess_is_asked_back_with_the_likeliest_topics_and_a_button_answers(rasa_url, language):
+    asked = []
+    for message in VAGUE[language]:
+        chat = Chat(rasa_url)
+        chat.ask("Laba diena" if language == "lt" else "Hello there")
+        reply = chat.ask(message)
+        if reply.response != "utter_did_you_mean":
+            continue
+        asked.append(message)
+        expect(reply, "utter_did_you_mean", language)
+        payloads = [b["payload"] for b in reply.buttons]
+        assert 2 <= len(payloads) <= 4 and payloads[-1] == "/capabilities", payloads
+        assert "/request_human" not in payloads  # only a second miss offers a person
+        first = chat.send(payloads[0])
+        assert first and first[0].response and first[0].language == language
+        assert first[0].response not in ("utter_did_you_mean", "utter_default", "utter_offer_human")
+    assert asked, "none of the vague messages was asked back"
+
+
 def test_a_topic_button_answers(rasa_url):
     chat = Chat(rasa_url)
     greeting = chat.ask("Hi, good morning")

@@ -6,6 +6,7 @@ the account (migration, product details, orders) never disturb each other; resul
 
 from __future__ import annotations
 
+import time
 import uuid
 from datetime import date, timedelta
 from typing import List, Optional, Tuple
@@ -135,6 +136,19 @@ def test_verified_customer_with_an_application_gets_its_status(customer):
     chat, _ = customer("demo-pending")
     replies = chat.send("How do I register for a business account?")
     said(replies, "utter_my_application_submitted", language="en")
+
+
+def test_signed_in_customer_without_an_application_gets_the_link_first(servers):
+    import jwt
+
+    from tests.assistant.conftest import TOKEN_SECRET
+
+    token = jwt.encode({"sub": f"new-customer-{uuid.uuid4().hex[:8]}", "exp": int(time.time()) + 3600},
+                       TOKEN_SECRET, algorithm="HS256")
+    chat = Chat(servers.rasa_url, token=token)
+    offered_guide(chat, "Kaip užsiregistruoti verslo paskyrai?", "utter_registration_link",
+                  "utter_offer_registration_guide", "lt")
+    said(chat.send("taip"), "utter_registration_intro", "utter_ask_vat_registered", language="lt")
 
 
 # ---------------------------------------------------------------- flow 2: the MIGRATE PRODUCTS button

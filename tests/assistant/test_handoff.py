@@ -90,7 +90,7 @@ def test_restart_right_after_the_handoff_stays_silent(servers):
 def test_two_misunderstandings_offer_a_colleague_and_yes_hands_over(servers, language, first, second, yes):
     chat = Chat(servers.rasa_url)
     said(chat.send(first), "utter_greet", language=language)
-    said(chat.send(second), "utter_default", language=language)
+    said(chat.send(second), "utter_default", language=language)  # no topical guess: the main topics
     offer = chat.send("vvvv kkkk pppp")
     said(offer, "utter_offer_human", language=language)
     assert [b["payload"] for b in offer[0].buttons] == ["/request_human", "/deny"]
@@ -109,15 +109,42 @@ def test_no_to_the_offer_keeps_the_assistant(servers, language, no):
         escalation_of(servers, chat)  # nobody was called
 
 
-@pytest.mark.parametrize("language, problem", [
-    ("lt", "Bankas atmetė mano mokėjimą už CPS narystę"),
-    ("en", "my bank refused the payment for CPS"),
+@pytest.mark.parametrize("language, problem, yes", [
+    ("lt", "Bankas atmetė mano mokėjimą už CPS narystę", "taip"),
+    ("en", "my bank refused the payment for CPS", "/request_human"),  # typed, or the offer's button
 ])
-def test_a_payment_problem_goes_to_a_colleague(servers, verified_chat, language, problem):
+def test_a_payment_problem_is_offered_a_colleague_and_yes_hands_over(servers, verified_chat, language, problem, yes):
     chat = verified_chat()
-    said(chat.send(problem), "utter_payment_problem", "utter_handoff_queued", language=language)
+    offer = chat.send(problem)
+    said(offer, "utter_payment_problem", language=language)
+    assert [b["payload"] for b in offer[0].buttons] == ["/request_human", "/deny"]
+    with pytest.raises(requests.HTTPError, match="404"):
+        escalation_of(servers, chat)  # asked, not queued
+    said(chat.send(yes), "utter_handoff_queued", language=language)
     escalation = escalation_of(servers, chat)
     assert (escalation["reason"], escalation["customer_verified"]) == ("payment_problem", True)
+
+
+@pytest.mark.parametrize("language, problem, no", [
+    ("lt", "Nuskaitė pinigus du kartus už narystę", "ne, ačiū"),
+    ("en", "You charged my card twice for the membership", "no thanks"),
+])
+def test_a_payment_problem_declined_stays_with_the_assistant(servers, language, problem, no):
+    chat = Chat(servers.rasa_url)
+    said(chat.send(problem), "utter_payment_problem", language=language)
+    said(chat.send(no), "utter_anything_else", language=language)
+    with pytest.raises(requests.HTTPError, match="404"):
+        escalation_of(servers, chat)
+
+
+@pytest.mark.parametrize("language, message", [
+    ("lt", "Mokėjimas nepavyko, sujunkite mane su žmogumi"),
+    ("en", "The payment failed, I want to talk to a person"),
+])
+def test_a_payment_problem_with_a_request_for_a_person_is_handed_over_at_once(servers, language, message):
+    chat = Chat(servers.rasa_url)
+    said(chat.send(message), "utter_payment_problem_handed_over", "utter_handoff_queued", language=language)
+    assert escalation_of(servers, chat)["reason"] == "payment_problem"
 
 
 @pytest.mark.parametrize("language, start, no", [

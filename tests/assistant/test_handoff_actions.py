@@ -21,6 +21,7 @@ from rasa_sdk.events import (
 from rasa_sdk.executor import CollectingDispatcher
 
 import actions.handoff as handoff
+import actions.offers as offers
 from actions.core_client import AgentMessage, CoreError, Escalation, Unavailable
 from actions.flow_control import ActionSessionStart
 from tests.assistant.helpers import domain as load_domain
@@ -94,6 +95,7 @@ def escalation(in_hours: bool = True, opening: Optional[datetime] = None) -> Esc
 @pytest.mark.parametrize("events, slots, reason", [
     ([user("I want a human", "request_human", 1)], {}, "customer_request"),
     ([user("my card was declined", "payment_problem", 1)], {}, "payment_problem"),
+    ([user("charged twice, get me a human", "payment_problem+request_human", 1)], {}, "payment_problem"),
     ([user("blrg", "nlu_fallback", 1), bot("Sorry...", "utter_offer_human", 2), user("/request_human",
                                                                                      "request_human", 3)],
      {}, "fallback"),
@@ -195,39 +197,31 @@ def test_the_assistant_says_it_is_back():
     assert result == [ActionExecuted("action_listen")]  # the next message is a fresh turn for the rules
 
 
-# ----------------------------------------------------------------------------- fallbacks, restart, sessions
-
-@pytest.mark.parametrize("intents, response", [
-    (["nlu_fallback"], "utter_default"),
-    (["greet", "nlu_fallback"], "utter_default"),
-    (["nlu_fallback", "nlu_fallback"], "utter_offer_human"),
-    (["nlu_fallback", "nlu_fallback", "nlu_fallback"], "utter_offer_human"),
-    (["nlu_fallback", "greet", "nlu_fallback"], "utter_default"),  # not in a row
-])
-def test_the_second_misunderstanding_in_a_row_offers_a_colleague(intents, response):
-    events = []
-    for i, intent in enumerate(intents):
-        events += [user(f"message {i}", intent, 2 * i), bot("...", "utter_default", 2 * i + 1)]
-    _, messages = run(handoff.ActionFallback(), tracker(events[:-1]))
-    assert [m["response"] for m in messages] == [response]
-
+# ----------------------------------------------------------------------------- yes to an offer, restart, sessions
 
 @pytest.mark.parametrize("last_response, expected", [
     ("utter_offer_human", ([FollowupAction("action_handoff")], [])),
+    ("utter_payment_problem", ([FollowupAction("action_handoff")], [])),
+    ("utter_offer_registration_guide", ([FollowupAction("action_start_registration")], [])),
+    ("utter_offer_migration_guide", ([FollowupAction("action_start_migration")], [])),
     ("utter_approval_time", ([], ["utter_anything_else"])),
     ("utter_default", ([], ["utter_anything_else"])),
 ])
-def test_a_yes_hands_over_only_after_the_offer_of_a_colleague(last_response, expected):
+def test_a_yes_takes_the_offer_the_bot_just_made(last_response, expected):
     events = [user("blah", "nlu_fallback", 1), bot("...", last_response, 2), user("yes", "affirm", 3)]
-    result, messages = run(handoff.ActionAnswerYes(), tracker(events))
+    result, messages = run(offers.ActionAnswerYes(), tracker(events))
     assert (result, [m["response"] for m in messages]) == expected
 
 
-def test_a_yes_after_the_offer_is_handed_off_as_a_fallback(core):
+@pytest.mark.parametrize("first, offer, reason", [
+    (user("blah", "nlu_fallback", 1), "utter_offer_human", "fallback"),
+    (user("nuskaitė du kartus", "payment_problem", 1), "utter_payment_problem", "payment_problem"),
+])
+@pytest.mark.parametrize("answer", [user("taip", "affirm", 3), user("/request_human", "request_human", 3)])
+def test_a_yes_to_an_offer_is_handed_off_with_the_offer_s_reason(core, first, offer, reason, answer):
     core.escalation = escalation()
-    events = [user("blah", "nlu_fallback", 1), bot("Sorry...", "utter_offer_human", 2), user("taip", "affirm", 3)]
-    run(handoff.ActionHandoff(), tracker(events))
-    assert core.calls[0]["reason"] == "fallback"
+    run(handoff.ActionHandoff(), tracker([first, bot("...", offer, 2), answer]))
+    assert core.calls[0]["reason"] == reason
 
 
 def test_restart_while_a_person_owns_the_conversation_keeps_it_paused():

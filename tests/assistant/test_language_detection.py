@@ -49,6 +49,18 @@ def test_markup_does_not_count_as_english():
     assert not detect_language("<script>alert(1)</script>").is_clear
 
 
+@pytest.mark.parametrize("text", ["<script>alert(1)</script>", "<SCRIPT src=x>alert(document.cookie)",
+                                  "<style>body {color: red}</style>"])
+def test_script_code_alone_leaves_the_language_undecided(text):
+    # a new conversation opened with markup alone keeps the default language (Lithuanian)
+    assert detect_language(text).language is None
+
+
+def test_words_around_script_code_still_count():
+    assert detect_language("<script>alert(1)</script> kaip registruotis").language == "lt"
+    assert detect_language("<style>p{}</style> which documents do I need").language == "en"
+
+
 def test_very_long_message_is_handled():
     assert detect_language("kaip uzsiregistruoti " * 3000).language == "lt"
 

@@ -24,7 +24,7 @@ MIN_MACRO_F1 = 0.93
 # examples into data/ would raise this count and is what the bound stops.
 MAX_ALREADY_TRAINED = 149
 # Intents that hand the conversation to a person: only a request for one or a described payment problem may get them.
-HANDOFF_INTENTS = frozenset({"request_human", "payment_problem"})
+HANDOFF_INTENTS = frozenset({"request_human", "payment_problem", "payment_problem+request_human"})
 
 
 @lru_cache(maxsize=1)

@@ -65,11 +65,9 @@ TOPICS = [
 ACCOUNT_AWARE = {"utter_approval_time", "utter_cps_invitation", "utter_cps_tiers", "utter_no_green_tick",
                  "utter_membership_number"}
 # topics answered with more than one reply: the registration link and the missing button with the offer of a guide
-# (tests/assistant/test_flows.py), and the payment problem handed to a colleague
+# (tests/assistant/test_flows.py); a payment problem is one reply that ends with the offer of a colleague
 FLOW_STARTS = {"utter_registration_link": ["utter_registration_link", "utter_offer_registration_guide"],
-               "utter_migrate_button_missing": ["utter_migrate_button_missing", "utter_offer_migration_guide"],
-               # a colleague takes over (the test servers' support team is always at work)
-               "utter_payment_problem": ["utter_payment_problem", "utter_handoff_queued"]}
+               "utter_migrate_button_missing": ["utter_migrate_button_missing", "utter_offer_migration_guide"]}
 
 
 @pytest.mark.parametrize("language", ["lt", "en"])
