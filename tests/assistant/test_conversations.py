@@ -81,7 +81,7 @@ def test_an_unsure_guess_is_asked_back_with_the_likeliest_topics_and_a_button_an
     for message in VAGUE[language]:
         chat = Chat(rasa_url)
         chat.ask("Laba diena" if language == "lt" else "Hello there")
-        reply = chat.ask(message)
+        reply = chat.send(message)[0]
         if reply.response != "utter_did_you_mean":
             continue
         asked.append(message)
