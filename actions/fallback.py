@@ -1,7 +1,8 @@
 """The clarifying fallback: what the assistant says when it did not understand a message.
 
 The first miss asks "Did you mean ...?" with the model's likeliest topics as buttons (Rasa's two-stage fallback
-idea), or lists the main topics when the model has no topical guess; a second miss in a row offers a colleague.
+idea; the topic of the customer's previous message comes first, since a short follow-up most likely means it), or
+lists the main topics when there is no topical guess; a second miss in a row offers a colleague.
 Every misunderstood message is logged in the core for review (the console's "Unrecognised messages").
 Topic titles are the domain's `utter_topic_<intent>` responses (domain/topic_titles.yml): an intent without one is
 never suggested (greetings, yes/no, asking for a person...).
@@ -45,6 +46,23 @@ def suggested_intents(ranking: List[Dict[Text, Any]], topics: set[Text]) -> List
     chosen = [item["name"] for item in ranking
               if item.get("name") in topics and float(item.get("confidence") or 0.0) >= MIN_SUGGESTED_CONFIDENCE]
     return chosen[:MAX_SUGGESTIONS]
+
+
+def previous_topic(tracker: Tracker, topics: set[Text]) -> Optional[Text]:
+    """The topic of the customer's message before the latest one, if it was one (a short follow-up such as "where
+    do I do that?" most likely means the topic just answered)."""
+    users = [e for e in tracker.events_after_latest_restart() if e.get("event") == "user"]
+    if len(users) < 2:
+        return None
+    intent = ((users[-2].get("parse_data") or {}).get("intent") or {}).get("name")
+    return intent if intent in topics else None
+
+
+def with_previous_topic(suggested: List[Text], previous: Optional[Text]) -> List[Text]:
+    """The model's suggestions with the previous topic first, still at most MAX_SUGGESTIONS."""
+    if previous is None or previous in suggested:
+        return suggested
+    return ([previous] + suggested)[:MAX_SUGGESTIONS]
 
 
 def topic_intents(domain: Dict[Text, Any]) -> set[Text]:
@@ -97,7 +115,9 @@ class ActionFallback(Action):
         if in_a_row >= 2:
             dispatcher.utter_message(response=OFFER_RESPONSE)
             return []
-        intents = suggested_intents(latest_ranking(tracker), topic_intents(domain))
+        topics = topic_intents(domain)
+        intents = with_previous_topic(suggested_intents(latest_ranking(tracker), topics),
+                                      previous_topic(tracker, topics))
         if not intents:
             dispatcher.utter_message(response="utter_default")
             return []

@@ -54,36 +54,47 @@ def call(url: str, body: dict[str, Any] | None = None) -> Any:
         return json.loads(response.read() or b"null")
 
 
-def turn_outcome(rasa: str, token: str, sender: str, seen: int) -> tuple[str, bool, int]:
-    """The intent of the latest customer message, whether this turn handed over, and the events seen so far."""
+FALLBACK = "nlu_fallback"
+# the bot's offers of a colleague: a described payment problem is asked once (issue 12); two misses in a row
+OFFERS = frozenset({"utter_payment_problem", "utter_offer_human"})
+
+
+def turn_outcome(rasa: str, token: str, sender: str, seen: int) -> tuple[str, bool, bool, int]:
+    """The intent of the latest customer message, whether this turn handed over, whether it offered a colleague,
+    and the events seen so far."""
     query = urllib.parse.urlencode({"token": token})
     events = call(f"{rasa}/conversations/{urllib.parse.quote(sender, safe='')}/tracker?{query}")["events"]
     latest = [e for e in events if e.get("event") == "user"][-1]
     new = events[seen:]
     handed_over = any(e.get("event") == "action" and e.get("name") == "action_handoff" for e in new)
-    return (latest.get("parse_data") or {}).get("intent", {}).get("name") or "", handed_over, len(events)
+    offered = any(e.get("event") == "bot" and (e.get("metadata") or {}).get("utter_action") in OFFERS for e in new)
+    intent = (latest.get("parse_data") or {}).get("intent", {}).get("name") or ""
+    return intent, handed_over, offered, len(events)
 
 
 def play(rasa: str, token: str, conversation: dict[str, Any], tallies: dict[str, Tally]) -> None:
-    sender, seen = f"blind-{conversation['id']}-{uuid.uuid4().hex[:8]}", 0
+    sender, seen, offered_before = f"blind-{conversation['id']}-{uuid.uuid4().hex[:8]}", 0, False
     tally = tallies[conversation["language"]]
     for turn in conversation["turns"]:
         replies = call(f"{rasa}/webhooks/rest/webhook", {"sender": sender, "message": turn["user"]})
         text = " ".join(r.get("text") or "" for r in replies or [])
-        intent, handed_over, seen = turn_outcome(rasa, token, sender, seen)
+        intent, handed_over, offered, seen = turn_outcome(rasa, token, sender, seen)
         where = f"{conversation['id']} {turn['user']!r}"
         if turn["intent"] != ANSWER:
             tally.add("intent", intent == turn["intent"], f"{where}: {turn['intent']} -> {intent}")
+            if intent == FALLBACK:  # the clarifying fallback: is the meant topic among its buttons?
+                payloads = [b.get("payload") for r in replies or [] for b in r.get("buttons") or []]
+                tally.add("a miss offers the meant topic", f"/{turn['intent']}" in payloads,
+                          f"{where}: {turn['intent']} not in {payloads}")
         for fact in turn.get("reply_mentions") or []:
             tally.add("reply names the fact", fact.lower() in text.lower(), f"{where}: {fact!r} not in {text!r}")
-        if handed_over and not turn["handoff"]:
-            tally.add("no false escalation", False, where)
-        elif not handed_over and turn["handoff"]:
-            tally.add("escalation when asked", False, where)
-        else:
-            tally.add("escalation when asked" if turn["handoff"] else "no false escalation", True, where)
+        if turn["handoff"]:  # handed over, or (a described problem) a colleague offered: the customer chooses
+            tally.add("a colleague when asked", handed_over or offered, where)
+        else:  # a handoff the customer took by saying yes to an offer is their choice, not a false one
+            tally.add("no false escalation", not handed_over or offered_before, where)
         if handed_over:
             return
+        offered_before = offered
 
 
 def main() -> None:
@@ -99,7 +110,8 @@ def main() -> None:
         tallies.setdefault(conversation["language"], Tally())
         play(args.url, token, conversation, tallies)
     for language, tally in sorted(tallies.items()):
-        parts = ("intent", "reply names the fact", "no false escalation", "escalation when asked")
+        parts = ("intent", "a miss offers the meant topic", "reply names the fact", "no false escalation",
+                 "a colleague when asked")
         print(f"{language} (conversations starting in it): " + ", ".join(tally.line(p) for p in parts))
         if args.details:
             print("\n".join(f"  {miss}" for miss in tally.misses))

@@ -80,6 +80,20 @@ def test_every_miss_is_logged_for_review(core):
     assert core.logged[0]["conversation_id"] == "c-1"
 
 
+def test_a_follow_up_is_offered_the_topic_just_answered_first():
+    events = [user("how do I register my products?", "register_products"), bot("utter_register_products"),
+              user("where do I do that?", "nlu_fallback", NEAR_MISS)]
+    [message] = run(tracker(events, "en"))
+    assert [b["payload"] for b in message["buttons"]] == ["/register_products", "/payment_problem",
+                                                          "/cps_invitation", "/capabilities"]
+
+
+def test_the_previous_message_counts_only_when_it_was_a_topic():
+    events = [user("hi", "greet"), bot("utter_greet"), user("blrg", "nlu_fallback", NEAR_MISS)]
+    [message] = run(tracker(events))
+    assert message["buttons"][0]["payload"] == "/payment_problem"
+
+
 def test_small_talk_and_noise_are_not_suggested_so_the_main_topics_are_offered():
     gibberish = [("nlu_fallback", 0.5), ("affirm", 0.38), ("stop", 0.13), ("request_human", 0.1),
                  ("how_to_register", 0.05)]
