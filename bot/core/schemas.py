@@ -10,7 +10,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from bot.core.domain.rules import DocumentKind, PaymentMethod
-from bot.core.handoff.schemas import CONVERSATION_ID, Language
+from bot.core.handoff.schemas import ChannelName, ConversationId, Language
 
 EMAIL_PATTERN = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
 
@@ -171,10 +171,8 @@ class IntentGuess(BaseModel):
 class FallbackIn(BaseModel):
     """A customer message the assistant did not understand (sent by the action server's fallback)."""
 
-    conversation_id: str = Field(min_length=1, max_length=255, pattern=CONVERSATION_ID,
-                                 description="Rasa's sender id")
-    channel: str = Field(min_length=1, max_length=32, pattern=r"^[A-Za-z0-9_.\-]+$",
-                         description="Rasa's input channel name, e.g. socketio, rest, whatsapp")
+    conversation_id: ConversationId
+    channel: ChannelName
     language: Language
     text: str = Field(min_length=1, max_length=MAX_FALLBACK_TEXT,
                       description="the customer's message as typed; the core redacts it before storing")

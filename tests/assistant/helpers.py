@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import logging
 import re
 import uuid
 from collections import Counter, defaultdict
@@ -9,7 +11,7 @@ from dataclasses import dataclass, field
 from difflib import SequenceMatcher
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Dict, List, Optional, Tuple
+from typing import Any, Dict, Iterator, List, Optional, Tuple
 
 import requests
 import yaml
@@ -226,3 +228,23 @@ class ConsoleAgent:
         answer = self.http.request(method, f"{self.base}{path}", json=body, headers=headers, timeout=30)
         assert answer.ok, f"{method} {path}: {answer.status_code} {answer.text}"
         return answer.json()
+
+
+@contextlib.contextmanager
+def records_of(name: str, level: int) -> Iterator[List[logging.LogRecord]]:
+    """The records of logger `name` at `level` and above, from a handler on that logger itself (pytest's caplog
+    sits on the root logger and missed records now and then in full runs, after other tests' logging set-up)."""
+    records: List[logging.LogRecord] = []
+    handler = logging.Handler(level)
+    handler.emit = records.append  # type: ignore[method-assign]
+    target = logging.getLogger(name)
+    old_level, old_disabled = target.level, target.disabled
+    target.addHandler(handler)
+    target.setLevel(level)
+    target.disabled = False
+    try:
+        yield records
+    finally:
+        target.removeHandler(handler)
+        target.setLevel(old_level)
+        target.disabled = old_disabled

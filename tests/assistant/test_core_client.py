@@ -8,7 +8,7 @@ import asyncio
 import contextlib
 import logging
 import socket
-from typing import Any, AsyncIterator, Dict, Iterator, List
+from typing import Any, AsyncIterator, ContextManager, Dict, List
 
 import aiohttp
 import pytest
@@ -28,6 +28,7 @@ from actions.core_client import (
     Unavailable,
     top_guesses,
 )
+from tests.assistant.helpers import records_of
 
 
 class FakeCore:
@@ -145,23 +146,9 @@ RANKING = [{"name": "nlu_fallback", "confidence": 0.5}, {"name": "ask_points", "
            {"name": "goodbye", "confidence": 0.1}]
 
 
-@contextlib.contextmanager
-def warnings_logged() -> Iterator[List[logging.LogRecord]]:
-    """The warnings of the client's logger (a handler on that logger itself, not pytest's root caplog)."""
-    records: List[logging.LogRecord] = []
-    handler = logging.Handler(logging.WARNING)
-    handler.emit = records.append  # type: ignore[method-assign]
-    target = logging.getLogger(core_client.__name__)
-    old_level, old_disabled = target.level, target.disabled
-    target.addHandler(handler)
-    target.setLevel(logging.WARNING)
-    target.disabled = False
-    try:
-        yield records
-    finally:
-        target.removeHandler(handler)
-        target.setLevel(old_level)
-        target.disabled = old_disabled
+def warnings_logged() -> ContextManager[List[logging.LogRecord]]:
+    """The warnings of the client's logger."""
+    return records_of(core_client.__name__, logging.WARNING)
 
 
 def record_with(core: FakeCore, text: str = "kaip gauti nuolaidą?", in_a_row: int = 2) -> Any:

@@ -13,7 +13,7 @@ import copy
 import json
 import logging
 import socket
-from typing import Any, AsyncIterator, Dict, Iterator, List, Optional
+from typing import Any, AsyncIterator, Dict, List, Optional
 
 import aiohttp
 import pytest
@@ -31,6 +31,7 @@ from bot.rasa_ext.channels.whatsapp_webhook import (
     signature_error,
     signature_for,
 )
+from tests.assistant.helpers import records_of
 
 APP_SECRET = "test-app-secret"
 VERIFY_TOKEN = "test-verify-token"
@@ -255,24 +256,6 @@ def test_handshake_is_refused_otherwise(query):
 
 
 # ---------- signatures
-@contextlib.contextmanager
-def records_of(name: str, level: int) -> Iterator[List[logging.LogRecord]]:
-    """The records of logger `name` at `level` and above, from a handler on that logger itself (pytest's caplog
-    sits on the root logger and missed records now and then in full runs, after other tests' logging set-up)."""
-    records: List[logging.LogRecord] = []
-    handler = logging.Handler(level)
-    handler.emit = records.append  # type: ignore[method-assign]
-    target = logging.getLogger(name)
-    old_level, old_disabled = target.level, target.disabled
-    target.addHandler(handler)
-    target.setLevel(level)
-    target.disabled = False
-    try:
-        yield records
-    finally:
-        target.removeHandler(handler)
-        target.setLevel(old_level)
-        target.disabled = old_disabled
 
 
 @pytest.mark.parametrize(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field, field_serializer
 
@@ -13,6 +13,11 @@ Reason = Literal[HANDOFF_REASONS]  # type: ignore[valid-type]
 Status = Literal["waiting", "claimed", "closed"]
 Language = Literal[LANGUAGES]  # type: ignore[valid-type]
 CONVERSATION_ID = r"^[^\x00]+$"
+# the conversation and channel as the action server sends them (escalations, the fallback log)
+ConversationId = Annotated[str, Field(min_length=1, max_length=255, pattern=CONVERSATION_ID,
+                                      description="Rasa's sender id")]
+ChannelName = Annotated[str, Field(min_length=1, max_length=32, pattern=r"^[A-Za-z0-9_.\-]+$",
+                                   description="Rasa's input channel name, e.g. socketio, rest, whatsapp")]
 MAX_TEXT = 10_000
 MAX_TRANSCRIPT = 1_000
 
@@ -27,10 +32,8 @@ class TranscriptItem(BaseModel):
 class EscalationIn(BaseModel):
     """A conversation handed to the support team; the customer comes from the token, verified by the core."""
 
-    conversation_id: str = Field(min_length=1, max_length=255, pattern=CONVERSATION_ID,
-                                 description="Rasa's sender id")
-    channel: str = Field(min_length=1, max_length=32, pattern=r"^[A-Za-z0-9_.\-]+$",
-                         description="Rasa's input channel name, e.g. socketio, rest, whatsapp")
+    conversation_id: ConversationId
+    channel: ChannelName
     language: Language
     reason: Reason
     transcript: list[TranscriptItem] = Field(default_factory=list, max_length=MAX_TRANSCRIPT)
