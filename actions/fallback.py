@@ -25,19 +25,31 @@ TOPIC_PREFIX = "utter_topic_"
 MAX_SUGGESTIONS = 3
 MIN_SUGGESTED_CONFIDENCE = 0.1  # below this a guess is noise (gibberish spreads ~0.1-0.3 over small talk)
 FALLBACK_INTENT = "nlu_fallback"
+ACTION = "action_fallback"
+# actions Rasa runs around every message, which answer nothing
+BOOKKEEPING_ACTIONS = frozenset({"action_listen", "action_extract_slots"})
 # the last button of every "Did you mean ...?": none of these, show what I can help with
 ANOTHER_TOPIC_INTENT = "capabilities"
+# a likely request for a person adds the button to ask for one (a first miss offers no person otherwise)
+PERSON_INTENT = "request_human"
+MIN_PERSON_CONFIDENCE = 0.3
 
 
 def fallbacks_in_a_row(tracker: Tracker) -> int:
-    """How many of the customer's latest messages in a row the assistant did not understand."""
-    count = 0
+    """How many of the customer's latest messages in a row the assistant did not understand: the latest one if
+    the model was unsure of it, and before it each message answered by this fallback. A message the bot handled
+    otherwise (a form's answer, a message to an agent while handed over) ends the row."""
+    count, next_action = 0, None
     for event in reversed(tracker.events_after_latest_restart()):
-        if event.get("event") != "user":
-            continue
-        if ((event.get("parse_data") or {}).get("intent") or {}).get("name") != FALLBACK_INTENT:
-            break
-        count += 1
+        kind = event.get("event")
+        if kind == "action" and event.get("name") not in BOOKKEEPING_ACTIONS:
+            next_action = event.get("name")  # read backwards: ends as the first action after a message
+        elif kind == "user":
+            intent = ((event.get("parse_data") or {}).get("intent") or {}).get("name")
+            missed = intent == FALLBACK_INTENT if count == 0 and next_action is None else next_action == ACTION
+            if not missed:
+                break
+            count, next_action = count + 1, None
     return count
 
 
@@ -68,7 +80,14 @@ def with_previous_topic(suggested: List[Text], previous: Optional[Text]) -> List
 def topic_intents(domain: Dict[Text, Any]) -> set[Text]:
     """Intents with a topic title in the domain."""
     names = (domain.get("responses") or {})
-    return {name[len(TOPIC_PREFIX):] for name in names if name.startswith(TOPIC_PREFIX)} - {ANOTHER_TOPIC_INTENT}
+    return {name[len(TOPIC_PREFIX):] for name in names
+            if name.startswith(TOPIC_PREFIX)} - {ANOTHER_TOPIC_INTENT, PERSON_INTENT}
+
+
+def asks_for_a_person(ranking: List[Dict[Text, Any]]) -> bool:
+    """The model's guesses make a request for a person likely (alone or with a payment problem)."""
+    return any(PERSON_INTENT in str(item.get("name")).split("+")
+               and float(item.get("confidence") or 0.0) >= MIN_PERSON_CONFIDENCE for item in ranking)
 
 
 def topic_title(domain: Dict[Text, Any], intent: Text, language: Text) -> Optional[Text]:
@@ -106,7 +125,7 @@ class ActionFallback(Action):
     colleague."""
 
     def name(self) -> Text:
-        return "action_fallback"
+        return ACTION
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: Dict[Text, Any]) -> List[EventType]:
@@ -118,9 +137,10 @@ class ActionFallback(Action):
         topics = topic_intents(domain)
         intents = with_previous_topic(suggested_intents(latest_ranking(tracker), topics),
                                       previous_topic(tracker, topics))
-        if not intents:
+        if not intents and not asks_for_a_person(latest_ranking(tracker)):
             dispatcher.utter_message(response="utter_default")
             return []
-        buttons = suggestion_buttons(domain, intents + [ANOTHER_TOPIC_INTENT], language_of(tracker))
+        person = [PERSON_INTENT] if asks_for_a_person(latest_ranking(tracker)) else []
+        buttons = suggestion_buttons(domain, intents + person + [ANOTHER_TOPIC_INTENT], language_of(tracker))
         dispatcher.utter_message(response="utter_did_you_mean", buttons=buttons)
         return []

@@ -144,6 +144,20 @@ class ActionHandoffClosed(Action):
         return [ActionExecuted("action_listen")]
 
 
+class ActionPaymentProblem(Action):
+    """A described payment problem: what to know, then the offer of a colleague. A guided flow in progress ends
+    first (its answers are forgotten), so that the customer's "yes" answers the offer, not the flow's next question
+    (at the membership flow's last step that question places the order)."""
+
+    def name(self) -> Text:
+        return "action_payment_problem"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: Dict[Text, Any]) -> List[EventType]:
+        dispatcher.utter_message(response=PAYMENT_PROBLEM_RESPONSE)
+        return leave_flow(tracker)
+
+
 class ActionRestart(Action):
     """Rasa's restart, except while a person owns the conversation: a typed "/restart" must not wake the
     bot."""

@@ -170,6 +170,7 @@ class SignedInFlag(StatelessComponent):
 
 
 FEATURE_SCALING = "feature_scaling"
+FEATURE_SCALINGS = frozenset({"binary", "l2", "none"})
 
 
 def scaled_features(features: csr_matrix, scaling: Text) -> csr_matrix:
@@ -193,6 +194,17 @@ class GuardedLogisticRegressionClassifier(LogisticRegressionClassifier):
     @staticmethod
     def get_default_config() -> Dict[Text, Any]:
         return {**LogisticRegressionClassifier.get_default_config(), FEATURE_SCALING: "binary"}
+
+    def __init__(self, config: Dict[Text, Any], *args: Any, **kwargs: Any) -> None:
+        self.validate_config(config)
+        super().__init__(config, *args, **kwargs)
+
+    @classmethod
+    def validate_config(cls, config: Dict[Text, Any]) -> None:
+        """A misspelt feature_scaling stops training instead of silently meaning raw counts."""
+        if config.get(FEATURE_SCALING) not in FEATURE_SCALINGS:
+            raise ValueError(f"{FEATURE_SCALING} must be one of {sorted(FEATURE_SCALINGS)}, "
+                             f"not {config.get(FEATURE_SCALING)!r}")
 
     def _create_X(self, messages: List[Message]) -> csr_matrix:
         return scaled_features(super()._create_X(messages), self.config[FEATURE_SCALING])

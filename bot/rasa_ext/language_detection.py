@@ -23,6 +23,7 @@ MIN_WORD_CONFIDENCE = 0.7
 # Only the first words of a very long message are looked at, and no word longer than a real one.
 MAX_WORDS = 200
 MAX_WORD_LENGTH = 40
+MAX_SCANNED = 4000  # characters looked at: 200 words fit, and no regex walks a megabyte-long message
 # Upper-case words up to this length are acronyms or code keywords ("CPS", "VAT", "SELECT"), not language.
 MAX_UPPERCASE_IGNORED = 6
 _MARKUP = re.compile(r"<[^<>]{0,200}>")
@@ -117,6 +118,7 @@ def _lingua_vote(word: str) -> Optional[str]:
 def _content_words(text: str) -> list[str]:
     """Folded words that carry language: acronyms, neutral words, single letters and non-words are dropped."""
     kept = []
+    text = text[:MAX_SCANNED]
     for word in words(_MARKUP.sub(" ", _CODE_BLOCK.sub(" ", text)))[:MAX_WORDS]:
         if not 2 <= len(word) <= MAX_WORD_LENGTH or (word.isupper() and len(word) <= MAX_UPPERCASE_IGNORED):
             continue

@@ -55,6 +55,14 @@ def test_feature_scaling():
     assert abs(scaled_features(counts, "l2")[0].power(2).sum() - 1) < 1e-9
 
 
+def test_an_unknown_feature_scaling_is_refused():
+    from bot.rasa_ext.components import GuardedLogisticRegressionClassifier
+
+    with pytest.raises(ValueError, match="feature_scaling"):
+        GuardedLogisticRegressionClassifier.validate_config({"feature_scaling": "binnary"})
+    GuardedLogisticRegressionClassifier.validate_config({"feature_scaling": "binary"})
+
+
 class _Tracker:
     def __init__(self, language, asking=None):
         self.slots = {"language": language, "requested_slot": asking}

@@ -43,6 +43,15 @@ def bot(response: str) -> Dict[str, Any]:
     return {"event": "bot", "text": "...", "metadata": {"utter_action": response}}
 
 
+def action(name: str) -> Dict[str, Any]:
+    return {"event": "action", "name": name}
+
+
+def answered(response: str, by: str = "action_fallback") -> List[Dict[str, Any]]:
+    """The bot's turn after a message: the action that answered it and what it said."""
+    return [action("action_extract_slots"), action(by), bot(response), action("action_listen")]
+
+
 def tracker(events: List[Dict[str, Any]], language: str = "lt") -> Tracker:
     latest = next(e for e in reversed(events) if e["event"] == "user")
     return Tracker("c-1", {"language": language}, {**latest["parse_data"], "text": latest["text"]}, events, False,
@@ -72,7 +81,7 @@ def test_a_first_miss_asks_which_of_the_likeliest_topics_was_meant(language, tit
 
 
 def test_every_miss_is_logged_for_review(core):
-    events = [user("blrg", "nlu_fallback", NEAR_MISS), bot("utter_did_you_mean"), user("zzz", "nlu_fallback")]
+    events = [user("blrg", "nlu_fallback", NEAR_MISS), *answered("utter_did_you_mean"), user("zzz", "nlu_fallback")]
     run(tracker(events[:1]))
     run(tracker(events, "en"))
     assert [(c["text"], c["language"], c["in_a_row"]) for c in core.logged] == [("blrg", "lt", 1), ("zzz", "en", 2)]
@@ -81,7 +90,8 @@ def test_every_miss_is_logged_for_review(core):
 
 
 def test_a_follow_up_is_offered_the_topic_just_answered_first():
-    events = [user("how do I register my products?", "register_products"), bot("utter_register_products"),
+    events = [user("how do I register my products?", "register_products"),
+              *answered("utter_register_products", "utter_register_products"),
               user("where do I do that?", "nlu_fallback", NEAR_MISS)]
     [message] = run(tracker(events, "en"))
     assert [b["payload"] for b in message["buttons"]] == ["/register_products", "/payment_problem",
@@ -89,9 +99,18 @@ def test_a_follow_up_is_offered_the_topic_just_answered_first():
 
 
 def test_the_previous_message_counts_only_when_it_was_a_topic():
-    events = [user("hi", "greet"), bot("utter_greet"), user("blrg", "nlu_fallback", NEAR_MISS)]
+    events = [user("hi", "greet"), *answered("utter_greet", "utter_greet"), user("blrg", "nlu_fallback", NEAR_MISS)]
     [message] = run(tracker(events))
     assert message["buttons"][0]["payload"] == "/payment_problem"
+
+
+@pytest.mark.parametrize("person", ["request_human", "payment_problem+request_human"])
+def test_a_likely_request_for_a_person_adds_the_button_for_one(person):
+    ranking = [("nlu_fallback", 0.5), ("payment_problem", 0.45), (person, 0.4), ("card_payment", 0.1)]
+    [message] = run(tracker([user("nuskaite du kartus, duokit kazka", "nlu_fallback", ranking)]))
+    assert [b["payload"] for b in message["buttons"]] == ["/payment_problem", "/card_payment", "/request_human",
+                                                          "/capabilities"]
+    assert message["buttons"][2]["title"] == "Pokalbis su kolega"
 
 
 def test_small_talk_and_noise_are_not_suggested_so_the_main_topics_are_offered():
@@ -110,16 +129,33 @@ def test_small_talk_and_noise_are_not_suggested_so_the_main_topics_are_offered()
 ])
 def test_only_the_second_miss_in_a_row_offers_a_colleague(intents, response):
     events = []
-    for i, intent in enumerate(intents):
-        events += [user(f"message {i}", intent, NEAR_MISS), bot("utter_did_you_mean")]
-    [message] = run(tracker(events[:-1]))
+    for i, intent in enumerate(intents[:-1]):
+        by = "action_fallback" if intent == "nlu_fallback" else "utter_greet"
+        events += [user(f"message {i}", intent, NEAR_MISS), *answered("utter_did_you_mean", by)]
+    [message] = run(tracker(events + [user("latest", intents[-1], NEAR_MISS), action("action_extract_slots")]))
     assert message["response"] == response
+
+
+@pytest.mark.parametrize("handled_by", ["validate_product_details_form", "action_deliver_agent_messages"])
+def test_a_message_the_bot_handled_otherwise_ends_the_row(handled_by):
+    # a serial number the form accepted, or a message to the agent, was also "nlu_fallback" to the model
+    events = [user("XK1234567", "nlu_fallback"), action(handled_by), action("action_listen"),
+              user("blrg", "nlu_fallback", NEAR_MISS)]
+    [message] = run(tracker(events))
+    assert message["response"] == "utter_did_you_mean"
+
+
+def test_a_paused_conversation_s_messages_end_the_row():
+    events = [user("help", "nlu_fallback"), {"event": "pause"}, user("hello?", "nlu_fallback"),
+              {"event": "resume"}, action("action_handoff_closed"), action("action_listen"),
+              user("blrg", "nlu_fallback", NEAR_MISS)]
+    assert fallback.fallbacks_in_a_row(tracker(events)) == 1
 
 
 def test_every_suggestible_intent_has_a_title_in_both_languages():
     topics = fallback.topic_intents(DOMAIN)
     assert topics <= set(DOMAIN["intents"]) and "request_human" not in topics and "capabilities" not in topics
-    for intent in topics | {fallback.ANOTHER_TOPIC_INTENT}:
+    for intent in topics | {fallback.ANOTHER_TOPIC_INTENT, fallback.PERSON_INTENT}:
         lt, en = (fallback.topic_title(DOMAIN, intent, language) for language in ("lt", "en"))
         assert lt and en and lt != en, intent
 

@@ -413,6 +413,19 @@ def test_membership_order_by_bank_transfer_replaces_the_old_number(servers, cust
     assert new["number"] in placed[0].text and old in placed[1].text
 
 
+@pytest.mark.parametrize("yes", ["taip", "/request_human"])
+def test_a_payment_problem_at_the_order_step_ends_the_flow_and_a_yes_hands_over(servers, customer, yes):
+    chat, token = customer("demo-member")
+    old = servers.core_get("/me/membership", token)["membership"]["number"]
+    said(chat.send("Noriu įsigyti CPS narystę"), "utter_ask_tier", language="lt")
+    said(chat.send("auksas"), "utter_ask_payment_method", language="lt")
+    said(chat.send("kortele"), "utter_ask_order_confirmed", language="lt")
+    # one question only: the offer of a colleague, not the order's confirmation again
+    said(chat.send("mano kortelę atmetė, mokėjimas nepavyko"), "utter_payment_problem", language="lt")
+    said(chat.send(yes), "utter_handoff_queued", language="lt")
+    assert servers.core_get("/me/membership", token)["membership"]["number"] == old  # nothing was ordered
+
+
 def test_membership_english_validation_failures_digression_and_switch_to_lithuanian(servers, customer):
     chat, token = customer("demo-2000")
     said(chat.send("I want to buy a CPS membership now"), "utter_ask_tier", language="en")

@@ -224,6 +224,18 @@ def test_a_yes_to_an_offer_is_handed_off_with_the_offer_s_reason(core, first, of
     assert core.calls[0]["reason"] == reason
 
 
+def test_a_payment_problem_outside_a_flow_is_offered_a_colleague():
+    result, messages = run(handoff.ActionPaymentProblem(), tracker([user("card declined", "payment_problem", 1)]))
+    assert (result, [m["response"] for m in messages]) == ([], ["utter_payment_problem"])
+
+
+def test_a_payment_problem_inside_a_flow_ends_it_before_the_offer():
+    result, messages = run(handoff.ActionPaymentProblem(), tracker([user("card declined", "payment_problem", 1)],
+                                                                   {"tier": "gold"}, active_loop="membership_form"))
+    assert [m["response"] for m in messages] == ["utter_payment_problem"]
+    assert ActiveLoop(None) in result and SlotSet("tier", None) in result
+
+
 def test_restart_while_a_person_owns_the_conversation_keeps_it_paused():
     result, messages = run(handoff.ActionRestart(), tracker([user("/restart", "restart", 1)], paused=True))
     assert (result, messages) == ([ConversationPaused(), FollowupAction("action_listen")], [])

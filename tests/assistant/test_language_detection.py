@@ -61,6 +61,13 @@ def test_words_around_script_code_still_count():
     assert detect_language("<style>p{}</style> which documents do I need").language == "en"
 
 
+def test_only_the_start_of_a_huge_message_is_scanned():
+    # no regex walks a megabyte of "<script>" (that blocked a Rasa worker for seconds): words after the first
+    # MAX_SCANNED characters are not looked at
+    assert detect_language(" " * 5000 + "kaip uzsiregistruoti verslo paskyrai").language is None
+    assert detect_language("<script>" * 120_000).language is None
+
+
 def test_very_long_message_is_handled():
     assert detect_language("kaip uzsiregistruoti " * 3000).language == "lt"
 

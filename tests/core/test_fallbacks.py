@@ -53,6 +53,12 @@ def test_a_fallback_is_stored_redacted_with_the_guesses_best_first(env: Env) -> 
     assert row.created_at.replace(tzinfo=WORKING.tzinfo) == WORKING  # the app's clock, UTC
 
 
+def test_a_phone_number_as_the_conversation_id_is_hidden(env: Env) -> None:
+    # WhatsApp's conversation id is the customer's phone number
+    body = record(env, conversation_id="37061234567", channel="whatsapp", text="blrg")
+    assert stored(env, body["id"]).conversation_id == "[number]"
+
+
 def test_no_guesses_is_an_empty_list(env: Env) -> None:
     body = record(env, top_intents=[])
     assert stored(env, body["id"]).top_intents == []

@@ -28,9 +28,28 @@ def test_email_addresses_are_hidden(text: str, expected: str) -> None:
     ("123456", "[number]"),
     ("12 34 56", "[number]"),
     ("12\u201334\u201356", "[number]"),  # en dashes
+    ("card 4111.1111.1111.1111", "card [number]"),
+    ("4111/1111/1111/1111", "[number]"),
 ])
 def test_runs_of_six_digits_or_more_are_hidden(text: str, expected: str) -> None:
     assert redact(text) == expected
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("Mano slaptažodis Labas123! neveikia", "Mano slaptažodis [secret] neveikia"),
+    ("slaptazodis yra Vasara2026", "slaptazodis [secret]"),
+    ("my password is hunter2, help", "my password [secret], help"),
+    ("password:hunter2", "password [secret]"),
+    ("cvv: 123", "cvv [secret]"),
+    ("PIN 1234", "PIN [secret]"),
+])
+def test_the_word_after_a_password_pin_or_security_code_is_hidden(text: str, expected: str) -> None:
+    assert redact(text) == expected
+
+
+@pytest.mark.parametrize("text", ["kaip pakeisti slaptažodį?", "pinigai nuskaityti du kartus", "spin", "password?"])
+def test_words_that_only_contain_or_name_a_secret_stay(text: str) -> None:
+    assert redact(text) == text
 
 
 @pytest.mark.parametrize("text", [

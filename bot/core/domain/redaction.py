@@ -11,21 +11,28 @@ import re
 
 EMAIL_MARK = "[e-mail]"
 NUMBER_MARK = "[number]"
+SECRET_MARK = "[secret]"
 MIN_DIGITS = 6  # a run of this many digits or more is a number worth hiding
 
 _LOCAL = r"[\w.!#$%&'*+/=?^`{|}~-]"  # a character of an address's local part
 # The look-behind starts a match only at the beginning of a local part: linear time on long words.
 EMAIL = re.compile(rf"(?<!{_LOCAL}){_LOCAL}+@[\w-]+(?:\.[\w-]+)+")
-# A digit, then at least MIN_DIGITS - 1 more, each after at most 3 separators (spaces, dashes, brackets):
-# "+370 (612) 34567", "4111-1111-1111-1111", "LT12 1000 0111 0100 1000". Separators never cross a line.
-_SEPARATORS = r"[ \t\u00a0\u202f()\-\u2010-\u2015]{0,3}"
+# A digit, then at least MIN_DIGITS - 1 more, each after at most 3 separators (spaces, dashes, brackets, dots,
+# slashes): "+370 (612) 34567", "4111-1111-1111-1111", "4111.1111.1111.1111", "LT12 1000 0111 0100 1000".
+# Separators never cross a line.
+_SEPARATORS = r"[ \t\u00a0\u202f()\-./\u2010-\u2015]{0,3}"
 NUMBER = re.compile(rf"(?<!\d)\+?\d(?:{_SEPARATORS}\d){{{MIN_DIGITS - 1},}}")
+# The word after a password, PIN or card security code ("slaptažodis yra Labas123!", "cvv: 123").
+SECRET = re.compile(r"(?i)\b(slapta\w{0,20}|password|passwd|pwd|pin|cvv|cvc)\b"
+                    r"(?:\s*(?:yra|is|:|=|-))?\s*[^\s.,;?]{1,100}")
 
 
 def redact(text: str) -> str:
-    """`text` with every e-mail address replaced by "[e-mail]" and every run of 6 or more digits (spaces,
-    dashes and brackets between them allowed; a leading "+" included) replaced by "[number]"."""
-    return NUMBER.sub(NUMBER_MARK, EMAIL.sub(EMAIL_MARK, text))
+    """`text` with every e-mail address replaced by "[e-mail]", the word after a password, PIN or card security
+    code by "[secret]", and every run of 6 or more digits (spaces, dashes, brackets, dots and slashes between them
+    allowed; a leading "+" included) by "[number]"."""
+    text = SECRET.sub(lambda m: f"{m.group(1)} {SECRET_MARK}", EMAIL.sub(EMAIL_MARK, text))
+    return NUMBER.sub(NUMBER_MARK, text)
 
 
 def clip(text: str, limit: int) -> str:

@@ -30,7 +30,8 @@ def record(session: Session, body: s.FallbackIn, now: datetime) -> FallbackMessa
     guesses = sorted(body.top_intents, key=lambda g: g.confidence, reverse=True)
     message = FallbackMessage(
         created_at=now,
-        conversation_id=body.conversation_id,
+        # a WhatsApp conversation id is the customer's phone number: hidden as any other long number
+        conversation_id=redact(body.conversation_id),
         channel=body.channel,
         language=body.language,
         text=stored_text(body.text),
