@@ -18,7 +18,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.conversation import language_of
 from actions.core_client import CoreClient
-from actions.handoff import OFFER_RESPONSE
+from actions.handoff import MULTI_INTENT_SEPARATOR, OFFER_RESPONSE
 from bot.vocabulary import EN
 
 TOPIC_PREFIX = "utter_topic_"
@@ -86,7 +86,7 @@ def topic_intents(domain: Dict[Text, Any]) -> set[Text]:
 
 def asks_for_a_person(ranking: List[Dict[Text, Any]]) -> bool:
     """The model's guesses make a request for a person likely (alone or with a payment problem)."""
-    return any(PERSON_INTENT in str(item.get("name")).split("+")
+    return any(PERSON_INTENT in str(item.get("name")).split(MULTI_INTENT_SEPARATOR)
                and float(item.get("confidence") or 0.0) >= MIN_PERSON_CONFIDENCE for item in ranking)
 
 
@@ -134,13 +134,12 @@ class ActionFallback(Action):
         if in_a_row >= 2:
             dispatcher.utter_message(response=OFFER_RESPONSE)
             return []
-        topics = topic_intents(domain)
-        intents = with_previous_topic(suggested_intents(latest_ranking(tracker), topics),
-                                      previous_topic(tracker, topics))
-        if not intents and not asks_for_a_person(latest_ranking(tracker)):
+        ranking, topics = latest_ranking(tracker), topic_intents(domain)
+        offered = with_previous_topic(suggested_intents(ranking, topics), previous_topic(tracker, topics))
+        offered += [PERSON_INTENT] if asks_for_a_person(ranking) else []
+        if not offered:
             dispatcher.utter_message(response="utter_default")
             return []
-        person = [PERSON_INTENT] if asks_for_a_person(latest_ranking(tracker)) else []
-        buttons = suggestion_buttons(domain, intents + person + [ANOTHER_TOPIC_INTENT], language_of(tracker))
+        buttons = suggestion_buttons(domain, offered + [ANOTHER_TOPIC_INTENT], language_of(tracker))
         dispatcher.utter_message(response="utter_did_you_mean", buttons=buttons)
         return []
