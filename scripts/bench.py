@@ -1,8 +1,10 @@
 """Load-test the assistant that `make run` started (called by `make bench`).
 
 Simulated customers hold multi-turn conversations over the REST webhook, at concurrency 1, 10 and 50 for a
-fixed time each, and the script prints p50/p95/p99 latency, turns/s and errors per level. With --train it also
-times training the model from scratch (into a temporary directory, so the running model is untouched).
+fixed time each, and the script prints p50/p95/p99 latency, turns/s and errors per level, and the CPU
+milliseconds per turn of Rasa, the action server and the core when they run on this machine
+(scripts/server_cpu.py). With --train it also times training the model from scratch (into a temporary
+directory, so the running model is untouched).
 
   make bench                       # against localhost:5005, 20 s per level
   make bench BENCH_ARGS="--seconds 60 --train"
@@ -25,6 +27,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import aiohttp
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import server_cpu  # noqa: E402  (beside this script)
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -118,9 +123,14 @@ def main() -> int:
         print(f"No assistant answers at {args.url}: start it with `make run` first.", file=sys.stderr)
         return 1
     print(f"machine: {machine()}")
+    servers = server_cpu.server_pids()  # local servers only: none found means no CPU figures
     for concurrency in (int(c) for c in args.levels.split(",")):
         asyncio.run(run_level(webhook, concurrency, min(3.0, args.seconds)))  # warm-up, not counted
-        print(asyncio.run(run_level(webhook, concurrency, args.seconds)).report(), flush=True)
+        before = server_cpu.snapshot(servers)
+        level = asyncio.run(run_level(webhook, concurrency, args.seconds))
+        print(level.report(), flush=True)
+        if any(servers.values()):
+            print(f"  {server_cpu.per_turn(before, server_cpu.snapshot(servers), len(level.latencies))}", flush=True)
     if args.train:
         print(f"training from scratch: {time_training():.1f} s")
     return 0

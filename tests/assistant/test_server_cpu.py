@@ -1,0 +1,46 @@
+"""The bench's CPU reading (scripts/server_cpu.py): which processes are which server, and their CPU time."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+
+from tests.assistant.helpers import ROOT
+
+sys.path.insert(0, str(ROOT / "scripts"))
+import server_cpu  # noqa: E402
+
+
+def test_command_lines_are_told_apart():
+    rasa = [".venv/rasa/bin/python", ".venv/rasa/bin/rasa", "run", "--model", "models/a.tar.gz", "--port", "5005"]
+    actions = [".venv/rasa/bin/python", ".venv/rasa/bin/rasa", "run", "actions", "--actions", "actions"]
+    core = [".venv/core/bin/python", "-m", "uvicorn", "bot.core.main:app", "--port", "8000"]
+    found = {name: [words for words in (rasa, actions, core) if server_cpu._matches(words, *rule)]
+             for name, rule in server_cpu.SERVERS.items()}
+    assert found == {"rasa": [rasa], "actions": [actions], "core": [core]}
+
+
+def test_a_server_s_children_count_as_the_server():
+    # a stand-in "core" whose worker is a child process, as Rasa's Sanic workers are
+    script = "import subprocess, sys, time; subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(30)']); " \
+             "time.sleep(30)"
+    parent = subprocess.Popen([sys.executable, "-c", script, "uvicorn", "bot.core.main:app"])
+    try:
+        time.sleep(1.0)
+        pids = server_cpu.server_pids()["core"]
+        assert parent.pid in pids and len(pids) >= 2
+    finally:
+        parent.kill()
+
+
+def test_cpu_time_grows_with_work_and_reads_per_turn():
+    me = {os.getpid()}
+    before = server_cpu.snapshot({"rasa": me})
+    deadline = time.process_time() + 0.3
+    while time.process_time() < deadline:
+        pass
+    after = server_cpu.snapshot({"rasa": me})
+    assert after["rasa"] - before["rasa"] >= 0.2
+    assert server_cpu.per_turn({"rasa": 1.0}, {"rasa": 1.5}, 100) == "CPU per turn: rasa 5.0 ms"
