@@ -21,10 +21,11 @@ from urllib.parse import quote
 
 import aiohttp
 
+from bot.vocabulary import FALLBACK_INTENT
+
 DEFAULT_URL = "http://127.0.0.1:8000"
 TIMEOUT = 5.0  # seconds for a whole call to the core: the connection, the request and the answer
 FALLBACK_LOG_TIMEOUT = 2.0  # the fallback log is not worth making a customer wait longer for the reply
-FALLBACK_INTENT = "nlu_fallback"  # Rasa's FallbackClassifier puts it first in the ranking: not a guess
 MAX_GUESSES = 3
 MAX_GUESS_NAME = 100
 MAX_LOGGED_TEXT = 10_000  # the core accepts this much; it keeps 1000 characters, redacted

@@ -19,12 +19,11 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.conversation import language_of
 from actions.core_client import CoreClient
 from actions.handoff import MULTI_INTENT_SEPARATOR, OFFER_RESPONSE
-from bot.vocabulary import EN
+from bot.vocabulary import EN, FALLBACK_INTENT
 
 TOPIC_PREFIX = "utter_topic_"
 MAX_SUGGESTIONS = 3
 MIN_SUGGESTED_CONFIDENCE = 0.1  # below this a guess is noise (gibberish spreads ~0.1-0.3 over small talk)
-FALLBACK_INTENT = "nlu_fallback"
 ACTION = "action_fallback"
 # actions Rasa runs around every message, which answer nothing
 BOOKKEEPING_ACTIONS = frozenset({"action_listen", "action_extract_slots"})

@@ -23,12 +23,12 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.conversation import latest_intent
 from bot.text import fold
-from bot.vocabulary import DONT_KNOW_COUNT_SLOT, REQUESTED_SLOT
+from bot.vocabulary import DONT_KNOW_COUNT_SLOT, FALLBACK_INTENT, REQUESTED_SLOT
 
 # Intents that are answers to a question, never a change of topic.
 # "Out of scope" is how the NLU sees many odd answers ("2099-01-01", a dealer's name): a wrong answer gets the
 # question's own error message, which steers back as well as the out-of-scope reply would.
-ANSWER_INTENTS = {"affirm", "deny", "dont_know", "unsure_details", "nlu_fallback", "out_of_scope"}
+ANSWER_INTENTS = {"affirm", "deny", "dont_know", "unsure_details", FALLBACK_INTENT, "out_of_scope"}
 DONT_KNOW_INTENTS = {"dont_know", "unsure_details"}
 STOP_INTENT = "stop"
 CONFIDENT = 0.5  # the FallbackClassifier's threshold

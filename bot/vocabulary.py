@@ -38,6 +38,11 @@ HANDOFF_REASON_NOTES: Dict[str, str] = {
     PAYMENT_PROBLEM: "a payment problem",
 }
 
+# ------------------------------------------------------------------ intents
+
+# what Rasa's FallbackClassifier predicts when the model is unsure (first in the ranking: not a guess)
+FALLBACK_INTENT = "nlu_fallback"
+
 # ------------------------------------------------------------------ slots
 
 LANGUAGE_SLOT = "language"

@@ -21,6 +21,6 @@ router = APIRouter(dependencies=[Depends(require_service_key)])
     responses=problem_responses(401, 422),
 )
 def record_fallback(body: s.FallbackIn, session: SessionDep, now: NowDep) -> s.FallbackOut:
-    """Store a misunderstood message: its text redacted (e-mail addresses, numbers of 6+ digits) and capped at
-    1000 characters."""
+    """Store a misunderstood message: its text redacted (bot/core/domain/redaction.py) and capped at 1000
+    characters."""
     return s.FallbackOut(id=fallbacks.record(session, body, now).id)
