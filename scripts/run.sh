@@ -54,11 +54,12 @@ redis_answers() {
 }
 
 # With Redis, conversations live in Redis and Rasa runs one worker per core (Redis lock store); without it,
-# one worker keeps everything in memory.
+# one worker keeps everything in memory. The tracker store is Rasa's Redis store with a cheaper save
+# (bot/rasa_ext/tracker_store.py; same keys and format as `type: redis`).
 if [[ "${USE_REDIS:-auto}" != "no" ]] && redis_answers; then
   cat >> "$ENDPOINTS" <<YAML
 tracker_store:
-  type: redis
+  type: bot.rasa_ext.tracker_store.RedisTrackerStore
   url: $REDIS_HOST
   port: $REDIS_PORT
   db: $REDIS_DB

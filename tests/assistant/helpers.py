@@ -248,3 +248,20 @@ def records_of(name: str, level: int) -> Iterator[List[logging.LogRecord]]:
         target.removeHandler(handler)
         target.setLevel(old_level)
         target.disabled = old_disabled
+
+
+def require_redis() -> None:
+    """Skip when no Redis answers on 127.0.0.1:6379, except in CI (CI=true), where that is a failure."""
+    import os
+
+    import pytest
+    import redis
+
+    try:
+        if redis.Redis(host="127.0.0.1", port=6379, socket_connect_timeout=2).ping():
+            return
+    except redis.RedisError:
+        pass
+    if os.environ.get("CI", "").lower() == "true":
+        pytest.fail("Redis must answer on 127.0.0.1:6379 in CI")
+    pytest.skip("no Redis on 127.0.0.1:6379")

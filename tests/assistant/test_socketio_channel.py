@@ -9,7 +9,7 @@ import pytest
 import yaml
 
 from bot.rasa_ext.socketio_channel import PerProcessRedisManager, SocketIOInput, session_id_of
-from tests.assistant.helpers import ROOT
+from tests.assistant.helpers import ROOT, require_redis
 from tests.servers import free_port
 
 
@@ -76,15 +76,6 @@ def test_pushed_messages_and_agents_replies(message, emitted):
 
 # ----------------------------------------------------------------------------- several workers
 
-def redis_answers() -> bool:
-    import redis
-
-    try:
-        return bool(redis.Redis(host="127.0.0.1", port=6379, socket_connect_timeout=2).ping())
-    except redis.RedisError:
-        return False
-
-
 async def message_from_another_worker(session_id: str) -> dict:
     """A browser connects to worker A; worker B (another process in production) sends to its session."""
     import socketio
@@ -122,13 +113,9 @@ async def message_from_another_worker(session_id: str) -> dict:
 
 
 def test_a_message_pushed_by_another_worker_reaches_the_browser(monkeypatch):
-    import os
     import uuid
 
-    if not redis_answers():
-        if os.environ.get("CI") == "true":
-            pytest.fail("Redis must answer on 127.0.0.1:6379 in CI")
-        pytest.skip("no Redis on 127.0.0.1:6379")
+    require_redis()
     monkeypatch.setenv("SOCKETIO_REDIS_URL", "redis://127.0.0.1:6379/0")
     assert asyncio.run(message_from_another_worker(uuid.uuid4().hex)) == {"text": "laba diena", "agent_name": "Rūta"}
 

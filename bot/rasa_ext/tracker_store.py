@@ -1,0 +1,80 @@
+"""Rasa's Redis tracker store with a save that does not rebuild the stored conversation.
+
+Rasa 3.6's `RedisTrackerStore.save` reads the stored conversation back, turns every stored event into an `Event`
+object, compares them with the tracker's one by one (through jsonpickle) and merges; with an event broker it reads
+and rebuilds the stored conversation once more to find the events to publish. A conversation of 50 events costs
+several milliseconds of a Rasa worker per turn, growing with its length (py-spy, issue 13; docs/benchmarks.md).
+
+This store keeps Rasa's format, keys, expiry and merge; `save` first checks, on the stored JSON alone, whether the
+tracker simply extends what is stored (the usual case: the turn held the conversation's lock since it read it):
+the stored events of the tracker's session must be the first events of the tracker, each with the same event
+type and timestamp. Then it writes the earlier sessions as stored plus the tracker's events, and publishes the
+tracker's new events to the broker (what Rasa's `stream_events` would find). Anything else (a changed or longer
+stored conversation, an unreadable one) takes Rasa's own save unchanged.
+
+Endpoints: `tracker_store: {type: bot.rasa_ext.tracker_store.RedisTrackerStore, url: ..., port: ..., ...}` (the
+same keys as Rasa's `type: redis`).
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any, Dict, List, Optional, Text
+
+from rasa.core.tracker_store import RedisTrackerStore as RasaRedisTrackerStore
+from rasa.shared.core.constants import ACTION_SESSION_START_NAME
+from rasa.shared.core.trackers import DialogueStateTracker
+
+StoredEvent = Dict[Text, Any]
+
+
+def last_session_start(events: List[StoredEvent]) -> int:
+    """Index of the stored events' last `action_session_start`, where the session Rasa retrieves begins (0 when
+    there is none: the whole conversation is one session)."""
+    for index in range(len(events) - 1, -1, -1):
+        event = events[index]
+        if event.get("event") == "action" and event.get("name") == ACTION_SESSION_START_NAME:
+            return index
+    return 0
+
+
+def extends(stored: List[StoredEvent], current: List[StoredEvent]) -> bool:
+    """True when `current` begins with `stored` (event types and timestamps)."""
+    if len(current) < len(stored):
+        return False
+    return all(
+        old.get("event") == new.get("event") and old.get("timestamp") == new.get("timestamp")
+        for old, new in zip(stored, current)
+    )
+
+
+def stored_events(serialised: Optional[bytes | str]) -> Optional[List[StoredEvent]]:
+    """The events of a stored conversation; [] when none is stored; None when it cannot be read."""
+    if serialised is None:
+        return []
+    try:
+        events = json.loads(serialised).get("events")
+    except (ValueError, AttributeError):
+        return None
+    return events if isinstance(events, list) else None
+
+
+class RedisTrackerStore(RasaRedisTrackerStore):
+    """Rasa's Redis tracker store; `save` appends without rebuilding the stored conversation when it can."""
+
+    async def save(self, tracker: DialogueStateTracker, timeout: Optional[float] = None) -> None:
+        key = self.key_prefix + tracker.sender_id
+        stored = stored_events(self.red.get(key))
+        current = [event.as_dict() for event in tracker.events]
+        if stored is None:
+            await super().save(tracker, timeout)
+            return
+        start = last_session_start(stored)
+        if not extends(stored[start:], current):
+            await super().save(tracker, timeout)
+            return
+        if self.event_broker is not None:
+            new_events = list(tracker.events)[len(stored) - start:]
+            await self._stream_new_events(self.event_broker, new_events, tracker.sender_id)
+        dialogue = {"events": stored[:start] + current, "name": tracker.sender_id}
+        self.red.set(key, json.dumps(dialogue), ex=timeout or self.record_exp or None)

@@ -1,0 +1,159 @@
+"""Our Redis tracker store (bot/rasa_ext/tracker_store.py) stores and publishes what Rasa's own does, against the
+Redis on 127.0.0.1:6379 (required in CI), each test under its own key prefix."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import uuid
+from typing import Any, Dict, List
+
+import pytest
+from rasa.core.brokers.broker import EventBroker
+from rasa.core.tracker_store import RedisTrackerStore as RasaRedisTrackerStore
+from rasa.shared.core.domain import Domain
+from rasa.shared.core.events import ActionExecuted, BotUttered, SessionStarted, SlotSet, UserUttered
+from rasa.shared.core.trackers import DialogueStateTracker
+
+from bot.rasa_ext import event_types
+from bot.rasa_ext.tracker_store import RedisTrackerStore, extends, last_session_start, stored_events
+from tests.assistant.helpers import require_redis
+
+DB = 3
+DOMAIN = Domain.from_dict({"intents": ["greet"], "slots": {"language": {"type": "text", "mappings": []}}})
+
+
+class Broker(EventBroker):
+    def __init__(self) -> None:
+        self.published: List[Dict[str, Any]] = []
+
+    def publish(self, event: Dict[str, Any]) -> None:
+        self.published.append(event)
+
+
+def session(start: float) -> list:
+    return [ActionExecuted("action_session_start", timestamp=start), SessionStarted(timestamp=start + 0.1),
+            ActionExecuted("action_listen", timestamp=start + 0.2)]
+
+
+def turn(text: str, at: float) -> list:
+    return [UserUttered(text, {"name": "greet", "confidence": 0.9}, timestamp=at),
+            SlotSet("language", "lt", timestamp=at + 0.1), BotUttered(f"re: {text}", timestamp=at + 0.2),
+            ActionExecuted("action_listen", timestamp=at + 0.3)]
+
+
+def stores(broker: bool = False):
+    require_redis()
+    made = []
+    for cls in (RasaRedisTrackerStore, RedisTrackerStore):
+        prefix = f"test{uuid.uuid4().hex}"
+        made.append(cls(DOMAIN, host="127.0.0.1", port=6379, db=DB, key_prefix=prefix, record_exp=60,
+                        event_broker=Broker() if broker else None))
+    return made
+
+
+def drop(*made) -> None:
+    for store in made:
+        for key in store.red.keys(store.key_prefix + "*"):
+            store.red.delete(key)
+
+
+async def converse(store, sender: str, turns: List[list]) -> None:
+    """Each turn as Rasa does it: retrieve (the latest session), add the turn's events, save."""
+    for events in turns:
+        tracker = await store.retrieve(sender) or DialogueStateTracker(sender, DOMAIN.slots)
+        for event in events:
+            tracker.update(event)
+        await store.save(tracker)
+
+
+def raw(store, sender: str) -> Dict[str, Any]:
+    return json.loads(store.red.get(store.key_prefix + sender))
+
+
+def test_the_pure_checks():
+    events = [e.as_dict() for e in session(1) + turn("a", 2) + session(10) + turn("b", 11)]
+    assert last_session_start(events) == 7
+    assert last_session_start(events[1:3]) == 0
+    assert extends(events[:4], events) and extends([], events)
+    assert not extends(events, events[:4])
+    moved = dict(events[1], timestamp=99.0)
+    assert not extends([events[0], moved], events)
+    assert stored_events(None) == [] and stored_events(b"not json") is None and stored_events("[1]") is None
+
+
+@pytest.mark.parametrize("turns", [
+    [session(1) + turn("labas", 2), turn("kaip registruotis", 3), turn("ačiū", 4)],
+    # a new session after the first: Rasa retrieves only the latest, the store keeps both
+    [session(1) + turn("labas", 2), session(5000) + turn("vėl aš", 5001), turn("dar kartą", 5002)],
+])
+def test_stores_and_publishes_what_rasa_does(turns):
+    rasa, ours = stores(broker=True)
+    try:
+        asyncio.run(converse(rasa, "customer", turns))
+        asyncio.run(converse(ours, "customer", turns))
+        assert raw(ours, "customer") == raw(rasa, "customer")
+        assert ours.event_broker.published == rasa.event_broker.published
+        assert len(ours.event_broker.published) == sum(len(events) for events in turns)
+        assert 0 < ours.red.ttl(ours.key_prefix + "customer") <= 60
+    finally:
+        drop(rasa, ours)
+
+
+def test_a_conversation_changed_meanwhile_is_merged_as_rasa_merges_it():
+    rasa, ours = stores(broker=True)
+    try:
+        for store in (rasa, ours):
+            asyncio.run(converse(store, "c", [session(1) + turn("labas", 2)]))
+            tracker = asyncio.run(store.retrieve("c"))
+            asyncio.run(converse(store, "c", [turn("from another writer", 3)]))  # written while we held `tracker`
+            for event in turn("ours", 4):
+                tracker.update(event)
+            asyncio.run(store.save(tracker))
+        stored = raw(ours, "c")
+        assert stored == raw(rasa, "c")
+        assert [e.get("text") for e in stored["events"] if e["event"] == "user"] == [
+            "labas", "from another writer", "ours"]
+        assert ours.event_broker.published == rasa.event_broker.published
+    finally:
+        drop(rasa, ours)
+
+
+def test_an_unreadable_stored_conversation_takes_rasas_path(monkeypatch):
+    _, ours = stores()
+    taken = []
+
+    async def rasa_save(self, tracker, timeout=None):
+        taken.append(tracker.sender_id)
+
+    monkeypatch.setattr(RasaRedisTrackerStore, "save", rasa_save)
+    try:
+        ours.red.set(ours.key_prefix + "c", "{not json")
+        tracker = DialogueStateTracker.from_events("c", session(1), DOMAIN.slots)
+        asyncio.run(ours.save(tracker))
+        assert taken == ["c"]
+    finally:
+        drop(ours)
+
+
+def test_events_are_looked_up_by_name_as_rasa_does():
+    from rasa.shared.core.events import Event
+
+    event_types.apply()
+    assert Event.resolve_by_type("user") is UserUttered
+    assert Event.resolve_by_type("action") is ActionExecuted
+    assert Event.resolve_by_type("topic") is None
+    assert Event.resolve_by_type("no such event", default=BotUttered) is BotUttered
+    with pytest.raises(ValueError, match="Unknown event name 'no such event'"):
+        Event.resolve_by_type("no such event")
+
+    class Later(Event):  # a subclass defined after the first look-ups is still found
+        type_name = "test_later_event"
+
+        def as_story_string(self) -> str:
+            return "later"
+
+        def __eq__(self, other: object) -> bool:
+            return isinstance(other, Later)
+
+    assert Event.resolve_by_type("test_later_event") is Later
