@@ -44,7 +44,7 @@ def extends(stored: List[StoredEvent], current: List[StoredEvent]) -> bool:
         return False
     return all(
         old.get("event") == new.get("event") and old.get("timestamp") == new.get("timestamp")
-        for old, new in zip(stored, current)
+        for old, new in zip(stored, current[: len(stored)], strict=True)
     )
 
 
