@@ -55,6 +55,43 @@ def test_feature_scaling():
     assert abs(scaled_features(counts, "l2")[0].power(2).sum() - 1) < 1e-9
 
 
+def _message(text, blocks, dense=False):
+    import numpy as np
+    from rasa.shared.nlu.training_data.features import Features
+    from rasa.shared.nlu.training_data.message import Message
+    from scipy.sparse import coo_matrix
+
+    message = Message(data={"text": text})
+    for origin, counts in blocks:
+        sequence = coo_matrix(np.array([counts, counts]))  # one row per token: must not reach the classifier
+        message.add_features(Features(sequence, "sequence", "text", origin))
+        message.add_features(Features(coo_matrix(np.array([counts])), "sentence", "text", origin))
+        message.add_features(Features(coo_matrix(np.array([[9, 9]])), "sentence", "intent", origin))
+    if dense:
+        message.add_features(Features(np.array([[0.5, 0.25]]), "sentence", "text", "dense"))
+    return message
+
+
+@pytest.mark.parametrize("dense", [False, True])
+def test_the_classifier_input_is_rasas(dense):
+    """Our row builder gives Rasa's matrix (values, order, shape, dtype), with dense features Rasa's way."""
+    from rasa.nlu.classifiers.logistic_regression_classifier import LogisticRegressionClassifier
+
+    from bot.rasa_ext.components import GuardedLogisticRegressionClassifier, sentence_row
+
+    messages = [_message("a", [("words", [0, 2, 1]), ("chars", [3, 0, 0, 0, 1])], dense),
+                _message("b", [("words", [1, 0, 0]), ("chars", [0, 0, 0, 0, 0])], dense)]
+    rasas = LogisticRegressionClassifier._create_X(None, messages)
+    classifier = GuardedLogisticRegressionClassifier.__new__(GuardedLogisticRegressionClassifier)
+    classifier.config = {"feature_scaling": "none"}
+    ours = classifier._create_X(messages)
+    assert (sentence_row(messages[0]) is None) == dense
+    assert ours.shape == rasas.shape == (2, 8 + (2 if dense else 0))
+    assert ours.dtype == rasas.dtype
+    assert ours.toarray().tolist() == rasas.toarray().tolist()
+    assert ours[0].toarray().tolist()[0][:8] == [0, 2, 1, 3, 0, 0, 0, 1]
+
+
 def test_an_unknown_feature_scaling_is_refused():
     from bot.rasa_ext.components import GuardedLogisticRegressionClassifier
 
