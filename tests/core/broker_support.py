@@ -17,7 +17,7 @@ from typing import Any, TypeVar
 import aio_pika
 from aio_pika.abc import AbstractChannel
 
-from bot.core.handoff.events import Broker, declare
+from bot.core.handoff.events import Broker, declare, delete
 from tests.core.conftest import missing_service
 
 RABBITMQ_URL = os.environ.get("CORE_TEST_RABBITMQ_URL", "amqp://guest:guest@127.0.0.1:5672/")
@@ -98,14 +98,21 @@ class Rabbit:
 
         return self._on_channel(count)
 
-    def delete(self) -> None:
-        async def delete(channel: AbstractChannel) -> None:
-            queue = await channel.declare_queue(self.broker.queue, passive=True)
-            await queue.delete(if_unused=False, if_empty=False)
-            exchange = await channel.get_exchange(self.broker.exchange)
-            await exchange.delete()
+    def exists(self) -> bool:
+        """Whether the queue and the exchange are there."""
 
-        self._on_channel(delete)
+        async def look(channel: AbstractChannel) -> bool:
+            try:
+                await channel.declare_queue(self.broker.queue, passive=True)
+                await channel.declare_exchange(self.broker.exchange, passive=True)
+            except aio_pika.exceptions.ChannelClosed:
+                return False
+            return True
+
+        return self._on_channel(look)
+
+    def delete(self) -> None:
+        asyncio.run(delete(self.broker))
 
 
 def eventually(check: Callable[[], bool], seconds: float = 20.0) -> None:

@@ -6,6 +6,9 @@ acknowledged only after it is stored (the database failing puts it back), the co
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -227,6 +230,16 @@ def test_without_the_broker_a_round_reads_the_trackers(env: Env) -> None:
 def test_decode(body: bytes, sender: str | None) -> None:
     event = decode(body)
     assert (event or {}).get("sender_id") == sender
+
+
+def test_the_command_deletes_the_queue_and_the_exchange(rabbit: Rabbit) -> None:
+    rabbit.publish(user_event("conv-1", "left over", T0))
+    assert rabbit.exists()
+    env = {**os.environ, "HANDOFF_EVENTS_URL": rabbit.broker.url, "HANDOFF_EVENTS_QUEUE": rabbit.broker.queue,
+           "HANDOFF_EVENTS_EXCHANGE": rabbit.broker.exchange}
+    for _ in range(2):  # the second time there is nothing to delete
+        subprocess.run([sys.executable, "-m", "bot.core.handoff.events", "delete"], env=env, check=True, timeout=60)
+    assert not rabbit.exists()
 
 
 def test_the_broker_settings() -> None:

@@ -14,6 +14,9 @@ An event is acknowledged only after every handler has returned, so what a handle
 The connection is robust: when the broker or the network comes back, it reconnects, declares and consumes
 again; events left unacknowledged are redelivered, so handlers must take an event twice (the handoff's unique
 index on the Rasa event timestamp does).
+
+`python -m bot.core.handoff.events delete` removes the queue and the exchange of HANDOFF_EVENTS_* (scripts/run.sh
+with RABBITMQ_DELETE_ON_EXIT=yes, for servers started for a test on ports of their own).
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import sys
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -148,3 +152,18 @@ async def consume(broker: Broker, handlers: Sequence[Handler],
         finally:
             await connection.close()
         await asyncio.sleep(broker.retry_seconds)
+
+
+async def delete(broker: Broker) -> None:
+    """Remove the queue (with any event still in it) and the exchange; nothing happens when they are missing."""
+    connection = await aio_pika.connect(broker.url, timeout=CONNECT_TIMEOUT)
+    async with connection:
+        channel = await (await connection.channel()).get_underlay_channel()
+        await channel.queue_delete(broker.queue)
+        await channel.exchange_delete(broker.exchange)
+
+
+if __name__ == "__main__":
+    if sys.argv[1:] != ["delete"]:
+        sys.exit("usage: python -m bot.core.handoff.events delete  (the queue and exchange of HANDOFF_EVENTS_*)")
+    asyncio.run(delete(Broker.from_settings(HandoffSettings.from_env())))
