@@ -6,11 +6,14 @@ acknowledged only after it is stored (the database failing puts it back), the co
 
 from __future__ import annotations
 
+import asyncio
+import json
 import os
 import subprocess
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
@@ -20,7 +23,7 @@ from sqlalchemy.exc import OperationalError
 from bot.core.config import HandoffSettings, MissingSetting
 from bot.core.db.models import Escalation
 from bot.core.handoff import service
-from bot.core.handoff.events import decode
+from bot.core.handoff.events import ANY_EVENT, Dispatcher, decode
 from bot.core.handoff.worker import one_round
 from bot.core.main import create_app
 from tests.core.broker_support import (
@@ -230,6 +233,63 @@ def test_without_the_broker_a_round_reads_the_trackers(env: Env) -> None:
 def test_decode(body: bytes, sender: str | None) -> None:
     event = decode(body)
     assert (event or {}).get("sender_id") == sender
+
+
+@dataclass
+class FakeMessage:
+    """A delivered message: its body and how it was settled (`broken`: the channel is gone)."""
+
+    event: dict[str, Any]
+    broken: bool = False
+    settled: list[Any] = field(default_factory=list)
+
+    @property
+    def body(self) -> bytes:
+        return json.dumps(self.event).encode()
+
+    async def ack(self) -> None:
+        if self.broken:
+            raise ConnectionResetError("the channel is closed")
+        self.settled.append("ack")
+
+    async def nack(self, requeue: bool = True) -> None:
+        self.settled.append(("nack", requeue))
+
+
+def deliver(dispatcher: Dispatcher, *messages: FakeMessage) -> None:
+    async def each() -> None:
+        for message in messages:
+            await dispatcher(message)  # type: ignore[arg-type]
+
+    asyncio.run(each())
+
+
+def test_the_dispatcher_hands_each_event_to_the_handlers_of_its_type() -> None:
+    seen: list[tuple[str, str]] = []
+    dispatcher = Dispatcher({"user": [lambda e: seen.append(("user", e["text"]))],
+                             ANY_EVENT: [lambda e: seen.append(("any", e["event"]))]}, (), 0)
+    user, bot = FakeMessage(user_event("c", "hi", T0)), FakeMessage(rasa_event("c", "bot", T0, text="hello"))
+    deliver(dispatcher, user, bot)
+    assert seen == [("user", "hi"), ("any", "user"), ("any", "bot")]
+    assert user.settled == bot.settled == ["ack"]
+
+
+def test_a_failing_handler_puts_the_event_back_only_when_the_failure_is_transient() -> None:
+    def store(event: dict[str, Any]) -> None:
+        if event["text"] == "database":
+            raise OperationalError("INSERT", {}, ConnectionRefusedError())
+        raise ValueError("a bug")
+
+    dispatcher = Dispatcher({"user": [store]}, (OperationalError,), 0)
+    database, bug = FakeMessage(user_event("c", "database", T0)), FakeMessage(user_event("c", "bug", T0))
+    deliver(dispatcher, database, bug)
+    assert database.settled == [("nack", True)] and bug.settled == ["ack"]
+
+
+def test_a_lost_channel_when_acknowledging_is_not_an_error() -> None:
+    lost = FakeMessage(user_event("c", "x", T0), broken=True)
+    deliver(Dispatcher({"user": [lambda e: None]}, (), 0), lost)
+    assert lost.settled == []
 
 
 def test_the_command_deletes_the_queue_and_the_exchange(rabbit: Rabbit) -> None:

@@ -2,9 +2,10 @@
 
 Rasa publishes every tracker event, as JSON with the conversation's `sender_id`, to a fanout exchange bound to a
 durable queue. `consume` declares both exactly as Rasa does (rasa/core/brokers/pika.py: RabbitMQ closes the
-channel when a declaration differs), reads the queue and hands each event to every handler: blocking functions,
-run in a thread, one event at a time. The handoff's handler stores customer messages (worker.py); another
-(analytics) can be added beside it.
+channel when a declaration differs), reads the queue and hands each event to the handlers of its type (`user`,
+`bot`, ...; `ANY_EVENT`: every event): blocking functions, run in a thread, one event at a time. An event no
+handler wants is acknowledged at once. The handoff's handler takes `user` events and stores the customer
+messages of handed-over conversations (worker.py); another (analytics) can be added beside it.
 
 An event is acknowledged only after every handler has returned, so what a handler stores is never lost:
 - a transient failure (one of the `transient` exceptions: the database) puts the event back in the queue after
@@ -25,7 +26,7 @@ import asyncio
 import json
 import logging
 import sys
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
@@ -38,6 +39,8 @@ from bot.core.config import HandoffSettings
 logger = logging.getLogger("bot.core.handoff.events")
 
 Handler = Callable[[dict[str, Any]], object]
+Handlers = Mapping[str, Sequence[Handler]]  # by event type (ANY_EVENT: all)
+ANY_EVENT = "*"
 CONNECT_TIMEOUT = 10.0
 
 
@@ -94,15 +97,19 @@ async def _settle(outcome: Awaitable[None], what: str) -> None:
 class Dispatcher:
     """The consumer's callback: each message decoded and handed to the handlers, one at a time, then settled."""
 
-    def __init__(self, handlers: Sequence[Handler], transient: tuple[type[BaseException], ...],
+    def __init__(self, handlers: Handlers, transient: tuple[type[BaseException], ...],
                  retry_seconds: float) -> None:
-        self.handlers = tuple(handlers)
+        self.handlers = {kind: tuple(wanting) for kind, wanting in handlers.items()}
         self.transient = transient
         self.retry_seconds = retry_seconds
         self._one_at_a_time = asyncio.Lock()
 
-    def dispatch(self, event: dict[str, Any]) -> None:
-        for handler in self.handlers:
+    def handlers_of(self, event: dict[str, Any]) -> tuple[Handler, ...]:
+        return self.handlers.get(str(event.get("event")), ()) + self.handlers.get(ANY_EVENT, ())
+
+    @staticmethod
+    def dispatch(handlers: Sequence[Handler], event: dict[str, Any]) -> None:
+        for handler in handlers:
             handler(event)
 
     async def __call__(self, message: AbstractIncomingMessage) -> None:
@@ -115,8 +122,10 @@ class Dispatcher:
             logger.warning("event broker: dropped a message that is not a Rasa event (%d bytes)", len(message.body))
             await _settle(message.ack(), "acknowledge")
             return
+        handlers = self.handlers_of(event)
         try:
-            await asyncio.to_thread(self.dispatch, event)
+            if handlers:
+                await asyncio.to_thread(self.dispatch, handlers, event)
         except self.transient as error:
             logger.warning("event broker: a %s event is put back after a failure (%s)", event.get("event"),
                            type(error).__name__)
@@ -128,7 +137,7 @@ class Dispatcher:
         await _settle(message.ack(), "acknowledge")
 
 
-async def consume(broker: Broker, handlers: Sequence[Handler],
+async def consume(broker: Broker, handlers: Handlers,
                   transient: tuple[type[BaseException], ...] = ()) -> None:
     """Until cancelled: connect (trying again every `retry_seconds` while the broker does not answer), declare,
     and dispatch the events to `handlers`. The robust connection reconnects by itself after a loss."""

@@ -160,7 +160,7 @@ async def running(app: Any, rasa: RasaClient | None = None) -> AsyncIterator[Han
     if settings.sync_interval > 0:
         tasks.append(asyncio.create_task(run(handoff), name="handoff-worker"))
     if settings.events_url:
-        handlers = [partial(store_customer_event, handoff)]
+        handlers = {"user": [partial(store_customer_event, handoff)]}
         consumer = events.consume(events.Broker.from_settings(settings), handlers, transient=(SQLAlchemyError,))
         tasks.append(asyncio.create_task(consumer, name="handoff-events"))
     try:
