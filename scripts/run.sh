@@ -15,6 +15,14 @@ REDIS_HOST=${REDIS_HOST:-127.0.0.1}
 REDIS_PORT=${REDIS_PORT:-6379}
 REDIS_DB=${REDIS_DB:-0}
 
+RABBITMQ_HOST=${RABBITMQ_HOST:-127.0.0.1}
+RABBITMQ_PORT=${RABBITMQ_PORT:-5672}
+export RABBITMQ_USERNAME=${RABBITMQ_USERNAME:-guest} RABBITMQ_PASSWORD=${RABBITMQ_PASSWORD:-guest}
+# One exchange and queue per Rasa port: servers started side by side (tests, several checkouts) on one RabbitMQ
+# never see each other's events (the exchange is a fanout).
+RABBITMQ_EXCHANGE=${RABBITMQ_EXCHANGE:-canonassistant-events-$RASA_PORT}
+RABBITMQ_QUEUE=${RABBITMQ_QUEUE:-canonassistant-core-$RASA_PORT}
+
 mkdir -p build
 
 # Secrets for local use: from the environment, else created once under build/ (git-ignored).
@@ -81,12 +89,50 @@ else
   STORE="memory (no Redis at $REDIS_HOST:$REDIS_PORT), 1 Rasa worker"
 fi
 
+# An AMQP 0-9-1 server answers the protocol header with a Connection.Start frame (type 1, channel 0, class and
+# method 10).
+rabbitmq_answers() {
+  { exec 4<>"/dev/tcp/$RABBITMQ_HOST/$RABBITMQ_PORT"; } 2>/dev/null || return 1
+  printf 'AMQP\x00\x00\x09\x01' >&4
+  local reply
+  reply=$(timeout 2 head -c 11 <&4 | od -An -tx1 | tr -d ' \n') || reply=""
+  exec 4<&- 4>&-
+  [[ "$reply" == 010000????????000a000a ]]
+}
+
+# With RabbitMQ, Rasa publishes every conversation event to it (event_broker) and the core consumes them: customer
+# messages of handed-over conversations reach the console as they are written (docs/handoff.md). Without it, the
+# core reads the trackers of handed-over conversations every second. The credentials stay in the environment.
+if [[ "${USE_RABBITMQ:-auto}" == "no" ]]; then
+  unset HANDOFF_EVENTS_URL
+  HANDOFF_MODE="the core reads Rasa's trackers every second (USE_RABBITMQ=no)"
+elif rabbitmq_answers; then
+  cat >> "$ENDPOINTS" <<YAML
+event_broker:
+  type: pika
+  url: $RABBITMQ_HOST
+  port: $RABBITMQ_PORT
+  username: \${RABBITMQ_USERNAME}
+  password: \${RABBITMQ_PASSWORD}
+  queues:
+    - $RABBITMQ_QUEUE
+  exchange_name: $RABBITMQ_EXCHANGE
+YAML
+  amqp_user=$("$CORE_PY" -c 'import sys, urllib.parse as u; print(":".join(u.quote(a, safe="") for a in sys.argv[1:]))' \
+    "$RABBITMQ_USERNAME" "$RABBITMQ_PASSWORD")
+  export HANDOFF_EVENTS_URL="amqp://$amqp_user@$RABBITMQ_HOST:$RABBITMQ_PORT/"
+  export HANDOFF_EVENTS_QUEUE=$RABBITMQ_QUEUE HANDOFF_EVENTS_EXCHANGE=$RABBITMQ_EXCHANGE
+  HANDOFF_MODE="events from RabbitMQ at $RABBITMQ_HOST:$RABBITMQ_PORT (exchange $RABBITMQ_EXCHANGE, queue $RABBITMQ_QUEUE)"
+else
+  unset HANDOFF_EVENTS_URL
+  HANDOFF_MODE="the core reads Rasa's trackers every second (no RabbitMQ at $RABBITMQ_HOST:$RABBITMQ_PORT)"
+fi
+
 # Each server runs in its own process group (job control), so that stopping it reaches its worker processes.
 set -m
 pids=()
 group_alive() { kill -0 -- "-$1" 2>/dev/null; }
-stop_all() {
-  trap - INT TERM EXIT
+stop_servers() {
   for pid in "${pids[@]}"; do kill -TERM -- "-$pid" 2>/dev/null || true; done
   for _ in $(seq 1 30); do  # up to 15 s for a clean shutdown, then force
     local alive=0
@@ -96,6 +142,14 @@ stop_all() {
   done
   echo "Forcing the servers to stop." >&2
   for pid in "${pids[@]}"; do kill -KILL -- "-$pid" 2>/dev/null || true; done
+}
+stop_all() {
+  trap - INT TERM EXIT
+  stop_servers
+  # Servers started for a while only (the tests' own ports) leave no queue behind on a shared RabbitMQ.
+  if [[ -n "${HANDOFF_EVENTS_URL:-}" && "${RABBITMQ_DELETE_ON_EXIT:-no}" == yes ]]; then
+    "$CORE_PY" -m bot.core.handoff.events delete || echo "Could not delete the queue $RABBITMQ_QUEUE." >&2
+  fi
 }
 trap 'stop_all; exit 130' INT
 trap 'stop_all; exit 143' TERM
@@ -142,6 +196,7 @@ $(if [[ "$CORE_DEMO_MODE" == true ]]; then
   fi)
   Rasa API:  $RASA_URL (token RASA_TOKEN, used by the core to deliver agents' replies)
   Conversations are kept in $STORE.
+  Handed-over conversations: $HANDOFF_MODE.
   Generated for local use: ${GENERATED[*]:-nothing (all secrets came from the environment)}
   CUSTOMER_TOKEN_SECRET=$CUSTOMER_TOKEN_SECRET
 

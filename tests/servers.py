@@ -58,6 +58,7 @@ def launch(folder: Path, secrets: Mapping[str, str], extra_env: Optional[Mapping
            "RASA": str(ROOT / ".venv/rasa/bin/rasa"), "CORE_PY": str(ROOT / ".venv/core/bin/python"),
            "MODEL": str(MODEL), "CORE_DATABASE_URL": f"sqlite:///{folder / 'core.db'}",
            "RASA_SOCKET_URL": f"http://localhost:{rasa_port}", "PYTHONPATH": str(ROOT),
+           "RABBITMQ_DELETE_ON_EXIT": "yes",  # the event queue of these ports goes with the servers
            **secrets, **(extra_env or {})}
     log = folder / "run.log"
     with log.open("w") as handle:

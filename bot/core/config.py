@@ -26,6 +26,9 @@ DEFAULT_DATABASE_URL = "sqlite:///build/core.db"
 # Where the support page's chat widget finds Rasa's socket.io channel (as the customer's browser sees it).
 DEFAULT_RASA_SOCKET_URL = "http://localhost:5005"
 DEFAULT_RASA_URL = "http://127.0.0.1:5005"  # Rasa's HTTP API as the core reaches it (handoff)
+# Rasa's PikaEventBroker defaults (rasa/core/brokers/pika.py): the queue it binds, the fanout exchange
+DEFAULT_EVENTS_QUEUE = "rasa_core_events"
+DEFAULT_EVENTS_EXCHANGE = "rasa-exchange"
 TRUE_WORDS = frozenset({"1", "true", "yes", "on"})
 
 
@@ -59,6 +62,15 @@ def _http_url(name: str) -> Callable[[str], str]:
         return url
 
     return check
+
+
+def _amqp_url(url: str) -> str:
+    """Empty (no event broker), or an amqp(s) URL with a host."""
+    url = url.strip()
+    parts = urlsplit(url)
+    if url and (parts.scheme not in ("amqp", "amqps") or not parts.hostname):
+        raise ValueError("HANDOFF_EVENTS_URL must be an amqp(s) URL (or empty)")  # never echo: it has a password
+    return url
 
 
 def _number(name: str, default: float, zero_means_default: bool = False) -> Callable[[Any], float]:
@@ -143,7 +155,8 @@ class HandoffSettings(EnvSettings):
     """Human handoff (docs/handoff.md): Rasa's HTTP API, the support team's hours, the agent console.
 
     Constructed, the background worker is off (`sync_interval` 0, what tests want); from the environment it
-    runs every second unless HANDOFF_SYNC_INTERVAL says otherwise.
+    runs every second unless HANDOFF_SYNC_INTERVAL says otherwise. With HANDOFF_EVENTS_URL the customers'
+    messages come from Rasa's event broker and the worker no longer reads trackers.
     """
 
     ENV_DEFAULTS: ClassVar[Mapping[str, str]] = {"HANDOFF_SYNC_INTERVAL": "1"}
@@ -173,6 +186,16 @@ class HandoffSettings(EnvSettings):
     retry_seconds: Annotated[float, BeforeValidator(_number("HANDOFF_RETRY_SECONDS", 5.0, True))] = Field(
         5.0, alias="HANDOFF_RETRY_SECONDS"
     )
+    # Rasa's event broker (RabbitMQ): customer messages arrive as events instead of tracker polling
+    events_url: Annotated[str, AfterValidator(_amqp_url)] = Field("", alias="HANDOFF_EVENTS_URL")
+    events_queue: Annotated[str, BeforeValidator(_or_default(DEFAULT_EVENTS_QUEUE))] = Field(
+        DEFAULT_EVENTS_QUEUE, alias="HANDOFF_EVENTS_QUEUE"
+    )
+    events_exchange: Annotated[str, BeforeValidator(_or_default(DEFAULT_EVENTS_EXCHANGE))] = Field(
+        DEFAULT_EVENTS_EXCHANGE, alias="HANDOFF_EVENTS_EXCHANGE"
+    )
+    events_prefetch: int = 32  # not an environment variable: unacknowledged events held at once
+    events_retry_seconds: float = 2.0  # not an environment variable: the pause after a failure (database, broker)
     agent_session_hours: Annotated[float, BeforeValidator(_number("AGENT_SESSION_HOURS", 8.0, True))] = Field(
         8.0, alias="AGENT_SESSION_HOURS"
     )

@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import httpx
 import pytest
@@ -42,15 +42,18 @@ def postgres_unreachable() -> str | None:
         engine.dispose()
 
 
-def require_postgres() -> None:
-    """Skip without PostgreSQL, except on CI (CI=true), where its absence is a failure."""
-    reason = postgres_unreachable()
-    if reason is None:
-        return
-    message = f"PostgreSQL at {make_url(POSTGRES_URL).render_as_string()} is unreachable ({reason})"
+def missing_service(message: str) -> NoReturn:
+    """Skip a test whose local service is missing, except on CI (CI=true), where its absence is a failure."""
     if os.environ.get("CI", "").lower() == "true":
         pytest.fail(message)
     pytest.skip(message)
+
+
+def require_postgres() -> None:
+    """Skip without PostgreSQL, except on CI."""
+    reason = postgres_unreachable()
+    if reason is not None:
+        missing_service(f"PostgreSQL at {make_url(POSTGRES_URL).render_as_string()} is unreachable ({reason})")
 
 
 @contextmanager

@@ -3,6 +3,7 @@ tests/core/conftest.py) with a settable clock and a fake Rasa, agents, and an ag
 
 from __future__ import annotations
 
+import json
 import re
 import threading
 from collections.abc import Callable, Iterator
@@ -82,6 +83,16 @@ class FakeRasa:
         self.trackers.setdefault(conversation_id, []).append(
             {"event": "user", "text": text, "timestamp": timestamp, "parse_data": {}}
         )
+
+
+def sse_events(body: str) -> list[tuple[str, str | None, dict]]:
+    """(event, id, data) of a text/event-stream body."""
+    events = []
+    for block in body.split("\n\n"):
+        fields = dict(line.split(": ", 1) for line in block.splitlines() if ": " in line and not line.startswith(":"))
+        if "event" in fields:
+            events.append((fields["event"], fields.get("id"), json.loads(fields["data"])))
+    return events
 
 
 def make_settings(database_url: str, **handoff: Any) -> Settings:

@@ -4,7 +4,6 @@ customer text in every page, the security headers, the customer's context, and t
 
 from __future__ import annotations
 
-import json
 import re
 import threading
 from concurrent.futures import ThreadPoolExecutor
@@ -26,6 +25,7 @@ from tests.core.handoff_support import (  # noqa: F401 - fixtures
     count_rows,
     env,
     handoff_client,
+    sse_events,
 )
 
 CONSOLE = Path(__file__).resolve().parents[2] / "bot" / "core" / "console"
@@ -35,16 +35,6 @@ ATTACKS = [
     "\"><svg onload=alert(2)>",
     "</textarea><script>alert(3)</script>",
 ]
-
-
-def sse_events(body: str) -> list[tuple[str, str | None, dict]]:
-    """(event, id, data) of a text/event-stream body."""
-    events = []
-    for block in body.split("\n\n"):
-        fields = dict(line.split(": ", 1) for line in block.splitlines() if ": " in line and not line.startswith(":"))
-        if "event" in fields:
-            events.append((fields["event"], fields.get("id"), json.loads(fields["data"])))
-    return events
 
 
 # ------------------------------------------------------------------ sign-in and sign-out

@@ -434,16 +434,34 @@ def sync_cutoff(session: Session, escalation: Escalation) -> float:
     return float(newest) if newest is not None else as_utc(escalation.created_at).timestamp()
 
 
+def handover_cutoff(session: Session, escalation: Escalation) -> float:
+    """The timestamp after which Rasa's user events are new for this escalation whatever order they come in
+    (events from the broker may be redelivered late): the newest customer line of the transcript it was
+    created with, else its creation. Unlike `sync_cutoff` it does not move as messages are stored."""
+    created = as_utc(escalation.created_at).timestamp()
+    newest = session.scalar(
+        select(func.max(EscalationMessage.source_event_ts)).where(
+            EscalationMessage.escalation_id == escalation.id, EscalationMessage.sender == "customer",
+            EscalationMessage.source_event_ts <= created,
+        )
+    )
+    return float(newest) if newest is not None else created
+
+
+def customer_line(event: Any) -> TranscriptLine | None:
+    """A Rasa `user` event with text and a usable timestamp as the customer's line, else None."""
+    if not isinstance(event, dict) or event.get("event") != "user":
+        return None
+    text, timestamp = event.get("text"), event.get("timestamp")
+    if not isinstance(text, str) or not text.strip() or not isinstance(timestamp, int | float):
+        return None
+    if isinstance(timestamp, bool) or not math.isfinite(timestamp):
+        return None
+    return TranscriptLine("customer", text, float(timestamp))
+
+
 def user_events_after(tracker: dict[str, Any], cutoff: float) -> list[TranscriptLine]:
     """The tracker's `user` events with text and a timestamp after `cutoff`, oldest first."""
-    lines = []
-    for event in tracker.get("events") or []:
-        if not isinstance(event, dict) or event.get("event") != "user":
-            continue
-        text, timestamp = event.get("text"), event.get("timestamp")
-        if not isinstance(text, str) or not text.strip() or not isinstance(timestamp, int | float):
-            continue
-        if isinstance(timestamp, bool) or not math.isfinite(timestamp) or timestamp <= cutoff:
-            continue
-        lines.append(TranscriptLine("customer", text, float(timestamp)))
-    return sorted(lines, key=lambda line: line.timestamp)
+    lines = [customer_line(event) for event in tracker.get("events") or []]
+    return sorted((line for line in lines if line is not None and line.timestamp > cutoff),
+                  key=lambda line: line.timestamp)

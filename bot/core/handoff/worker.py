@@ -1,13 +1,16 @@
 """The core's side of the conversation with Rasa while a person owns it.
 
-- `sync_customer_messages`: the customers' new messages, read from each open escalation's Rasa tracker and
-  stored once (their event timestamps de-duplicate; the starting point comes from the database, so a restart
-  resumes where it stopped).
+- `store_customer_event`: with Rasa's event broker (HANDOFF_EVENTS_URL; events.py), each customer message of a
+  handed-over conversation, stored once as it arrives (its event timestamp de-duplicates a redelivery).
+- `sync_customer_messages`: without the broker, the customers' new messages read from each open escalation's
+  Rasa tracker and stored once (the starting point comes from the database, so a restart resumes where it
+  stopped).
 - `push`: for one escalation, asks Rasa to run `action_deliver_agent_messages` when agent replies wait, and
   after closing appends a `resume` event and runs `action_handoff_closed`. A failure schedules a retry
   (doubling from HANDOFF_RETRY_SECONDS up to 5 minutes); a lease in the database keeps two workers from doing
   it at once.
-- `run`: the background task of the app's lifespan, one round every HANDOFF_SYNC_INTERVAL seconds.
+- `run`: the background task of the app's lifespan, one round every HANDOFF_SYNC_INTERVAL seconds: the
+  pushes that are due, and the tracker sync only when no event broker is configured.
 
 Replies are never sent twice because Rasa's action takes them through the deliveries route, which hands out
 each message once; they are never lost because they stay undelivered until an action has taken them.
@@ -20,14 +23,16 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager, suppress
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.core.clock import Clock
 from bot.core.config import HandoffSettings
 from bot.core.db.models import Escalation
-from bot.core.handoff import service
+from bot.core.handoff import events, service
 from bot.core.handoff.rasa import CLOSED_ACTION, DELIVER_ACTION, HttpRasaClient, RasaClient, RasaUnavailable
 
 logger = logging.getLogger("bot.core.handoff")
@@ -65,6 +70,22 @@ def sync_customer_messages(handoff: Handoff) -> int:
             lines = service.user_events_after(tracker, service.sync_cutoff(session, escalation))
             stored += service.store_rasa_messages(session, escalation_id, lines, handoff.clock())
             session.commit()
+    return stored
+
+
+def store_customer_event(handoff: Handoff, event: dict[str, Any]) -> int:
+    """A Rasa event from the broker: a customer's message in a conversation with an open escalation is stored
+    (1), once however often it comes; anything else is ignored (0). Database errors propagate: the event then
+    goes back to the queue."""
+    line = service.customer_line(event)
+    if line is None:
+        return 0
+    with handoff.sessions() as session:
+        escalation = service.open_escalation(session, str(event["sender_id"]))
+        if escalation is None or line.timestamp <= service.handover_cutoff(session, escalation):
+            return 0  # not handed over, or already in the transcript of the handover
+        stored = service.store_rasa_messages(session, escalation.id, [line], handoff.clock())
+        session.commit()
     return stored
 
 
@@ -110,7 +131,9 @@ def push_due(handoff: Handoff) -> int:
 
 
 def one_round(handoff: Handoff) -> None:
-    sync_customer_messages(handoff)
+    """The due pushes; and the customers' messages from the trackers unless they come as events."""
+    if not handoff.settings.events_url:
+        sync_customer_messages(handoff)
     push_due(handoff)
 
 
@@ -126,17 +149,24 @@ async def run(handoff: Handoff) -> None:
 
 @asynccontextmanager
 async def running(app: Any, rasa: RasaClient | None = None) -> AsyncIterator[Handoff]:
-    """For the app's lifespan: `app.state.handoff` (sessions, Rasa client, clock, settings) and, when
-    HANDOFF_SYNC_INTERVAL > 0, the background worker; both end with the app."""
+    """For the app's lifespan: `app.state.handoff` (sessions, Rasa client, clock, settings), the background
+    worker when HANDOFF_SYNC_INTERVAL > 0, and the consumer of Rasa's events when HANDOFF_EVENTS_URL is set;
+    all end with the app."""
     settings: HandoffSettings = app.state.settings.handoff
     client = rasa if rasa is not None else HttpRasaClient.from_settings(settings)
     handoff = Handoff(app.state.sessions, client, lambda: app.state.clock(), settings)
     app.state.handoff = handoff
-    task = asyncio.create_task(run(handoff), name="handoff-worker") if settings.sync_interval > 0 else None
+    tasks = []
+    if settings.sync_interval > 0:
+        tasks.append(asyncio.create_task(run(handoff), name="handoff-worker"))
+    if settings.events_url:
+        handlers = {"user": [partial(store_customer_event, handoff)]}
+        consumer = events.consume(events.Broker.from_settings(settings), handlers, transient=(SQLAlchemyError,))
+        tasks.append(asyncio.create_task(consumer, name="handoff-events"))
     try:
         yield handoff
     finally:
-        if task is not None:
+        for task in tasks:
             task.cancel()
             with suppress(asyncio.CancelledError):
                 await task
