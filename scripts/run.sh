@@ -50,7 +50,8 @@ export RASA_URL=${RASA_URL:-http://127.0.0.1:$RASA_PORT}
 if [[ "$CORE_DEMO_MODE" == true ]]; then local_secret CORE_DEMO_AGENT_PASSWORD build/demo-agent-password; fi
 
 ENDPOINTS=build/endpoints-$RASA_PORT.yml
-printf 'action_endpoint:\n  url: "http://localhost:%s/webhook"\n' "$ACTION_PORT" > "$ENDPOINTS"
+# 127.0.0.1, not localhost: Rasa opens a new HTTP session per action call, and each would resolve the name again
+printf 'action_endpoint:\n  url: "http://127.0.0.1:%s/webhook"\n' "$ACTION_PORT" > "$ENDPOINTS"
 
 redis_answers() {
   { exec 3<>"/dev/tcp/$REDIS_HOST/$REDIS_PORT"; } 2>/dev/null || return 1  # braces: stderr stays open

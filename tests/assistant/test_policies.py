@@ -36,7 +36,10 @@ def policies(lookup):
     from rasa.engine.graph import ExecutionContext, GraphSchema
 
     context = ExecutionContext(GraphSchema({}), "test")
-    return [cls(cls.get_default_config(), None, None, context, lookup=lookup) for cls in (RasaRulePolicy, RulePolicy)]
+    rasas, ours = (cls(cls.get_default_config(), None, None, context, lookup=lookup)
+                   for cls in (RasaRulePolicy, RulePolicy))
+    ours.prepare()  # as when the model is loaded
+    return rasas, ours
 
 
 def test_which_rules_could_match_a_message_read_as_text():
@@ -48,10 +51,33 @@ def test_which_rules_could_match_a_message_read_as_text():
 
 def test_the_trained_rules_have_no_text_rule_and_a_text_rule_is_still_searched(lookup):
     _, ours = policies(lookup)
-    assert not ours._any_text_rule()
+    assert not ours._text_rules
     text_rule = json.dumps([{"prev_action": {"action_name": "action_listen"}, "user": {"text": "labas"}}])
     _, ours = policies({**lookup, RULES: {**lookup[RULES], text_rule: "utter_greet"}})
-    assert ours._any_text_rule()
+    assert ours._text_rules
+
+
+def test_the_index_offers_every_rule_that_can_match():
+    from bot.rasa_ext.policies import candidates, rule_index
+
+    rules = {
+        "a": [{"prev_action": {"action_name": "action_listen"}, "user": {"intent": "greet"}}],
+        "b": [{"prev_action": {"action_name": "action_listen"}, "user": {"intent": "bye"}}],
+        "c": [{"prev_action": {"action_name": "utter_greet"}}],
+        "d": [{"prev_action": {"action_name": "action_listen"}, "active_loop": {"name": "should_not_be_set"}}],
+        "e": [{"user": {"intent": "greet"}}],
+        "f": [{}],
+    }
+    index = rule_index(rules, rules.__getitem__)
+    greet = {"prev_action": {"action_name": "action_listen"}, "user": {"intent": "greet"}}
+    assert candidates(index, greet) == {"a", "d", "e", "f"}
+    assert candidates(index, {"prev_action": {"action_name": "utter_greet"}}) == {"c", "f"}
+
+
+def test_training_uses_rasas_searches(lookup):
+    _, ours = policies(lookup)
+    ours._forget()
+    assert ours._text_rules and ours._index is None
 
 
 def test_predictions_and_rule_searches_are_rasas(servers, agent, lookup):
