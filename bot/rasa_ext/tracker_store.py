@@ -25,6 +25,8 @@ from rasa.core.tracker_store import RedisTrackerStore as RasaRedisTrackerStore
 from rasa.shared.core.constants import ACTION_SESSION_START_NAME
 from rasa.shared.core.trackers import DialogueStateTracker
 
+from bot.rasa_ext.fast_json import dumps
+
 StoredEvent = Dict[Text, Any]
 
 
@@ -77,4 +79,4 @@ class RedisTrackerStore(RasaRedisTrackerStore):
             new_events = list(tracker.events)[len(stored) - start:]
             await self._stream_new_events(self.event_broker, new_events, tracker.sender_id)
         dialogue = {"events": stored[:start] + current, "name": tracker.sender_id}
-        self.red.set(key, json.dumps(dialogue), ex=timeout or self.record_exp or None)
+        self.red.set(key, dumps(dialogue), ex=timeout or self.record_exp or None)
