@@ -25,8 +25,10 @@ from typing import Any, Dict, List, Optional, Set, Text, Tuple
 from rasa.core.policies.rule_policy import RULES
 from rasa.core.policies.rule_policy import RulePolicy as RasaRulePolicy
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.engine.storage.resource import Resource
 from rasa.shared.core.constants import ACTION_LISTEN_NAME, PREVIOUS_ACTION, SHOULD_NOT_BE_SET, USER
 from rasa.shared.core.domain import Domain, State
+from rasa.shared.core.generator import TrackerWithCachedStates
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.nlu.constants import ACTION_NAME, INTENT
 
@@ -96,9 +98,9 @@ class RulePolicy(RasaRulePolicy):
         policy.prepare()
         return policy
 
-    def train(self, *args: Any, **kwargs: Any) -> Any:
+    def train(self, training_trackers: List[TrackerWithCachedStates], domain: Domain, **kwargs: Any) -> Resource:
         self._forget()  # training (fine-tuning too) builds new rules: Rasa's searches throughout
-        return super().train(*args, **kwargs)
+        return super().train(training_trackers, domain, **kwargs)
 
     def _find_action_from_rules(
         self, tracker: DialogueStateTracker, domain: Domain, use_text_for_last_user_input: bool

@@ -127,3 +127,42 @@ def test_detector_applies_the_conversation_rule(current, text, asking, expected)
     message = Message(data={"text": text})
     LanguageDetector().process([message], _Tracker(current, asking))
     assert language_entities({"entities": message.get("entities")}).get("language") == expected
+
+
+def test_sentence_count_vectors_are_rasas_without_the_per_token_features(tmp_path):
+    from rasa.engine.graph import ExecutionContext, GraphSchema
+    from rasa.engine.storage.local_model_storage import LocalModelStorage
+    from rasa.engine.storage.resource import Resource
+    from rasa.nlu.featurizers.sparse_featurizer.count_vectors_featurizer import CountVectorsFeaturizer
+    from rasa.nlu.tokenizers.whitespace_tokenizer import WhitespaceTokenizer
+    from rasa.shared.nlu.training_data.message import Message
+    from rasa.shared.nlu.training_data.training_data import TrainingData
+
+    from bot.rasa_ext.components import SentenceCountVectorsFeaturizer
+
+    def examples():
+        return [Message(data={"text": text, "intent": intent}) for text, intent in [
+            ("kaip užsiregistruoti verslo paskyrai", "how_to_register"), ("labas rytas", "greet"),
+            ("how do I register my products", "register_products"), ("hello there", "greet")]]
+
+    storage = LocalModelStorage(tmp_path)
+    context = ExecutionContext(GraphSchema({}), "test")
+    tokenizer = WhitespaceTokenizer(WhitespaceTokenizer.get_default_config())
+    featurized = []
+    for cls in (CountVectorsFeaturizer, SentenceCountVectorsFeaturizer):
+        config = {**cls.get_default_config(), "analyzer": "char_wb", "min_ngram": 2, "max_ngram": 5}
+        featurizer = cls.create(config, storage, Resource(f"cvf-{cls.__name__}"), context)
+        training = TrainingData(examples())
+        tokenizer.process_training_data(training)
+        featurizer.train(training)
+        message = Message(data={"text": "kaip registruoti produktus, hello"})
+        tokenizer.process([message])
+        featurizer.process([message])
+        featurized.append(message)
+    rasas, ours = featurized
+    rasa_sequence, rasa_sentence = rasas.get_sparse_features("text")
+    our_sequence, our_sentence = ours.get_sparse_features("text")
+    assert rasa_sequence is not None and our_sequence is None
+    assert our_sentence.features.shape == rasa_sentence.features.shape
+    assert our_sentence.features.toarray().tolist() == rasa_sentence.features.toarray().tolist()
+    assert our_sentence.features.nnz > 0
