@@ -8,6 +8,8 @@ repository root, as scripts/run.sh uses).
   python scripts/bench_core.py close-escalations bench-
       closes the open escalations of conversations whose id starts with the prefix (the bench's handoffs),
       marked as announced so that the core does not hand the conversations back to Rasa; prints how many.
+  python scripts/bench_core.py open-escalations [PREFIX]
+      how many escalations are open (of the conversations whose id starts with PREFIX).
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from __future__ import annotations
 import sys
 from datetime import datetime
 
-from sqlalchemy import update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from bot.core.clock import utc_now
@@ -59,6 +61,13 @@ def close_escalations(session: Session, prefix: str, now: datetime | None = None
     return closed
 
 
+def open_escalations(session: Session, prefix: str = "") -> int:
+    """How many escalations are open (waiting or claimed), of conversations whose id starts with `prefix`."""
+    query = select(func.count()).select_from(Escalation).where(
+        Escalation.conversation_id.startswith(prefix, autoescape=True), Escalation.status != "closed")
+    return int(session.scalar(query) or 0)
+
+
 def parse_wanted(words: list[str]) -> dict[str, int]:
     """["demo-details=40", ...] -> {"demo-details": 40, ...}."""
     wanted = {}
@@ -78,11 +87,17 @@ def close_command(session: Session, prefix: str) -> str:
     return str(close_escalations(session, prefix))
 
 
+def count_command(session: Session, prefix: str = "") -> str:
+    return str(open_escalations(session, prefix))
+
+
 def main(argv: list[str]) -> int:
     if argv[:1] == ["clone"] and len(argv) >= 2:
         command = clone_command
     elif argv[:1] == ["close-escalations"] and len(argv) == 2:
         command = close_command
+    elif argv[:1] == ["open-escalations"] and len(argv) <= 2:
+        command = count_command
     else:
         print(__doc__, file=sys.stderr)
         return 2

@@ -39,7 +39,7 @@ class Customer:
         words = str(text).split()
         if words == [ANONYMOUS]:
             return cls()
-        if len(words) == 1:
+        if len(words) == 1 and words[0] != FRESH:
             return cls(words[0])
         if len(words) == 2 and words[0] == FRESH:
             return cls(words[1], fresh=True)
@@ -113,14 +113,15 @@ class Mix:
 
     def fresh_needed(self, seconds: float, turns_per_second: float, concurrency: int) -> dict[str, int]:
         """Fresh copies of each demo customer that a level of `seconds` may use at most, when it serves at most
-        `turns_per_second`: the conversations it can start, by weight, plus one in flight per customer."""
+        `turns_per_second`: its share of the conversations the level can start, plus one in flight per customer."""
         conversations = seconds * turns_per_second / self.mean_turns()
-        needed: dict[str, int] = {}
+        weights: dict[str, int] = {}
         for c in self.conversations:
             if c.customer.fresh and c.customer.demo:
-                share = c.weight / self.total_weight
-                needed[c.customer.demo] = needed.get(c.customer.demo, 0) + math.ceil(conversations * share)
-        return {demo: count + concurrency for demo, count in needed.items()}
+                weights[c.customer.demo] = weights.get(c.customer.demo, 0) + c.weight
+        # rounded first: 1000.0000000001 conversations are 1000
+        return {demo: math.ceil(round(conversations * weight / self.total_weight, 6)) + concurrency
+                for demo, weight in weights.items()}
 
     def summary(self) -> list[str]:
         """One line per conversation: weight, share of conversations and of turns, customer, turns."""
