@@ -8,6 +8,7 @@ import platform
 import statistics
 import subprocess
 from dataclasses import dataclass, field
+from importlib import metadata
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -59,8 +60,14 @@ def ratios(ours: Level, stock: Level) -> str:
 
 
 def machine() -> str:
+    """The machine and the software measured: cores, memory, system, Python and Rasa."""
     memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
-    return f"{platform.machine()}, {os.cpu_count()} cores, {memory:.0f} GiB, {platform.platform()}"
+    try:
+        rasa = f", Rasa {metadata.version('rasa')}"
+    except metadata.PackageNotFoundError:
+        rasa = ""
+    return (f"{platform.machine()}, {os.cpu_count()} cores, {memory:.0f} GiB, {platform.platform()}, "
+            f"Python {platform.python_version()}{rasa}")
 
 
 def commit() -> str:
@@ -69,8 +76,10 @@ def commit() -> str:
         return subprocess.run(["git", *args], cwd=ROOT, capture_output=True, text=True, timeout=30).stdout.strip()
 
     try:
-        head = git("log", "-1", "--format=%h %s")
+        head = git("log", "-1", "--format=%h (%cs) %s")
         dirty = git("status", "--porcelain", "--untracked-files=no")
     except (OSError, subprocess.SubprocessError):
         return "unknown (no git)"
-    return f"{head[:100]}{' + uncommitted changes' if dirty else ''}" if head else "unknown"
+    if not head:
+        return "unknown"
+    return f"{head if len(head) <= 90 else head[:89] + '…'}{' + uncommitted changes' if dirty else ''}"
