@@ -34,7 +34,7 @@ import time
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Iterator
 from urllib.parse import urlsplit
 
 import aiohttp
@@ -110,7 +110,7 @@ class Target:
     tokens: Tokens | None = None
     fresh: FreshCustomers | None = None
     close_escalations: bool = False
-    senders: Any = field(default_factory=itertools.count)
+    senders: Iterator[int] = field(default_factory=itertools.count)
 
     @property
     def webhook(self) -> str:
@@ -349,7 +349,7 @@ def main(argv: list[str] | None = None) -> int:
             stock_levels = with_stock_bot(args, run_id, lambda target: run_levels(target, levels, args.seconds))
             print("\nours against the stock bot")
             print("\n".join(ratios(o, s) for o, s in zip(our_levels, stock_levels, strict=True)))
-    except BenchError as error:
+    except (BenchError, stock_bot.StockBotError) as error:
         print(error, file=sys.stderr)
         return 1
     if args.train:

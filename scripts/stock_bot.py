@@ -27,6 +27,10 @@ KEY_PREFIX = "stockbot"  # ours is "canonassistant" (scripts/run.sh)
 DEFAULT_PORT = 5105
 
 
+class StockBotError(RuntimeError):
+    """The stock bot could not be made or started (the message says where its log is)."""
+
+
 @dataclass(frozen=True)
 class Redis:
     host: str = "127.0.0.1"
@@ -79,20 +83,29 @@ def prepare(folder: Path = FOLDER) -> Path:
     model = newest_model(folder)
     if model is not None:
         return model
-    env = {**os.environ, "RASA_TELEMETRY_ENABLED": "false"}
+    log = folder.with_name(f"{folder.name}.log")
     if not (folder / "domain.yml").is_file():
         shutil.rmtree(folder, ignore_errors=True)  # a half-made project of an interrupted run
         folder.mkdir(parents=True)
-        print(f"Creating and training the stock `rasa init` bot in {folder} (once; about a minute or two)",
+        print(f"Creating and training the stock `rasa init` bot in {folder} (once; about two minutes; log {log})",
               flush=True)
-        subprocess.run([str(RASA), "init", "--no-prompt", "--init-dir", str(folder)], cwd=ROOT, env=env,
-                       check=True, stdout=subprocess.DEVNULL)
+        _run([str(RASA), "init", "--no-prompt", "--init-dir", str(folder)], ROOT, log)
     if newest_model(folder) is None:
-        subprocess.run([str(RASA), "train"], cwd=folder, env=env, check=True, stdout=subprocess.DEVNULL)
+        print(f"Training the stock `rasa init` bot in {folder} (log {log})", flush=True)
+        _run([str(RASA), "train"], folder, log)
     model = newest_model(folder)
     if model is None:
-        raise RuntimeError(f"no model in {folder / 'models'} after training the stock bot")
+        raise StockBotError(f"no model in {folder / 'models'} after training the stock bot (see {log})")
     return model
+
+
+def _run(command: list[str], cwd: Path, log: Path) -> None:
+    """Run a Rasa command with its output in `log`; StockBotError naming the log when it fails."""
+    with log.open("a") as output:
+        done = subprocess.run(command, cwd=cwd, env={**os.environ, "RASA_TELEMETRY_ENABLED": "false"},
+                              stdout=output, stderr=subprocess.STDOUT)
+    if done.returncode:
+        raise StockBotError(f"`{' '.join(command[1:])}` failed for the stock bot (see {log})")
 
 
 class StockBot:
@@ -119,13 +132,13 @@ class StockBot:
         deadline = time.monotonic() + seconds
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
-                raise RuntimeError(f"the stock bot exited during start-up (see {self.log.name})")
+                raise StockBotError(f"the stock bot exited during start-up (see {self.log.name})")
             try:
                 urllib.request.urlopen(self.url, timeout=2).close()
                 return
             except OSError:
                 time.sleep(1)
-        raise RuntimeError(f"the stock bot did not start within {seconds:.0f} s (see {self.log.name})")
+        raise StockBotError(f"the stock bot did not start within {seconds:.0f} s (see {self.log.name})")
 
     def stop(self) -> None:
         for sent, wait in ((signal.SIGTERM, 20), (signal.SIGKILL, 10)):
