@@ -156,7 +156,7 @@ class Target:
         if not self.close_escalations:
             return ""
         closed = int(core_command("close-escalations", f"{self.run_id}-").strip() or 0)
-        return f"closed the {closed} escalations its handoffs opened" if closed else ""
+        return f"closed the {closed} escalation{'s' * (closed != 1)} its handoffs opened" if closed else ""
 
 
 async def send(session: aiohttp.ClientSession, target: Target, sender: str, text: str,
