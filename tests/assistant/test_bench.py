@@ -23,6 +23,7 @@ from tests.assistant.helpers import ROOT
 
 sys.path.insert(0, str(ROOT / "scripts"))
 import bench  # noqa: E402
+import bench_idle  # noqa: E402
 import bench_mix  # noqa: E402
 import bench_tokens  # noqa: E402
 import server_cpu  # noqa: E402
@@ -349,3 +350,17 @@ def test_a_process_tree_and_its_share_of_a_core():
         parent.wait()
     assert server_cpu.share_of_a_core({"core": 1.0, "rasa": 2.0}, {"core": 1.3, "rasa": 2.0}, 30.0) == \
         pytest.approx({"core": 1.0, "rasa": 0.0})
+
+
+# ---------------------------------------------------------------- the idle bench
+
+
+def test_idle_report_adds_the_core_and_rasa():
+    line = bench_idle.report("idle, 500 open escalations", {"rasa": 0.75, "actions": 0.1, "core": 1.0})
+    assert line == "idle, 500 open escalations: rasa  0.75%  actions  0.10%  core  1.00%  " \
+                   "| core + rasa  1.75% of one core"
+
+
+def test_idle_handovers_are_recognised_by_the_domain_s_responses():
+    assert bench_idle.HANDED_OVER <= load_responses(ROOT / "domain").keys()
+    assert bench_idle.PREFIX.startswith(bench_idle.ALL_BENCH_CONVERSATIONS)
