@@ -210,6 +210,7 @@ def run_levels(target: Target, levels: list[int], seconds: float) -> list[Level]
         warm_up = min(WARM_UP_SECONDS, seconds)
         target.prepare(seconds + warm_up, concurrency)
         asyncio.run(run_level(target, concurrency, warm_up))  # not counted
+        target.after_level()  # nor are the escalations its handoffs opened
         before = server_cpu.snapshot(servers)
         level = asyncio.run(run_level(target, concurrency, seconds))
         print(level.report(), flush=True)
