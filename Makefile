@@ -28,14 +28,17 @@ export TF_CPP_MIN_LOG_LEVEL := 3
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 export RASA_TELEMETRY_ENABLED := false
 
-.PHONY: help run test train bench blind-conversations validate lint clean browser
+.PHONY: help run test train bench bench-idle blind-conversations validate lint clean browser
 
 help:
 	@echo "make run    set up, train if needed, start the assistant (REST + socket.io on :5005, actions on :5055,"
 	@echo "            core service on :8000)"
 	@echo "            then open http://localhost:8000/ (the support page with the chat widget)"
 	@echo "make test   set up, train if needed, run the whole test suite"
-	@echo "make bench  load-test the servers that 'make run' started"
+	@echo "make bench  load-test the servers that 'make run' started on the whole conversation mix, beside the"
+	@echo "            stock 'rasa init' bot (trained once into build/stock-bot); BENCH_ARGS=--help lists the options"
+	@echo "            (--seconds, --levels, --check, --no-stock...; RASA_PORT, ACTION_PORT, CORE_PORT for other ports)"
+	@echo "make bench-idle  the servers' idle CPU before and with 500 open escalations (BENCH_IDLE_ARGS=--help)"
 
 $(RASA_READY): requirements/rasa.in requirements/rasa.lock
 	@test -n "$(PYTHON310)" || { echo "Python 3.10 not found. Install it, e.g. 'pyenv install 3.10.13'." >&2; exit 1; }
@@ -98,8 +101,13 @@ test: $(MODEL) $(CORE_READY) $(WEB_VENDOR) browser lint validate
 	$(RASA_PY) -m pytest tests/assistant $(PYTEST_ARGS)
 	$(CORE_PY) -m pytest tests/web $(PYTEST_ARGS)
 
-bench: $(RASA_READY)
+# Both benches run in the Rasa environment; the core environment copies demo customers and closes the benches'
+# escalations in the running core's database (scripts/bench_core.py; CORE_DATABASE_URL as for `make run`).
+bench: $(RASA_READY) $(CORE_READY)
 	$(RASA_PY) scripts/bench.py $(BENCH_ARGS)
+
+bench-idle: $(RASA_READY) $(CORE_READY)
+	$(RASA_PY) scripts/bench_idle.py $(BENCH_IDLE_ARGS)
 
 # The blind set's multi-turn conversations against the servers that 'make run' started (a measurement, not a test).
 blind-conversations: $(RASA_READY)

@@ -1,12 +1,15 @@
 """CPU time of the servers that `make run` started, read from /proc (Linux): stable on a noisy machine, because it
 counts what each server process used, not how long a request waited.
 
-Used by scripts/bench.py: CPU milliseconds per turn of Rasa (all its workers), the action server and the core.
+Used by scripts/bench.py (CPU milliseconds per turn of Rasa, all its workers, the action server and the core) and
+scripts/bench_idle.py (their share of a core while idle). Servers are told apart by their command line and, when
+ports are given, by the `--port` scripts/run.sh passes each: another stack on the same machine is not counted.
 """
 
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from pathlib import Path
 
 PROC = Path("/proc")
@@ -33,28 +36,53 @@ def _processes() -> dict[int, tuple[int, list[str]]]:
     return found
 
 
-def _matches(words: list[str], wanted: tuple[str, ...], unwanted: tuple[str, ...]) -> bool:
+def _matches(words: list[str], wanted: tuple[str, ...], unwanted: tuple[str, ...], port: int | None = None) -> bool:
     line = " ".join(words)
-    return all(w in line for w in wanted) and not any(w in words for w in unwanted)
+    return all(w in line for w in wanted) and not any(w in words for w in unwanted) \
+        and (port is None or _port(words) == port)
 
 
-def server_pids() -> dict[str, set[int]]:
-    """Each server's processes: those whose command line matches, and all their descendants."""
-    processes = _processes()
+def _port(words: list[str]) -> int | None:
+    """The value of `--port N` (or `--port=N`) in a command line, None without one."""
+    for index, word in enumerate(words):
+        if word == "--port" and index + 1 < len(words):
+            value = words[index + 1]
+        elif word.startswith("--port="):
+            value = word.split("=", 1)[1]
+        else:
+            continue
+        return int(value) if value.isdigit() else None
+    return None
+
+
+def _with_descendants(pids: set[int], processes: dict[int, tuple[int, list[str]]]) -> set[int]:
     children: dict[int, list[int]] = {}
     for pid, (parent, _) in processes.items():
         children.setdefault(parent, []).append(pid)
+    found, todo = set(pids), list(pids)
+    while todo:
+        for child in children.get(todo.pop(), []):
+            if child not in found:
+                found.add(child)
+                todo.append(child)
+    return found
+
+
+def server_pids(ports: Mapping[str, int] | None = None) -> dict[str, set[int]]:
+    """Each server's processes: those whose command line matches (and, for a server named in `ports`, whose
+    `--port` is that port), and all their descendants."""
+    processes = _processes()
     result = {}
     for name, (wanted, unwanted) in SERVERS.items():
-        pids = {pid for pid, (_, words) in processes.items() if _matches(words, wanted, unwanted)}
-        todo = list(pids)
-        while todo:
-            for child in children.get(todo.pop(), []):
-                if child not in pids:
-                    pids.add(child)
-                    todo.append(child)
-        result[name] = pids
+        port = (ports or {}).get(name)
+        matching = {pid for pid, (_, words) in processes.items() if _matches(words, wanted, unwanted, port)}
+        result[name] = _with_descendants(matching, processes)
     return result
+
+
+def process_tree(pid: int) -> set[int]:
+    """A process and all its descendants (a server the bench started itself, e.g. the stock bot)."""
+    return _with_descendants({pid}, _processes())
 
 
 def cpu_seconds(pids: set[int]) -> float:
@@ -78,3 +106,8 @@ def per_turn(before: dict[str, float], after: dict[str, float], turns: int) -> s
     """'CPU per turn: rasa 15.0 ms, actions 0.7 ms, core 0.5 ms' between two snapshots."""
     parts = [f"{name} {(after[name] - before[name]) * 1000 / max(turns, 1):.1f} ms" for name in before]
     return "CPU per turn: " + ", ".join(parts)
+
+
+def share_of_a_core(before: dict[str, float], after: dict[str, float], seconds: float) -> dict[str, float]:
+    """Each server's CPU between two snapshots `seconds` apart, in % of one core."""
+    return {name: (after[name] - before[name]) * 100 / seconds for name in before}
