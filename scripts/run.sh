@@ -102,7 +102,8 @@ rabbitmq_answers() {
 }
 
 # With RabbitMQ, Rasa publishes every conversation event to it (event_broker) and the core consumes them: customer
-# messages of handed-over conversations reach the console as they are written (docs/handoff.md). Without it, the
+# messages of handed-over conversations reach the console as they are written (docs/handoff.md); the broker is
+# Rasa's pika broker with a cheaper publish (bot/rasa_ext/event_broker.py). Without it, the
 # core reads the trackers of handed-over conversations every second. The credentials stay in the environment.
 if [[ "${USE_RABBITMQ:-auto}" == "no" ]]; then
   unset HANDOFF_EVENTS_URL
@@ -110,7 +111,7 @@ if [[ "${USE_RABBITMQ:-auto}" == "no" ]]; then
 elif rabbitmq_answers; then
   cat >> "$ENDPOINTS" <<YAML
 event_broker:
-  type: pika
+  type: bot.rasa_ext.event_broker.PikaEventBroker
   url: $RABBITMQ_HOST
   port: $RABBITMQ_PORT
   username: \${RABBITMQ_USERNAME}

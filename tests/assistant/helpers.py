@@ -265,3 +265,25 @@ def require_redis() -> None:
     if os.environ.get("CI", "").lower() == "true":
         pytest.fail("Redis must answer on 127.0.0.1:6379 in CI")
     pytest.skip("no Redis on 127.0.0.1:6379")
+
+
+def require_rabbitmq() -> None:
+    """Skip when no RabbitMQ answers on 127.0.0.1:5672 (guest/guest), except in CI (CI=true): a failure there."""
+    import asyncio
+    import os
+
+    import aio_pika
+    import pytest
+
+    async def connect() -> None:
+        connection = await aio_pika.connect("amqp://guest:guest@127.0.0.1:5672/", timeout=5)
+        await connection.close()
+
+    try:
+        asyncio.run(connect())
+        return
+    except Exception as error:  # noqa: BLE001 - any failure means "not reachable"
+        reason = f"{type(error).__name__}"
+    if os.environ.get("CI", "").lower() == "true":
+        pytest.fail(f"RabbitMQ must answer on 127.0.0.1:5672 in CI ({reason})")
+    pytest.skip(f"no RabbitMQ on 127.0.0.1:5672 ({reason})")
