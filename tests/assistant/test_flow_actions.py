@@ -17,10 +17,10 @@ from typing import Any, Dict, List, Optional
 
 import pytest
 from rasa_sdk import Tracker
-from rasa_sdk.events import ActionExecuted, ActiveLoop, SessionStarted, SlotSet
+from rasa_sdk.events import ActiveLoop, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.flow_control import ActionSessionStart, ActionStopFlow
+from actions.flow_control import ActionStopFlow
 from actions.membership_flow import ValidateMembershipForm
 from actions.migration_flow import ValidateMigrationForm
 from actions.product_details_flow import ValidateProductDetailsForm
@@ -394,16 +394,3 @@ def test_stop_outside_a_flow_says_there_is_nothing_to_stop(active_loop):
     outcome = run_action(ActionStopFlow(), tracker)
     assert outcome.responses == ["utter_nothing_to_stop"]
     assert outcome.events == []
-
-
-@pytest.mark.parametrize("active_loop", ["membership_form", None])
-def test_a_new_session_keeps_the_slots_and_the_unfinished_flow(active_loop):
-    slots = {"language": "en", "tier_fees": FEES, "tier": "gold", "requested_slot": "payment_method",
-             "payment_method": None, "dont_know_count": 0}
-    outcome = run_action(ActionSessionStart(), plain_tracker(slots, active_loop=active_loop))
-    assert outcome.events[0] == SessionStarted()
-    assert outcome.events[-1] == ActionExecuted("action_listen")
-    assert outcome.slots == {name: value for name, value in slots.items() if value is not None}
-    loops = [event for event in outcome.events if event["event"] == "active_loop"]
-    assert loops == ([ActiveLoop(active_loop)] if active_loop else [])
-    assert outcome.messages == []

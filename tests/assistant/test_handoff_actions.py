@@ -15,7 +15,6 @@ from rasa_sdk.events import (
     ConversationPaused,
     FollowupAction,
     Restarted,
-    SessionStarted,
     SlotSet,
 )
 from rasa_sdk.executor import CollectingDispatcher
@@ -23,7 +22,6 @@ from rasa_sdk.executor import CollectingDispatcher
 import actions.handoff as handoff
 import actions.offers as offers
 from actions.core_client import AgentMessage, CoreError, Escalation, Unavailable
-from actions.flow_control import ActionSessionStart
 from tests.assistant.helpers import domain as load_domain
 
 DOMAIN = load_domain()
@@ -246,6 +244,3 @@ def test_restart_otherwise_restarts():
     assert result == [Restarted()]
 
 
-def test_a_new_session_of_a_handed_off_conversation_stays_paused():
-    result, _ = run(ActionSessionStart(), tracker([user("hello?", "greet", 1)], paused=True))
-    assert result[0] == SessionStarted() and result[-2:] == [ConversationPaused(), ActionExecuted("action_listen")]
