@@ -6,13 +6,14 @@ every rule against it, and each search goes on through the conversation's older 
 rule has been fully matched. Together 17% of a Rasa worker's CPU (py-spy, issue 13; docs/benchmarks.md).
 
 - The text search can only find a rule whose last state asks nothing of the customer's intent and follows
-  `action_listen` (or nothing). When the trained rules have none (ours: every rule after a message names an
-  intent), the search is skipped: Rasa's would find nothing.
+  `action_listen` (or nothing), or a loop's unhappy path. When the trained rules have none (ours: every rule
+  after a message names an intent; no unhappy paths), the search is skipped: Rasa's would find nothing.
 
 Both look at the trained rules once, when the model is loaded (`prepare`); while training, Rasa's searches run
 unchanged.
 - The search starts from the rules whose last state can match the conversation's: the same previous action
-  and intent, or none asked (an index built once per rule set); Rasa tests all of them.
+  and intent, or none asked (an index built once per rule set); Rasa tests all of them. A state without a
+  previous action (a conversation's start) is searched Rasa's way.
 - The search over older turns stops once every remaining rule is shorter than the turns already tested (Rasa
   keeps such rules on every later turn anyway).
 """
@@ -22,7 +23,7 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Any, Dict, List, Optional, Set, Text, Tuple
 
-from rasa.core.policies.rule_policy import RULES
+from rasa.core.policies.rule_policy import RULES, RULES_FOR_LOOP_UNHAPPY_PATH
 from rasa.core.policies.rule_policy import RulePolicy as RasaRulePolicy
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
@@ -89,7 +90,9 @@ class RulePolicy(RasaRulePolicy):
     def prepare(self) -> None:
         """Look at the trained rules once: whether any could match a message read as text, and the index."""
         rules: Dict[Text, Text] = self.lookup.get(RULES, {})
-        self._text_rules = any(matches_text_turn(self._rule_key_to_state(key)) for key in rules)
+        # Rasa's text search also looks up the loops' unhappy paths (end-to-end stories): any such rule keeps it
+        self._text_rules = bool(self.lookup.get(RULES_FOR_LOOP_UNHAPPY_PATH)) or any(
+            matches_text_turn(self._rule_key_to_state(key)) for key in rules)
         self._index = (rules, rule_index(rules, self._rule_key_to_state))
 
     @classmethod
@@ -110,8 +113,8 @@ class RulePolicy(RasaRulePolicy):
         return super()._find_action_from_rules(tracker, domain, use_text_for_last_user_input)
 
     def _get_possible_keys(self, lookup: Dict[Text, Text], states: List[State]) -> Set[Text]:
-        if self._index is not None and lookup is self._index[0] and states:
-            possible = candidates(self._index[1], states[-1])
+        if self._index is not None and lookup is self._index[0] and states and states[-1].get(PREVIOUS_ACTION):
+            possible = candidates(self._index[1], states[-1])  # (at a conversation's start, Rasa tests no intent)
         else:
             possible = set(lookup.keys())
         for turn, state in enumerate(reversed(states)):

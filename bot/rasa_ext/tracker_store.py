@@ -7,10 +7,12 @@ several milliseconds of a Rasa worker per turn, growing with its length (py-spy,
 
 This store keeps Rasa's format, keys, expiry and merge; `save` first checks, on the stored JSON alone, whether the
 tracker simply extends what is stored (the usual case: the turn held the conversation's lock since it read it):
-the stored events of the tracker's session must be the first events of the tracker, each with the same event
-type and timestamp. Then it writes the earlier sessions as stored plus the tracker's events, and publishes the
+the stored events of the tracker's session must be the first events of the tracker, the same events (compared
+as JSON); in a conversation of several sessions no new event may equal a stored or another new one (Rasa's
+merge would drop it). Then it writes the earlier sessions as stored plus the tracker's events, and publishes the
 tracker's new events to the broker (what Rasa's `stream_events` would find). Anything else (a changed or longer
-stored conversation, an unreadable one) takes Rasa's own save unchanged.
+stored conversation, a repeated event, an unreadable one) takes Rasa's own save unchanged. (Like Rasa's
+processor, it assumes trackers without `max_event_history`.)
 
 Endpoints: `tracker_store: {type: bot.rasa_ext.tracker_store.RedisTrackerStore, url: ..., port: ..., ...}` (the
 same keys as Rasa's `type: redis`).
@@ -41,13 +43,19 @@ def last_session_start(events: List[StoredEvent]) -> int:
 
 
 def extends(stored: List[StoredEvent], current: List[StoredEvent]) -> bool:
-    """True when `current` begins with `stored` (event types and timestamps)."""
-    if len(current) < len(stored):
-        return False
-    return all(
-        old.get("event") == new.get("event") and old.get("timestamp") == new.get("timestamp")
-        for old, new in zip(stored, current[: len(stored)], strict=True)
-    )
+    """True when `current` begins with the events of `stored` (the same JSON)."""
+    return len(current) >= len(stored) and dumps(stored) == dumps(current[: len(stored)])
+
+
+def repeats(earlier: List[StoredEvent], new: List[StoredEvent]) -> bool:
+    """True when an event of `new` equals one of `earlier` or an earlier one of `new` (as JSON)."""
+    seen = {dumps(event) for event in earlier}
+    for event in new:
+        text = dumps(event)
+        if text in seen:
+            return True
+        seen.add(text)
+    return False
 
 
 def stored_events(serialised: Optional[bytes | str]) -> Optional[List[StoredEvent]]:
@@ -72,8 +80,9 @@ class RedisTrackerStore(RasaRedisTrackerStore):
             await super().save(tracker, timeout)
             return
         start = last_session_start(stored)
-        if not extends(stored[start:], current):
-            await super().save(tracker, timeout)
+        new = current[len(stored) - start:]
+        if not extends(stored[start:], current) or (start > 0 and repeats(stored, new)):
+            await super().save(tracker, timeout)  # Rasa's merge decides
             return
         if self.event_broker is not None:
             new_events = list(tracker.events)[len(stored) - start:]

@@ -74,6 +74,39 @@ def test_the_index_offers_every_rule_that_can_match():
     assert candidates(index, {"prev_action": {"action_name": "utter_greet"}}) == {"c", "f"}
 
 
+def test_the_text_search_stays_when_a_loop_has_unhappy_paths():
+    """Rasa's text search also looks up the loops' unhappy paths (from end-to-end stories); with any, ours searches
+    too and finds the interrupted loop as Rasa's does (found by the second review)."""
+    from rasa.core.policies.rule_policy import LOOP_WAS_INTERRUPTED, RULES_FOR_LOOP_UNHAPPY_PATH
+    from rasa.shared.core.domain import Domain
+    from rasa.shared.core.events import ActiveLoop
+    from rasa.shared.core.trackers import DialogueStateTracker
+
+    domain = Domain.from_dict({"intents": ["greet"], "forms": {"f": {"required_slots": []}},
+                               "actions": ["utter_greet"]})
+    unhappy = json.dumps([{"active_loop": {"name": "f"}, "prev_action": {"action_name": "action_listen"},
+                           "user": {"text": "labas"}}], sort_keys=True)
+    rule = json.dumps([{"prev_action": {"action_name": "action_listen"}, "user": {"intent": "greet"}}])
+    rasas, ours = policies({RULES: {rule: "utter_greet"}, RULES_FOR_LOOP_UNHAPPY_PATH: {unhappy: LOOP_WAS_INTERRUPTED}})
+    tracker = DialogueStateTracker.from_events("c", [
+        ActionExecuted("action_listen"), ActiveLoop("f"), ActionExecuted("action_listen"),
+        UserUttered("labas", {"name": "greet", "confidence": 1.0})], domain.slots)
+    expected = rasas._find_action_from_rules(tracker, domain, True)
+    assert expected[2] is True
+    assert ours._find_action_from_rules(tracker, domain, True) == expected
+
+
+def test_a_conversation_start_state_is_searched_as_rasa_searches_it():
+    """Rasa takes a rule state and a conversation state that both have no previous action as matching, whatever
+    their intents (found by the second review)."""
+    starter = json.dumps([{"user": {"intent": "greet"}}])
+    lookup = {RULES: {starter: "utter_greet"}}
+    rasas, ours = policies(lookup)
+    states = [{"user": {"intent": "bye"}}]
+    assert ours._get_possible_keys(lookup[RULES], states) == rasas._get_possible_keys(lookup[RULES], states) == {
+        starter}
+
+
 def test_training_uses_rasas_searches(lookup):
     _, ours = policies(lookup)
     ours._forget()

@@ -104,6 +104,15 @@ def test_a_customer_message_of_a_handed_over_conversation_reaches_the_console(en
     eventually(lambda: rabbit.ready() == 0)
 
 
+def test_a_message_with_a_lone_surrogate_reaches_the_console(env: Env, rabbit: Rabbit) -> None:
+    """JSON can carry a lone surrogate (a broken client); UTF-8 cannot: it is stored as "?", not dropped
+    (found by the second review: the database refused it and the event was dropped)."""
+    escalation_id = handed_over(env)
+    rabbit.publish(user_event("conv-1", "sąskaita \ud800 neatėjo\x00", T0 + 30.5))
+    arrived(env, escalation_id, "sąskaita ? neatėjo")
+    eventually(lambda: rabbit.ready() == 0)
+
+
 def test_events_of_other_conversations_and_bad_messages_are_acknowledged_and_dropped(
         database_url: str, rabbit: Rabbit) -> None:
     reset(database_url)

@@ -30,8 +30,10 @@ MAX_RETRY_SECONDS = 300.0
 
 
 def clean_text(text: str) -> str:
-    """PostgreSQL text cannot hold NUL characters; nothing else is changed (escaping is the views' job)."""
-    return text.replace("\x00", "")
+    """What a database can store: PostgreSQL text holds no NUL characters, and UTF-8 no lone surrogates (JSON
+    can carry "\\ud800", e.g. from a broken client: each becomes "?"); nothing else is changed (escaping is the
+    views' job)."""
+    return text.replace("\x00", "").encode("utf-8", "replace").decode("utf-8")
 
 
 # ------------------------------------------------------------------ hours and the queue
