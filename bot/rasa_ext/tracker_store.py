@@ -43,8 +43,10 @@ def last_session_start(events: List[StoredEvent]) -> int:
 
 
 def extends(stored: List[StoredEvent], current: List[StoredEvent]) -> bool:
-    """True when `current` begins with the events of `stored` (the same JSON)."""
-    return len(current) >= len(stored) and dumps(stored) == dumps(current[: len(stored)])
+    """True when `current` begins with the events of `stored`: equal, or the same JSON (a tuple where the stored
+    JSON has a list)."""
+    head = current[: len(stored)]
+    return len(head) == len(stored) and (head == stored or dumps(head) == dumps(stored))
 
 
 def repeats(earlier: List[StoredEvent], new: List[StoredEvent]) -> bool:

@@ -80,6 +80,7 @@ def test_the_pure_checks():
     moved = dict(events[1], timestamp=99.0)
     assert not extends([events[0], moved], events)
     assert not extends([dict(events[0], name="action_other")], events)
+    assert extends([{"event": "user", "entities": [1, 2]}], [{"event": "user", "entities": (1, 2)}])
     assert repeats(events[:3], [events[5]]) is False and repeats(events[:3], [events[1]]) is True
     assert repeats([], [events[4], events[4]]) is True
     assert stored_events(None) == [] and stored_events(b"not json") is None and stored_events("[1]") is None
