@@ -17,7 +17,7 @@ from typing import Any, TypeVar
 import aio_pika
 from aio_pika.abc import AbstractChannel
 
-from bot.core.handoff.events import Broker, declare, delete
+from bot.core.handoff.events import Broker, declare, decode, delete
 from tests.core.conftest import missing_service
 
 RABBITMQ_URL = os.environ.get("CORE_TEST_RABBITMQ_URL", "amqp://guest:guest@127.0.0.1:5672/")
@@ -97,6 +97,19 @@ class Rabbit:
             return queue.declaration_result.message_count or 0
 
         return self._on_channel(count)
+
+    def take_waiting(self) -> list[str]:
+        """Take the messages waiting in the queue: each event's text (or the raw body when it is not an event)."""
+
+        async def take(channel: AbstractChannel) -> list[str]:
+            queue = await channel.declare_queue(self.broker.queue, passive=True)
+            texts = []
+            while (message := await queue.get(no_ack=True, fail=False)) is not None:
+                event = decode(message.body)
+                texts.append(str(event.get("text")) if event else message.body.decode(errors="replace"))
+            return texts
+
+        return self._on_channel(take)
 
     def exists(self) -> bool:
         """Whether the queue and the exchange are there."""

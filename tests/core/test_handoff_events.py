@@ -81,6 +81,13 @@ def arrived(env: Env, escalation_id: int, text: str) -> None:
     eventually(lambda: text in customer_texts(env, escalation_id))
 
 
+def acknowledged_but_perhaps_the_last(rabbit: Rabbit, last: str) -> None:
+    """The consumer gone, every event it took was acknowledged (or the queue would hold it again), except perhaps
+    the last one: stopping the core right after storing it can take its acknowledgement down with the connection
+    (it is then redelivered to the next consumer and stored once, the unique index)."""
+    assert rabbit.take_waiting() in ([], [last])
+
+
 # ------------------------------------------------------------------ what is stored
 
 
@@ -136,7 +143,7 @@ def test_events_of_other_conversations_and_bad_messages_are_acknowledged_and_dro
         assert customer_texts(env, closed_id) == ["Noriu žmogaus"]
         with env.sessions() as session:
             assert session.query(Escalation).filter(Escalation.conversation_id == "conv-2").count() == 0
-    assert rabbit.ready() == 0  # the consumer gone, whatever it had not acknowledged would be back in the queue
+    acknowledged_but_perhaps_the_last(rabbit, "marker")
 
 
 def test_a_redelivered_or_late_event_is_stored_once(env: Env, rabbit: Rabbit) -> None:
@@ -172,7 +179,7 @@ def test_an_event_is_acknowledged_only_after_it_is_stored(database_url: str, rab
         arrived(env, escalation_id, "kept while the core stops")
         assert customer_texts(env, escalation_id) == [
             "Noriu žmogaus", "while the database is down", "kept while the core stops"]
-    assert rabbit.ready() == 0
+    acknowledged_but_perhaps_the_last(rabbit, "kept while the core stops")
 
 
 def test_the_consumer_resumes_after_the_broker_comes_back(database_url: str, rabbit: Rabbit) -> None:
@@ -196,7 +203,7 @@ def test_the_consumer_resumes_after_the_broker_comes_back(database_url: str, rab
             assert customer_texts(env, escalation_id) == ["Noriu žmogaus", "before", "while cut off", "after"]
     finally:
         proxy.close()
-    assert rabbit.ready() == 0
+    acknowledged_but_perhaps_the_last(rabbit, "after")
 
 
 # ------------------------------------------------------------------ the worker with the broker
