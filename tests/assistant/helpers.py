@@ -250,11 +250,20 @@ def records_of(name: str, level: int) -> Iterator[List[logging.LogRecord]]:
         target.disabled = old_disabled
 
 
-def require_redis() -> None:
-    """Skip when no Redis answers on 127.0.0.1:6379, except in CI (CI=true), where that is a failure."""
+def missing_service(message: str) -> None:
+    """Skip a test whose local service is missing, except in CI (CI=true), where its absence is a failure (as
+    tests/core/conftest.py does for the core's tests, in the other environment)."""
     import os
 
     import pytest
+
+    if os.environ.get("CI", "").lower() == "true":
+        pytest.fail(message)
+    pytest.skip(message)
+
+
+def require_redis() -> None:
+    """Redis on 127.0.0.1:6379, else `missing_service`."""
     import redis
 
     try:
@@ -262,18 +271,14 @@ def require_redis() -> None:
             return
     except redis.RedisError:
         pass
-    if os.environ.get("CI", "").lower() == "true":
-        pytest.fail("Redis must answer on 127.0.0.1:6379 in CI")
-    pytest.skip("no Redis on 127.0.0.1:6379")
+    missing_service("no Redis on 127.0.0.1:6379")
 
 
 def require_rabbitmq() -> None:
-    """Skip when no RabbitMQ answers on 127.0.0.1:5672 (guest/guest), except in CI (CI=true): a failure there."""
+    """RabbitMQ on 127.0.0.1:5672 (guest/guest), else `missing_service`."""
     import asyncio
-    import os
 
     import aio_pika
-    import pytest
 
     async def connect() -> None:
         connection = await aio_pika.connect("amqp://guest:guest@127.0.0.1:5672/", timeout=5)
@@ -281,9 +286,5 @@ def require_rabbitmq() -> None:
 
     try:
         asyncio.run(connect())
-        return
     except Exception as error:  # noqa: BLE001 - any failure means "not reachable"
-        reason = f"{type(error).__name__}"
-    if os.environ.get("CI", "").lower() == "true":
-        pytest.fail(f"RabbitMQ must answer on 127.0.0.1:5672 in CI ({reason})")
-    pytest.skip(f"no RabbitMQ on 127.0.0.1:5672 ({reason})")
+        missing_service(f"no RabbitMQ on 127.0.0.1:5672 ({type(error).__name__})")
