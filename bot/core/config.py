@@ -21,6 +21,7 @@ from pydantic import AfterValidator, BeforeValidator, Field, ValidationError
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 from bot.core.domain.support_hours import DEFAULT_COUNTRY, DEFAULT_HOURS, DEFAULT_TIMEZONE, parse_hours
+from bot.core.proxies import Network, parse_networks
 
 DEFAULT_DATABASE_URL = "sqlite:///build/core.db"
 # Where the support page's chat widget finds Rasa's socket.io channel (as the customer's browser sees it).
@@ -110,6 +111,8 @@ Flag = Annotated[bool, BeforeValidator(lambda raw: str(raw).strip().lower() in T
 
 
 # http(s) URLs without a trailing slash; empty means the default
+# reverse proxies whose X-Forwarded-For / X-Forwarded-Proto count (bot/core/proxies.py); none by default
+TrustedProxies = Annotated[tuple[Network, ...], BeforeValidator(parse_networks)]
 RasaUrl = Annotated[str, BeforeValidator(_or_default(DEFAULT_RASA_URL)), AfterValidator(_http_url("RASA_URL"))]
 SocketUrl = Annotated[
     str, BeforeValidator(_or_default(DEFAULT_RASA_SOCKET_URL)), AfterValidator(_http_url("RASA_SOCKET_URL"))
@@ -225,6 +228,7 @@ class Settings(DatabaseSettings, TokenSettings, DemoSettings):
 
     service_key: Required = Field(alias="CORE_SERVICE_KEY")
     rasa_socket_url: SocketUrl = Field(DEFAULT_RASA_SOCKET_URL, alias="RASA_SOCKET_URL")
+    trusted_proxies: TrustedProxies = Field((), alias="CORE_TRUSTED_PROXIES")
     handoff: HandoffSettings = Field(default_factory=HandoffSettings)
 
     @classmethod

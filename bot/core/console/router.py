@@ -30,6 +30,7 @@ from fastapi.responses import (
 )
 from sqlalchemy.orm import Session
 
+from bot.core import proxies
 from bot.core.console import security as sec
 from bot.core.console import views
 from bot.core.console.throttle import SignInThrottle
@@ -161,12 +162,25 @@ def throttle_of(request: Request) -> SignInThrottle:
     return request.app.state.sign_in_throttle
 
 
+def _peer(request: Request) -> str | None:
+    return request.client.host if request.client else None
+
+
 def client_address(request: Request) -> str:
-    return request.client.host if request.client else "unknown"
+    """The socket peer, or the client a trusted proxy forwarded (CORE_TRUSTED_PROXIES, bot/core/proxies.py)."""
+    trusted = settings_of(request).trusted_proxies
+    return proxies.client_address(_peer(request), request.headers.getlist("x-forwarded-for"), trusted)
 
 
 def _cookie_secure(request: Request) -> bool:
-    return request.url.scheme == "https"
+    trusted = settings_of(request).trusted_proxies
+    forwarded = request.headers.get("x-forwarded-proto")
+    return proxies.scheme(_peer(request), request.url.scheme, forwarded, trusted) == "https"
+
+
+def wait_text(seconds: int) -> str:
+    """'Try again in 8 s.' / 'Try again in 15 min.'"""
+    return f"Try again in {seconds} s." if seconds < 60 else f"Try again in {ceil(seconds / 60)} min."
 
 
 # ------------------------------------------------------------------ sign-in and sign-out
@@ -197,15 +211,14 @@ def post_sign_in(request: Request, session: SessionDep, fields: FieldsDep) -> Re
     throttle, who_tries = throttle_of(request), (sec.normal_username(username)[:200], client_address(request))
     wait = throttle.retry_after(*who_tries, now_of(request))
     if wait:
-        page = sign_in_page(request, 429, f"Too many failed sign-ins. Try again in {ceil(wait / 60)} min.",
-                            username=username[:64])
+        page = sign_in_page(request, 429, f"Too many failed sign-ins. {wait_text(wait)}", username=username[:64])
         page.headers["Retry-After"] = str(wait)
         return page
     agent = sec.authenticate(session, username, fields.get("password", ""))
     if agent is None:
         throttle.failed(*who_tries, now_of(request))
         return sign_in_page(request, 401, "Wrong username or password.", username=username[:64])
-    throttle.succeeded(who_tries[0])
+    throttle.succeeded(*who_tries)
     hours = settings_of(request).handoff.agent_session_hours
     token, _ = sec.start_session(session, agent, now_of(request), hours)
     response = RedirectResponse("/agent", status_code=303)
