@@ -5,7 +5,8 @@ Rasa 3.6's `PikaEventBroker` deep-copies every event it publishes (without its p
 logged or not, and encodes it with `json.dumps`: with one message per event, 3% of a Rasa worker's CPU
 (py-spy, issue 13). This broker publishes the same message (body, headers, app id, persistent delivery, the
 same exchange and queues) and keeps Rasa's handling of a failed publish; the reduced copy is made only when the
-debug line will be written or the publish failed, and the body is encoded with `bot.rasa_ext.fast_json`.
+debug line will be written or the publish failed, and the body is encoded with `bot.rasa_ext.fast_json`. No
+customer token is published (bot/rasa_ext/token_redaction.py): the core's consumer never needs it.
 """
 
 from __future__ import annotations
@@ -21,17 +22,20 @@ from rasa.shared.core.events import remove_parse_data
 from rasa.shared.utils.io import DEFAULT_ENCODING
 
 from bot.rasa_ext.fast_json import dumps
+from bot.rasa_ext.token_redaction import redact_event
 
 structlogger = structlog.get_logger()
 rasa_logger = logging.getLogger("rasa.core.brokers.pika")
 
 
 class PikaEventBroker(RasaPikaEventBroker):
-    """Rasa's PikaEventBroker; publishing without the per-event copy for the debug log (module docstring)."""
+    """Rasa's PikaEventBroker; publishing without the per-event copy for the debug log and without customer
+    tokens (module docstring)."""
 
     async def _publish(self, event: Dict[Text, Any], headers: Optional[Dict[Text, Text]] = None) -> None:
         if self._exchange is None:
             return
+        event = redact_event(event)
         try:
             await self._exchange.publish(self._message(event, headers), "")
             if rasa_logger.isEnabledFor(logging.DEBUG):

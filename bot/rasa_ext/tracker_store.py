@@ -14,8 +14,12 @@ tracker's new events to the broker (what Rasa's `stream_events` would find). Any
 stored conversation, a repeated event, an unreadable one) takes Rasa's own save unchanged. (Like Rasa's
 processor, it assumes trackers without `max_event_history`.)
 
+Neither store keeps customer tokens (bot/rasa_ext/token_redaction.py): every event is redacted as it is
+written, by both saves; the tracker in memory, which the turn's actions get, keeps its token. Without Redis,
+`InMemoryTrackerStore` is Rasa's in-memory store with the same redaction.
+
 Endpoints: `tracker_store: {type: bot.rasa_ext.tracker_store.RedisTrackerStore, url: ..., port: ..., ...}` (the
-same keys as Rasa's `type: redis`).
+same keys as Rasa's `type: redis`), or `tracker_store: {type: bot.rasa_ext.tracker_store.InMemoryTrackerStore}`.
 """
 
 from __future__ import annotations
@@ -23,11 +27,15 @@ from __future__ import annotations
 import json
 from typing import Any, Dict, List, Optional, Text
 
+from rasa.core.brokers.broker import EventBroker
+from rasa.core.tracker_store import InMemoryTrackerStore as RasaInMemoryTrackerStore
 from rasa.core.tracker_store import RedisTrackerStore as RasaRedisTrackerStore
 from rasa.shared.core.constants import ACTION_SESSION_START_NAME
+from rasa.shared.core.events import Event
 from rasa.shared.core.trackers import DialogueStateTracker
 
 from bot.rasa_ext.fast_json import dumps
+from bot.rasa_ext.token_redaction import redact_event, redact_events
 
 StoredEvent = Dict[Text, Any]
 
@@ -71,13 +79,38 @@ def stored_events(serialised: Optional[bytes | str]) -> Optional[List[StoredEven
     return events if isinstance(events, list) else None
 
 
-class RedisTrackerStore(RasaRedisTrackerStore):
-    """Rasa's Redis tracker store; `save` appends without rebuilding the stored conversation when it can."""
+def serialise_redacted(tracker: DialogueStateTracker) -> Text:
+    """The tracker as Rasa's stores serialise it (`{"events", "name"}` JSON), without customer tokens."""
+    dialogue = tracker.as_dialogue().as_dict()
+    return json.dumps({**dialogue, "events": redact_events(dialogue["events"])})
+
+
+class WithoutTokens:
+    """What both stores write and publish goes without customer tokens (a mixin before Rasa's store)."""
+
+    serialise_tracker = staticmethod(serialise_redacted)  # Rasa's own saves write with it
+
+    async def _stream_new_events(self, event_broker: EventBroker, new_events: List[Event], sender_id: Text) -> None:
+        for event in new_events:
+            event_broker.publish(redact_event({"sender_id": sender_id, **event.as_dict()}))
+
+
+class InMemoryTrackerStore(WithoutTokens, RasaInMemoryTrackerStore):
+    """Rasa's in-memory tracker store, storing and publishing no customer tokens."""
+
+    async def save(self, tracker: DialogueStateTracker) -> None:
+        await self.stream_events(tracker)
+        self.store[tracker.sender_id] = self.serialise_tracker(tracker)
+
+
+class RedisTrackerStore(WithoutTokens, RasaRedisTrackerStore):
+    """Rasa's Redis tracker store; `save` appends without rebuilding the stored conversation when it can; no
+    customer tokens are stored or published."""
 
     async def save(self, tracker: DialogueStateTracker, timeout: Optional[float] = None) -> None:
         key = self.key_prefix + tracker.sender_id
         stored = stored_events(self.red.get(key))
-        current = [event.as_dict() for event in tracker.events]
+        current = redact_events([event.as_dict() for event in tracker.events])
         if stored is None:
             await super().save(tracker, timeout)
             return

@@ -189,6 +189,59 @@ def test_an_unreadable_stored_conversation_takes_rasas_path(monkeypatch):
         drop(ours)
 
 
+TOKEN = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJkZW1vLTIwMDAifQ.signature"
+
+
+def signed_in(text: str, at: float, first: bool = False) -> list:
+    """A turn of a signed-in customer (the token in the message metadata); the first also starts the session
+    as Rasa does for a message with metadata (the session_started_metadata slot)."""
+    metadata = {"customer_token": TOKEN, "language": "lt"}
+    start = [SlotSet("session_started_metadata", dict(metadata), timestamp=at - 1), *session(at - 0.9)] if first else []
+    return [*start, UserUttered(text, {"name": "greet", "confidence": 0.9}, timestamp=at, metadata=dict(metadata)),
+            BotUttered(f"re: {text}", timestamp=at + 0.2), ActionExecuted("action_listen", timestamp=at + 0.3)]
+
+
+def test_customer_tokens_are_neither_stored_nor_published_and_turns_stay_cheap(monkeypatch):
+    _, ours = stores(broker=True)
+    taken = []
+    original = RasaRedisTrackerStore.save
+
+    async def rasa_save(self, tracker, timeout=None):
+        taken.append(tracker.sender_id)
+        await original(self, tracker, timeout)
+
+    monkeypatch.setattr(RasaRedisTrackerStore, "save", rasa_save)
+    try:
+        asyncio.run(converse(ours, "c", [signed_in("kiek taškų", 2, first=True), signed_in("o dabar", 3),
+                                         signed_in("vėl aš", 5000, first=True)]))
+        stored = raw(ours, "c")
+        assert TOKEN not in json.dumps(stored) and TOKEN not in json.dumps(ours.event_broker.published)
+        assert [e["metadata"] for e in stored["events"] if e["event"] == "user"] == [{"language": "lt"}] * 3
+        assert taken == []  # the stored (redacted) events still compare equal to the retrieved tracker's
+        slots = [e["value"] for e in stored["events"] if e.get("name") == "session_started_metadata"]
+        assert slots == [{"language": "lt"}] * 2
+    finally:
+        drop(ours)
+
+
+def test_rasas_save_path_stores_and_publishes_no_token_either():
+    _, ours = stores(broker=True)
+    try:
+        asyncio.run(converse(ours, "c", [signed_in("labas", 2, first=True)]))
+        tracker = asyncio.run(ours.retrieve("c"))
+        asyncio.run(converse(ours, "c", [signed_in("from another writer", 3)]))  # Rasa's merge decides
+        for event in signed_in("ours", 4):
+            tracker.update(event)
+        asyncio.run(ours.save(tracker))
+        stored = raw(ours, "c")
+        assert [e.get("text") for e in stored["events"] if e["event"] == "user"] == [
+            "labas", "from another writer", "ours"]
+        assert TOKEN not in json.dumps(stored) and TOKEN not in json.dumps(ours.event_broker.published)
+        assert tracker.latest_message.metadata["customer_token"] == TOKEN  # the turn's tracker is untouched
+    finally:
+        drop(ours)
+
+
 def test_events_are_looked_up_by_name_as_rasa_does():
     from rasa.shared.core.events import Event
 
