@@ -19,8 +19,8 @@ from typing import Dict, Iterator, List, Optional, Tuple
 import pytest
 import requests
 
-from tests.assistant.conftest import RASA_TOKEN, SERVICE_KEY, TOKEN_SECRET, server_alive
-from tests.assistant.helpers import Chat, Reply
+from tests.assistant.conftest import AGENT_PASSWORD, RASA_TOKEN, SERVICE_KEY, TOKEN_SECRET, server_alive
+from tests.assistant.helpers import Chat, ConsoleAgent, Reply, response_text
 from tests.servers import MODEL, ROOT, START_SECONDS, free_port
 
 pytestmark = pytest.mark.servers
@@ -40,7 +40,8 @@ class Stack:
         self.env = {**os.environ, "PYTHONPATH": str(ROOT), "CORE_DATABASE_URL": f"sqlite:///{folder / 'core.db'}",
                     "CUSTOMER_TOKEN_SECRET": TOKEN_SECRET, "CORE_SERVICE_KEY": SERVICE_KEY,
                     "CORE_URL": self.urls["core"], "RASA_URL": self.urls["rasa"], "RASA_TOKEN": RASA_TOKEN,
-                    "CORE_DEMO_MODE": "true", "SUPPORT_HOURS": "always", "SANIC_WORKERS": "1"}
+                    "CORE_DEMO_MODE": "true", "CORE_DEMO_AGENT_PASSWORD": AGENT_PASSWORD, "SUPPORT_HOURS": "always",
+                    "SANIC_WORKERS": "1"}
         self.env.pop("HANDOFF_EVENTS_URL", None)  # the core reads handed-over trackers from Rasa
         self.endpoints = folder / "endpoints.yml"
         self.endpoints.write_text(f'action_endpoint:\n  url: "{self.urls["actions"]}/webhook"\n')
@@ -128,6 +129,13 @@ def core_down(stack: Stack) -> Iterator[None]:
         stack.start("core")
 
 
+def eventually(check, what: str, seconds: float = 20) -> None:
+    deadline = time.monotonic() + seconds
+    while not check():
+        assert time.monotonic() < deadline, f"not within {seconds} s: {what}"
+        time.sleep(0.3)
+
+
 def said(replies: List[Reply], *expected: str, language: str) -> None:
     assert [(r.response, r.language) for r in replies] == [(name, language) for name in expected], \
         [r.text for r in replies]
@@ -152,6 +160,10 @@ def start_flow(chat: Chat, language: str) -> None:
     said(chat.send(serial), "utter_ask_purchase_date", language=language)
 
 
+def bot_texts(stack: Stack, chat: Chat) -> List[str]:
+    return [e.get("text") for e in stack.tracker(chat)["events"] if e["event"] == "bot"]
+
+
 def slots(stack: Stack, chat: Chat) -> dict:
     return stack.tracker(chat)["slots"]
 
@@ -173,6 +185,16 @@ def test_action_server_down_mid_conversation(stack, actions_down, language):
     escalation = stack.core_get(f"/escalations/by-conversation/{chat.sender}")
     assert (escalation["status"], escalation["language"]) == ("waiting", language)
     assert stack.tracker(chat)["paused"] is True
+    # the agent's reply and the hand-back reach the customer too (those actions also run inside Rasa)
+    agent = ConsoleAgent(stack.urls["core"], "demo-agent", AGENT_PASSWORD)
+    agent.claim(escalation["id"])
+    agent.reply(escalation["id"], "Hello, I am checking.")
+    delivered = response_text("utter_agent_message", language).format(agent_name="Demo Agent",
+                                                                       agent_text="Hello, I am checking.")
+    eventually(lambda: delivered in bot_texts(stack, chat), "the agent's reply is in the conversation")
+    agent.close(escalation["id"], "Answered.")
+    eventually(lambda: response_text("utter_handoff_closed", language) in bot_texts(stack, chat), "hand-back")
+    assert stack.tracker(chat)["paused"] is False
 
 
 @pytest.mark.parametrize("language", ["lt", "en"])
