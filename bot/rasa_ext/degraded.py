@@ -13,16 +13,21 @@ was ignored. `apply()` wraps two of Rasa's classes; our components module applie
   `utter_service_trouble_in_flow` and listens; the next message after recovery goes on with the same question
   and the answers kept. "Stop" and a request for a person are rejected by the form, so that their rules run
   (`LOCAL_ACTIONS`), as the flows' own validation does with the action server up.
+
+A call to the action server has `ACTION_SERVER_TIMEOUT` seconds (default 30; Rasa's own is 5 minutes, which a
+hung action server would make the customer wait): an action makes at most a few calls to the core of 5 s each.
 """
 
 from __future__ import annotations
 
 import importlib
 import logging
+import os
 from contextvars import ContextVar
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any, Awaitable, Callable, Dict, List, Text
 
+import rasa.core.actions.action
 from rasa.core.actions.action import ActionBotResponse, ActionExecutionRejection, RemoteAction
 from rasa.core.actions.forms import FormAction
 from rasa.shared.core.constants import ACTION_LISTEN_NAME
@@ -48,6 +53,7 @@ LOCAL_ACTIONS = {
 # intents whose rules lead to a local action: a guided flow lets them through instead of the trouble message
 LOCAL_INTENTS = frozenset({"stop", "request_human"})
 CONFIDENT = 0.5  # the FallbackClassifier's threshold, as the flows' validation reads intents
+TIMEOUT_VARIABLE, DEFAULT_TIMEOUT = "ACTION_SERVER_TIMEOUT", 30.0
 
 Run = Callable[..., Awaitable[List[Event]]]
 _inside_form: ContextVar[bool] = ContextVar("inside_form", default=False)
@@ -153,8 +159,14 @@ def form_run(original: Run) -> Run:
     return run
 
 
+def action_timeout() -> float:
+    """Seconds Rasa waits for the action server (`ACTION_SERVER_TIMEOUT`, default 30)."""
+    return float(os.environ.get(TIMEOUT_VARIABLE) or DEFAULT_TIMEOUT)
+
+
 def apply() -> None:
-    """Wrap RemoteAction.run and FormAction.run (idempotent)."""
+    """Wrap RemoteAction.run and FormAction.run, and shorten Rasa's wait for the action server (idempotent)."""
+    rasa.core.actions.action.DEFAULT_REQUEST_TIMEOUT = action_timeout()  # read by RemoteAction.run on each call
     if not getattr(RemoteAction.run, "degraded", False):
         RemoteAction.run = remote_run(RemoteAction.run)  # type: ignore[method-assign]
         RemoteAction.run.degraded = True  # type: ignore[attr-defined]

@@ -125,6 +125,40 @@ def test_a_timed_out_action_says_the_same(domain, monkeypatch):
     assert said(events) == [response_text("utter_service_trouble", "lt")]
 
 
+def test_a_hung_action_server_is_given_up_on(domain, monkeypatch):
+    async def hang(_request: web.Request) -> web.Response:
+        await asyncio.sleep(10)
+        return web.json_response({})
+
+    async def scenario() -> List[Any]:
+        app = web.Application()
+        app.router.add_post("/webhook", hang)
+        runner = web.AppRunner(app)
+        await runner.setup()
+        await web.TCPSite(runner, "127.0.0.1", 0).start()
+        try:
+            return await run(RemoteAction("action_answer_points", None), domain, tracker(domain, "en"),
+                             endpoint_of(runner))
+        finally:
+            await runner.cleanup()
+
+    monkeypatch.setenv("ACTION_SERVER_TIMEOUT", "0.5")
+    degraded.apply()
+    try:
+        assert said(asyncio.run(scenario())) == [response_text("utter_service_trouble", "en")]
+    finally:
+        monkeypatch.delenv("ACTION_SERVER_TIMEOUT")
+        degraded.apply()
+
+
+def test_rasa_waits_30_seconds_for_the_action_server_not_5_minutes(monkeypatch):
+    import rasa.core.actions.action as rasa_action
+
+    monkeypatch.delenv("ACTION_SERVER_TIMEOUT", raising=False)
+    degraded.apply()
+    assert rasa_action.DEFAULT_REQUEST_TIMEOUT == 30
+
+
 def test_a_rejection_by_the_action_server_is_still_rasas(domain):
     async def scenario() -> None:
         app = web.Application()
