@@ -1,6 +1,10 @@
 """Flow 3, missing product details: lists the verified customer's products without the green tick, then asks
 only for each one's missing fields, saves them through the core, and reports the tick, the new balance and,
-when the balance crossed 500, the CPS invitation. Anonymous customers get the details needed and where."""
+when the balance crossed 500, the CPS invitation. Anonymous customers get the details needed and where.
+
+When the core cannot save a product's details, they are kept (the form has ended; its slots and the product's
+stay set) and the customer is offered to try again: the button asks to complete the product details again, and
+the start of the flow then saves the kept details instead of starting over (issue 14)."""
 
 from __future__ import annotations
 
@@ -14,7 +18,7 @@ from rasa_sdk.types import DomainDict
 
 from actions.account_fallback import answer_without_account
 from actions.conversation import customer_token, language_of
-from actions.core_client import CoreClient, CoreError, Product
+from actions.core_client import CoreClient, CoreError, Product, Unavailable
 from actions.flow_validation import Answer, FlowValidation, parsed_answer
 from actions.names import FIELD_NAMES
 from bot.core.domain.countries import parse_country
@@ -51,9 +55,18 @@ def take_product(product: Product) -> List[EventType]:
                              SlotSet("product_missing", list(product.missing_fields)), FollowupAction(FORM)]
 
 
+def kept_details(tracker: Tracker) -> bool:
+    """Details typed for a product that the core could not save yet (outside the form, the product still set)."""
+    return not tracker.active_loop and tracker.get_slot("product_id") is not None and \
+        any(tracker.get_slot(name) for name in PRODUCT_FIELDS)
+
+
 async def start_product_details(dispatcher: CollectingDispatcher, tracker: Tracker,
                                 say_all_ticked: bool = True) -> List[EventType]:
-    """Lists the products lacking the tick and starts the form for the first (the flow's entry point)."""
+    """Lists the products lacking the tick and starts the form for the first (the flow's entry point); with
+    details kept from a save that failed, saves them first (and goes on from there)."""
+    if kept_details(tracker):
+        return await ActionSaveProductDetails().run(dispatcher, tracker, {})
     core, token = CoreClient.from_env(), customer_token(tracker)
     try:
         products, points = await core.products_without_tick(token), await core.points(token)
@@ -130,6 +143,9 @@ class ActionSaveProductDetails(Action):
         try:
             saved = await core.update_product(token, int(product_id), details) if details else None
             products = await core.products_without_tick(token)
+        except Unavailable:  # the details stay for another try (kept_details): nothing typed is lost
+            dispatcher.utter_message(response="utter_product_details_kept", product=name)
+            return []
         except CoreError:
             dispatcher.utter_message(response="utter_product_save_failed")
             return clear_fields()

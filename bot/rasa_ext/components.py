@@ -35,18 +35,20 @@ from rasa.utils.tensorflow.constants import RANKING_LENGTH
 from scipy.sparse import csr_matrix, spmatrix, vstack
 from sklearn.preprocessing import normalize
 
-from bot.rasa_ext import action_validation, endpoint_json, event_types, language_detection, session_start
+from bot.rasa_ext import action_validation, degraded, endpoint_json, event_types, language_detection, session_start
 from bot.rasa_ext.spacy_model import LEMMA_TABLE
 from bot.text import fold
 from bot.vocabulary import CUSTOMER_TOKEN_KEY, LANGUAGE_SLOT, REQUESTED_SLOT, SIGNED_IN_SLOT
 
 # Rasa loads this module with the pipeline: from then on action responses are checked by a validator built once,
 # event classes are looked up by name without walking Event's subclasses each time, and calls to the action server
-# encode the conversation with a faster JSON encoder; a session starts without a call to the action server
+# encode the conversation with a faster JSON encoder; a session starts without a call to the action server; and a
+# failed action-server call gets the customer an answer (degraded mode)
 action_validation.apply()
 event_types.apply()
 endpoint_json.apply()
 session_start.apply()
+degraded.apply()
 
 # The entities these components add: `language` and `signed_in` fill the slots of the same name (the domain's
 # slot mappings); action_switch_language reads `requested_language`.
