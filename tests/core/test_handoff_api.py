@@ -11,6 +11,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import select
 
+from bot.conversation_ids import path_segment
 from bot.core.db.models import Escalation, EscalationMessage
 from bot.core.handoff import service
 from bot.core.tokens import make_customer_token
@@ -150,7 +151,7 @@ def test_in_hours_at_the_opening_minute(env: Env) -> None:
     {"reason": "bored"},
     {"channel": "web chat!"},
     {"conversation_id": ""},
-    {"conversation_id": "x" * 256},
+    {"conversation_id": "x" * 513},
     {"transcript": [{"sender": "agent", "text": "hi", "timestamp": 1.0}]},
     {"transcript": [{"sender": "customer", "text": "hi", "timestamp": -1}]},
 ])
@@ -323,3 +324,30 @@ def test_transcript_times_come_from_the_rasa_events(env: Env) -> None:
         assert first.source_event_ts == TRANSCRIPT[0]["timestamp"]
         assert abs(first.created_at.replace(tzinfo=UTC).timestamp() - TRANSCRIPT[0]["timestamp"]) < 0.001
     assert WORKING  # the clock of the fixture is unrelated to the transcript's times
+
+
+# ------------------------------------------------------------------ conversation ids of every channel
+
+# Not "%2F" and the like here: Starlette's TestClient decodes a path twice (uvicorn once); the real servers of
+# tests/assistant/test_handoff.py take those too.
+ODD_IDS = ["a/b", "/lead/and/trailing/", "50%", "two words", "ąčę Šilutė 🙂", "what?", "#1", "a?b#c&d=e",
+           ".", "..", "a/../b", "x" * 300, "ž" * 512, "+37060000000"]
+
+
+@pytest.mark.parametrize("conversation_id", ODD_IDS)
+def test_every_conversation_id_a_channel_can_produce_is_handed_over(env: Env, conversation_id: str) -> None:
+    """The action server sends Rasa's sender id as it is and quotes it as one path segment (dots too)."""
+    segment = path_segment(conversation_id)
+    escalation = env.escalate(conversation_id)
+    assert escalation["conversation_id"] == conversation_id
+    found = env.client.get(f"/escalations/by-conversation/{segment}", headers=HEADERS)
+    assert found.status_code == 200, found.text
+    assert found.json()["id"] == escalation["id"]
+    add_agent_messages(env, escalation["id"], "Hello")
+    assert [m["text"] for m in deliveries(env, segment)["messages"]] == ["Hello"]
+
+
+def test_a_conversation_id_longer_than_the_core_takes_is_refused(env: Env) -> None:
+    response = env.client.post("/escalations", headers=HEADERS, json={
+        "conversation_id": "x" * 513, "channel": "rest", "language": "en", "reason": "customer_request"})
+    assert response.status_code == 422

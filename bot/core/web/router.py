@@ -186,7 +186,7 @@ class AgentReplies(BaseModel):
     )
 
 
-@router.get("/chat/{conversation_id}/agent-messages", response_model=AgentReplies, tags=["web chat"])
+@router.get("/chat/{conversation_id:path}/agent-messages", response_model=AgentReplies, tags=["web chat"])
 def agent_messages(conversation_id: ConversationId, session: SessionDep, response: Response) -> AgentReplies:
     """The agents' replies delivered to this conversation (empty when it was never handed over)."""
     response.headers["Cache-Control"] = "no-store"
@@ -194,7 +194,7 @@ def agent_messages(conversation_id: ConversationId, session: SessionDep, respons
                                   for r in sent_replies(session, conversation_id)])
 
 
-@router.post("/chat/{conversation_id}/left", status_code=204, tags=["web chat"])
+@router.post("/chat/{conversation_id:path}/left", status_code=204, tags=["web chat"])
 def conversation_left(conversation_id: ConversationId, session: SessionDep, now: NowDep) -> Response:
     """The customer left this conversation for a new one: noted once for the agent of its open escalation."""
     customer_left(session, conversation_id, now)
