@@ -15,6 +15,8 @@ An agent's reply (`utter_agent_message`, pushed through Rasa's HTTP API during a
 `{"text": <the agent's words>, "agent_name": <name>, "agent_message_id": <the core's id>}`, so that the web chat
 shows it as the agent's own message with their name (once, by the id); other channels get the response's whole
 text ("Rūta from the Canon support team writes: ...").
+Registering the channel with Rasa's app also makes Rasa's HTTP API decode the conversation ids of its
+`/conversations/...` routes (bot/rasa_ext/conversation_routes.py), as the core encodes them.
 Everything else (events, metadata key, name "socketio") is Rasa's own. Used in credentials.yml.
 """
 
@@ -27,10 +29,13 @@ import uuid
 from typing import Any, Awaitable, Callable, Dict, Optional, Text
 
 from rasa.core.channels.channel import OutputChannel, UserMessage
+from rasa.core.channels.socketio import SocketBlueprint
 from rasa.core.channels.socketio import SocketIOInput as RasaSocketIOInput
 from rasa.core.channels.socketio import SocketIOOutput as RasaSocketIOOutput
-from sanic import Blueprint
+from sanic import Blueprint, Sanic
 from socketio import AsyncRedisManager
+
+from bot.rasa_ext.conversation_routes import decode_conversation_ids
 
 logger = logging.getLogger(__name__)
 
@@ -61,6 +66,16 @@ class PerProcessRedisManager(AsyncRedisManager):
         self._host_id, self._host_pid = value, os.getpid()
 
 
+class ChannelBlueprint(SocketBlueprint):
+    """Rasa's socket.io blueprint; registered with Rasa's app, it also installs the conversation id decoding."""
+
+    __slots__ = ()
+
+    def register(self, app: Sanic, options: Dict[Text, Any]) -> None:
+        decode_conversation_ids(app)
+        super().register(app, options)
+
+
 class SocketIOOutput(RasaSocketIOOutput):
     """Rasa's socket.io output; an agent's reply carries the agent's name (see the module docstring)."""
 
@@ -86,6 +101,7 @@ class SocketIOInput(RasaSocketIOInput):
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         socketio_webhook = super().blueprint(on_new_message)
+        socketio_webhook.__class__ = ChannelBlueprint  # Rasa builds a SocketBlueprint: same object, one more step
         sio = self.sio
         assert sio is not None
         redis_url = os.environ.get(REDIS_URL_VARIABLE)
