@@ -15,6 +15,12 @@ An agent's reply (`utter_agent_message`, pushed through Rasa's HTTP API during a
 `{"text": <the agent's words>, "agent_name": <name>, "agent_message_id": <the core's id>}`, so that the web chat
 shows it as the agent's own message with their name (once, by the id); other channels get the response's whole
 text ("Rūta from the Canon support team writes: ...").
+`session_confirm` carries `{"session_id": <id>, "conversation_key": <key>}`: the key (bot/conversation_ids.py,
+an HMAC of the id under CHAT_KEY_SECRET, which the core shares) is what the widget shows the core to prove the
+conversation is its own (its missed agents' replies, leaving it). Sent with every confirmation, so a conversation
+restored from the browser's storage gets its key again. Without CHAT_KEY_SECRET (a warning at start) no key is
+sent and the core answers the widget's handoff calls 404; chatting works all the same.
+
 Registering the channel with Rasa's app also makes Rasa's HTTP API decode the conversation ids of its
 `/conversations/...` routes (bot/rasa_ext/conversation_routes.py), as the core encodes them.
 Everything else (events, metadata key, name "socketio") is Rasa's own. Used in credentials.yml.
@@ -35,6 +41,7 @@ from rasa.core.channels.socketio import SocketIOOutput as RasaSocketIOOutput
 from sanic import Blueprint, Sanic
 from socketio import AsyncRedisManager
 
+from bot.conversation_ids import conversation_key
 from bot.rasa_ext.conversation_routes import decode_conversation_ids
 
 logger = logging.getLogger(__name__)
@@ -42,6 +49,7 @@ logger = logging.getLogger(__name__)
 MAX_SESSION_ID_LENGTH = 128
 REDIS_URL_VARIABLE = "SOCKETIO_REDIS_URL"
 REDIS_CHANNEL = "canonassistant-socketio"
+KEY_SECRET_VARIABLE = "CHAT_KEY_SECRET"
 
 
 def session_id_of(data: Any) -> Text:
@@ -50,6 +58,14 @@ def session_id_of(data: Any) -> Text:
     if isinstance(requested, str) and 0 < len(requested) <= MAX_SESSION_ID_LENGTH:
         return requested
     return uuid.uuid4().hex
+
+
+def session_confirmation(session_id: Text, secret: Text) -> Dict[Text, Text]:
+    """The `session_confirm` payload: the session id and, with a secret, the conversation's key."""
+    confirmation = {"session_id": session_id}
+    if secret:
+        confirmation["conversation_key"] = conversation_key(secret, session_id)
+    return confirmation
 
 
 class PerProcessRedisManager(AsyncRedisManager):
@@ -109,6 +125,10 @@ class SocketIOInput(RasaSocketIOInput):
             sio.manager = PerProcessRedisManager(redis_url, channel=REDIS_CHANNEL)
             sio.manager.set_server(sio)
             logger.debug(f"socket.io rooms shared through Redis at {redis_url}.")
+        secret = os.environ.get(KEY_SECRET_VARIABLE, "")
+        if not secret:
+            logger.warning(f"{KEY_SECRET_VARIABLE} is not set: the web chat gets no conversation keys, so the "
+                           "core will not give it agents' replies it missed.")
 
         @sio.on("session_request", namespace=self.namespace)
         async def session_request(sid: Text, data: Optional[Dict] = None) -> None:
@@ -117,7 +137,8 @@ class SocketIOInput(RasaSocketIOInput):
                 entered = sio.enter_room(sid, session_id, namespace=self.namespace)
                 if inspect.isawaitable(entered):  # a coroutine since python-socketio 5.10
                     await entered
-            await sio.emit("session_confirm", session_id, room=sid, namespace=self.namespace)
+            await sio.emit("session_confirm", session_confirmation(session_id, secret), room=sid,
+                           namespace=self.namespace)
             logger.debug(f"User {sid} joined session {session_id}.")
 
         return socketio_webhook

@@ -4,11 +4,15 @@ to await python-socketio's coroutine `enter_room`, and then no bot message reach
 from __future__ import annotations
 
 import asyncio
+import base64
+import hashlib
+import hmac
 
 import pytest
 import yaml
 
-from bot.rasa_ext.socketio_channel import PerProcessRedisManager, SocketIOInput, session_id_of
+from bot.conversation_ids import conversation_key, is_conversation_key
+from bot.rasa_ext.socketio_channel import PerProcessRedisManager, SocketIOInput, session_confirmation, session_id_of
 from tests.assistant.helpers import ROOT, require_redis
 from tests.servers import free_port
 
@@ -31,7 +35,8 @@ def test_session_id_of_makes_a_new_id_for_anything_but_a_short_string(data):
     assert session_id_of({"session_id": "abc123"}) == "abc123"
 
 
-def test_session_request_enters_the_room_and_confirms():
+def test_session_request_enters_the_room_and_confirms(monkeypatch):
+    monkeypatch.setenv("CHAT_KEY_SECRET", "chat-key-secret")
     channel = SocketIOInput.from_credentials({"session_persistence": True, "metadata_key": "customData"})
 
     async def on_new_message(_message):
@@ -50,7 +55,36 @@ def test_session_request_enters_the_room_and_confirms():
     sio.enter_room, sio.emit = enter_room, emit
     handler = sio.handlers["/"]["session_request"]
     asyncio.run(handler("sid-1", {"session_id": "abc123"}))
-    assert calls == [("enter_room", "sid-1", "abc123"), ("emit", "session_confirm", "abc123", "sid-1")]
+    confirmation = {"session_id": "abc123", "conversation_key": conversation_key("chat-key-secret", "abc123")}
+    assert calls == [("enter_room", "sid-1", "abc123"), ("emit", "session_confirm", confirmation, "sid-1")]
+
+
+def test_the_conversation_key_is_the_ids_hmac_under_the_shared_secret():
+    key = session_confirmation("abc123", "chat-key-secret")["conversation_key"]
+    expected = hmac.new(b"chat-key-secret", b"abc123", hashlib.sha256).digest()
+    assert base64.urlsafe_b64decode(key + "=") == expected and len(key) == 43
+    assert is_conversation_key("chat-key-secret", "abc123", key)
+    assert not is_conversation_key("chat-key-secret", "abc124", key)  # another conversation's key
+    assert not is_conversation_key("another-secret", "abc123", key)
+    assert not is_conversation_key("", "abc123", conversation_key("", "abc123"))  # no secret: nothing is proven
+    assert session_confirmation("abc123", "") == {"session_id": "abc123"}  # no secret, no key
+
+
+def test_a_new_session_gets_a_key_for_its_new_id(monkeypatch):
+    monkeypatch.setenv("CHAT_KEY_SECRET", "chat-key-secret")
+    channel = SocketIOInput.from_credentials({"session_persistence": True})
+    channel.blueprint(lambda _message: None)
+    sent = []
+
+    async def enter_room(sid, room, namespace=None):
+        return None
+
+    async def emit(event, data=None, room=None, namespace=None, **_):
+        sent.append(data)
+
+    channel.sio.enter_room, channel.sio.emit = enter_room, emit
+    asyncio.run(channel.sio.handlers["/"]["session_request"]("sid-1", {"session_id": None}))
+    assert is_conversation_key("chat-key-secret", sent[0]["session_id"], sent[0]["conversation_key"])
 
 
 @pytest.mark.parametrize("message, emitted", [
@@ -100,7 +134,7 @@ async def message_from_another_worker(session_id: str) -> dict:
         # polling: the Rasa environment's aiohttp is older than python-socketio's websocket client wants
         await browser.connect(f"http://127.0.0.1:{port}", transports=["polling"])
         await browser.emit("session_request", {"session_id": session_id})
-        assert await asyncio.wait_for(confirmed.get(), 10) == session_id
+        assert (await asyncio.wait_for(confirmed.get(), 10))["session_id"] == session_id
         # an agent's reply as Rasa's HTTP API sends it (the response's text and its variables)
         await worker_b.get_output_channel().send_response(session_id, {
             "text": "Rūta iš „Canon“ palaikymo komandos rašo:\nlaba diena", "agent_name": "Rūta",

@@ -63,6 +63,11 @@ export function connect() {
     if (!id) return;
     state.sessionId = id;
     store.set(KEYS.session, id);
+    // with every confirmation: a conversation restored from an older widget's storage gets its key here
+    const key = data && typeof data.conversation_key === "string" ? data.conversation_key : null;
+    state.conversationKey = key;
+    if (key) store.set(KEYS.conversationKey, { session: id, key: key });
+    else store.remove(KEYS.conversationKey);
     state.confirmed = true;
     state.everConfirmed = true;
     setConnection("online");
