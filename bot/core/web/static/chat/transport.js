@@ -56,7 +56,8 @@ export function connect() {
 
   socket.on("connect", function () {
     state.confirmed = false;
-    socket.emit("session_request", { session_id: state.sessionId });
+    // the key proves the conversation ours: Rasa resumes no other id than one it handed out itself
+    socket.emit("session_request", { session_id: state.sessionId, conversation_key: state.conversationKey });
   });
   socket.on("session_confirm", function (data) {
     const id = typeof data === "string" ? data : data && data.session_id;
