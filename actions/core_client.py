@@ -17,10 +17,11 @@ import os
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
-from urllib.parse import quote
 
 import aiohttp
+from yarl import URL
 
+from bot.conversation_ids import path_segment
 from bot.vocabulary import FALLBACK_INTENT
 
 DEFAULT_URL = "http://127.0.0.1:8000"
@@ -226,7 +227,8 @@ class CoreClient:
         """One call; `timeout` (seconds in all) shortens the session's TIMEOUT for this call."""
         extra = {} if timeout is None else {"timeout": aiohttp.ClientTimeout(total=timeout)}
         try:
-            async with self.session.get().request(method, f"{self.base_url}{path}", json=body,
+            # encoded: the path is sent as it is (yarl would decode "%2E" and drop "." and ".." segments)
+            async with self.session.get().request(method, URL(f"{self.base_url}{path}", encoded=True), json=body,
                                                   headers=headers, **extra) as answer:
                 return _Answer(answer.status, await answer.read())
         except (aiohttp.ClientError, asyncio.TimeoutError) as error:
@@ -357,8 +359,8 @@ def top_guesses(intents: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 def _by_conversation(conversation_id: str) -> str:
-    """The path of a conversation's escalation (the id quoted as one path segment)."""
-    return f"/escalations/by-conversation/{quote(conversation_id, safe='')}"
+    """The path of a conversation's escalation (the id as one percent-encoded path segment)."""
+    return f"/escalations/by-conversation/{path_segment(conversation_id)}"
 
 
 def _product(data: dict[str, Any]) -> Product:

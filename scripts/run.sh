@@ -37,6 +37,7 @@ local_secret() {  # variable name, file
 GENERATED=()
 local_secret CUSTOMER_TOKEN_SECRET build/customer-token-secret
 local_secret CORE_SERVICE_KEY build/core-service-key
+local_secret CHAT_KEY_SECRET build/chat-key-secret  # Rasa and the core: web chat conversation keys
 export CORE_DATABASE_URL=${CORE_DATABASE_URL:-sqlite:///build/core.db}
 export CORE_URL="http://127.0.0.1:$CORE_PORT"
 # The support page (bot/core/web): its chat widget connects to Rasa's socket.io here; demo sign-in is on for

@@ -227,6 +227,9 @@ class Settings(DatabaseSettings, TokenSettings, DemoSettings):
     """The service's configuration."""
 
     service_key: Required = Field(alias="CORE_SERVICE_KEY")
+    # shared with Rasa's socket.io channel, which derives each web chat conversation's key from it
+    # (bot/conversation_ids.py); empty: no conversation can be proven, the web chat's handoff routes answer 404
+    chat_key_secret: str = Field("", alias="CHAT_KEY_SECRET")
     rasa_socket_url: SocketUrl = Field(DEFAULT_RASA_SOCKET_URL, alias="RASA_SOCKET_URL")
     trusted_proxies: TrustedProxies = Field((), alias="CORE_TRUSTED_PROXIES")
     handoff: HandoffSettings = Field(default_factory=HandoffSettings)

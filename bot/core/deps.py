@@ -13,6 +13,7 @@ from fastapi import Depends, Path, Request
 from fastapi.security import APIKeyHeader
 from sqlalchemy.orm import Session
 
+from bot.conversation_ids import MAX_CONVERSATION_ID
 from bot.core.config import Settings
 from bot.core.db.models import Application, Customer
 from bot.core.errors import ServiceError
@@ -81,7 +82,8 @@ def current_customer(
     return customer
 
 
-ConversationId = Annotated[str, Path(min_length=1, max_length=255, pattern=CONVERSATION_ID)]  # Rasa's sender id
+# Rasa's sender id, any characters (routes declare it `{conversation_id:path}`: a "/" in it is no separator)
+ConversationId = Annotated[str, Path(min_length=1, max_length=MAX_CONVERSATION_ID, pattern=CONVERSATION_ID)]
 CustomerDep = Annotated[Customer, Depends(current_customer)]
 
 

@@ -15,36 +15,82 @@ An agent's reply (`utter_agent_message`, pushed through Rasa's HTTP API during a
 `{"text": <the agent's words>, "agent_name": <name>, "agent_message_id": <the core's id>}`, so that the web chat
 shows it as the agent's own message with their name (once, by the id); other channels get the response's whole
 text ("Rūta from the Canon support team writes: ...").
+`session_confirm` carries `{"session_id": <id>, "conversation_key": <key>}`: the key (bot/conversation_ids.py,
+an HMAC of the id under CHAT_KEY_SECRET, which the core shares) is what the widget shows the core to prove the
+conversation is its own (its missed agents' replies, leaving it). Sent with every confirmation, so a conversation
+restored from the browser's storage gets its key again. Without CHAT_KEY_SECRET (a warning at start) no key is
+sent and the core answers the widget's handoff calls 404; chatting works all the same.
+
+A connection speaks only for the session it was confirmed: Rasa's own channel takes a message's `session_id` as
+the sender whatever it is, so anyone could write into (and, joining its room, read) any conversation whose id
+they know, a WhatsApp customer's phone number say. Here `session_request` resumes a requested id only when the
+client shows that conversation's key, or when the id is one this channel hands out itself (32 random hex digits,
+what an older widget kept without a key); anything else gets a new id. A `user_uttered` whose `session_id` is
+not the connection's confirmed session is ignored.
+
+Registering the channel with Rasa's app also makes Rasa's HTTP API decode the conversation ids of its
+`/conversations/...` routes (bot/rasa_ext/conversation_routes.py), as the core encodes them.
 Everything else (events, metadata key, name "socketio") is Rasa's own. Used in credentials.yml.
 """
 
 from __future__ import annotations
 
 import inspect
+import json
 import logging
 import os
+import re
 import uuid
 from typing import Any, Awaitable, Callable, Dict, Optional, Text
 
 from rasa.core.channels.channel import OutputChannel, UserMessage
+from rasa.core.channels.socketio import SocketBlueprint
 from rasa.core.channels.socketio import SocketIOInput as RasaSocketIOInput
 from rasa.core.channels.socketio import SocketIOOutput as RasaSocketIOOutput
-from sanic import Blueprint
+from sanic import Blueprint, Sanic
 from socketio import AsyncRedisManager
+
+from bot.conversation_ids import conversation_key, is_conversation_key
+from bot.rasa_ext.conversation_routes import decode_conversation_ids
 
 logger = logging.getLogger(__name__)
 
 MAX_SESSION_ID_LENGTH = 128
 REDIS_URL_VARIABLE = "SOCKETIO_REDIS_URL"
 REDIS_CHANNEL = "canonassistant-socketio"
+KEY_SECRET_VARIABLE = "CHAT_KEY_SECRET"
+GENERATED_ID = re.compile(r"[0-9a-f]{32}")  # uuid4().hex: the ids this channel hands out
 
 
-def session_id_of(data: Any) -> Text:
-    """The session id a client asks to resume, or a new one (anything that is not a short string is ignored)."""
+def session_id_of(data: Any, secret: Text = "") -> Text:
+    """The session id a client asks to resume when it may (its conversation key proves it, or it is one of the
+    random ids this channel hands out), else a new one."""
     requested = data.get("session_id") if isinstance(data, dict) else None
     if isinstance(requested, str) and 0 < len(requested) <= MAX_SESSION_ID_LENGTH:
-        return requested
+        key = data.get("conversation_key")
+        if GENERATED_ID.fullmatch(requested) or is_conversation_key(secret, requested, key if isinstance(key, str)
+                                                                    else None):
+            return requested
     return uuid.uuid4().hex
+
+
+def metadata_of(data: Dict[Text, Any], key: Text) -> Any:
+    """The message's metadata (a JSON string is parsed, as Rasa's channel does; unparsable: none)."""
+    metadata = data.get(key, {})
+    if isinstance(metadata, str):
+        try:
+            return json.loads(metadata)
+        except ValueError:
+            return {}
+    return metadata
+
+
+def session_confirmation(session_id: Text, secret: Text) -> Dict[Text, Text]:
+    """The `session_confirm` payload: the session id and, with a secret, the conversation's key."""
+    confirmation = {"session_id": session_id}
+    if secret:
+        confirmation["conversation_key"] = conversation_key(secret, session_id)
+    return confirmation
 
 
 class PerProcessRedisManager(AsyncRedisManager):
@@ -59,6 +105,16 @@ class PerProcessRedisManager(AsyncRedisManager):
     @host_id.setter
     def host_id(self, value: Text) -> None:
         self._host_id, self._host_pid = value, os.getpid()
+
+
+class ChannelBlueprint(SocketBlueprint):
+    """Rasa's socket.io blueprint; registered with Rasa's app, it also installs the conversation id decoding."""
+
+    __slots__ = ()
+
+    def register(self, app: Sanic, options: Dict[Text, Any]) -> None:
+        decode_conversation_ids(app)
+        super().register(app, options)
 
 
 class SocketIOOutput(RasaSocketIOOutput):
@@ -86,6 +142,7 @@ class SocketIOInput(RasaSocketIOInput):
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         socketio_webhook = super().blueprint(on_new_message)
+        socketio_webhook.__class__ = ChannelBlueprint  # Rasa builds a SocketBlueprint: same object, one more step
         sio = self.sio
         assert sio is not None
         redis_url = os.environ.get(REDIS_URL_VARIABLE)
@@ -93,15 +150,38 @@ class SocketIOInput(RasaSocketIOInput):
             sio.manager = PerProcessRedisManager(redis_url, channel=REDIS_CHANNEL)
             sio.manager.set_server(sio)
             logger.debug(f"socket.io rooms shared through Redis at {redis_url}.")
+        secret = os.environ.get(KEY_SECRET_VARIABLE, "")
+        if not secret:
+            logger.warning(f"{KEY_SECRET_VARIABLE} is not set: the web chat gets no conversation keys, so the "
+                           "core will not give it agents' replies it missed.")
+
+        sessions: Dict[Text, Text] = {}  # connection (sid) -> its confirmed session
 
         @sio.on("session_request", namespace=self.namespace)
         async def session_request(sid: Text, data: Optional[Dict] = None) -> None:
-            session_id = session_id_of(data)
+            session_id = session_id_of(data, secret)
+            sessions[sid] = session_id
             if self.session_persistence:
                 entered = sio.enter_room(sid, session_id, namespace=self.namespace)
                 if inspect.isawaitable(entered):  # a coroutine since python-socketio 5.10
                     await entered
-            await sio.emit("session_confirm", session_id, room=sid, namespace=self.namespace)
+            await sio.emit("session_confirm", session_confirmation(session_id, secret), room=sid,
+                           namespace=self.namespace)
             logger.debug(f"User {sid} joined session {session_id}.")
+
+        @sio.on(self.user_message_evt, namespace=self.namespace)
+        async def handle_message(sid: Text, data: Any) -> None:
+            sender_id = sessions.get(sid) if self.session_persistence else sid
+            if not sender_id or not isinstance(data, dict) or (
+                    self.session_persistence and data.get("session_id") != sender_id):
+                logger.warning("A socket.io message not for its connection's confirmed session was ignored.")
+                return
+            output = SocketIOOutput(sio, self.bot_message_evt)
+            await on_new_message(UserMessage(data.get("message", ""), output, sender_id, input_channel=self.name(),
+                                             metadata=metadata_of(data, self.metadata_key)))
+
+        @sio.on("disconnect", namespace=self.namespace)
+        async def disconnect(sid: Text, *_: Any) -> None:
+            sessions.pop(sid, None)
 
         return socketio_webhook

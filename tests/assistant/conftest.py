@@ -13,6 +13,7 @@ from typing import Iterator, Optional
 import pytest
 import requests
 
+from bot.conversation_ids import path_segment
 from tests.assistant.helpers import SUMMARY
 from tests.servers import MODEL, ROOT, Launched, launch
 
@@ -78,7 +79,7 @@ class Servers(Launched):
 
     def tracker(self, conversation_id: str) -> dict:
         """Rasa's tracker of a conversation (Rasa's HTTP API, as the core uses it)."""
-        answer = requests.get(f"{self.rasa_url}/conversations/{conversation_id}/tracker",
+        answer = requests.get(f"{self.rasa_url}/conversations/{path_segment(conversation_id)}/tracker",
                               params={"token": RASA_TOKEN}, timeout=30)
         answer.raise_for_status()
         return answer.json()

@@ -49,11 +49,16 @@ class FakeCore:
         self.bodies.append(await request.json())
         return await self._points(request)
 
+    async def _deliveries(self, request: web.Request) -> web.Response:
+        self.requests.append({"raw_path": request.raw_path})
+        return web.json_response({"messages": []})
+
     @contextlib.asynccontextmanager
     async def running(self, session: SharedSession) -> AsyncIterator[CoreClient]:
         app = web.Application()
         app.router.add_get("/me/points", self._points)
         app.router.add_post("/fallbacks", self._fallbacks)
+        app.router.add_post("/escalations/by-conversation/{segment}/deliveries", self._deliveries)
         runner = web.AppRunner(app, access_log=None)
         await runner.setup()
         sock = socket.socket()
@@ -104,6 +109,21 @@ def test_the_cores_errors_are_the_clients_errors(status, code, error):
 
     with pytest.raises(error):
         asyncio.run(scenario())
+
+
+@pytest.mark.parametrize("conversation_id, segment", [
+    ("a/b", "a%2Fb"), ("..", "%2E%2E"), (".", "%2E"), ("50% off?#", "50%25%20off%3F%23"), ("ą", "%C4%85"),
+])
+def test_a_conversation_id_is_one_path_segment_as_sent(conversation_id, segment):
+    """The core decodes the segment once: "." and ".." must not be dropped as dot segments on the way."""
+    core = FakeCore()
+
+    async def scenario():
+        async with core.running(session()) as client:
+            return await client.take_agent_messages(conversation_id)
+
+    assert asyncio.run(scenario()) == []
+    assert core.requests == [{"raw_path": f"/escalations/by-conversation/{segment}/deliveries"}]
 
 
 def test_no_token_is_anonymous_without_a_call():

@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo
 import pytest
 import requests
 
+from bot.conversation_ids import path_segment
 from tests.assistant.conftest import AGENT_PASSWORD, Servers, start_servers
 from tests.assistant.helpers import Chat, ConsoleAgent, Reply, identify, response_text
 
@@ -41,7 +42,7 @@ def eventually(check: Callable[[], Any], what: str) -> Any:
 
 
 def escalation_of(servers: Servers, chat: Chat) -> Dict[str, Any]:
-    return servers.core_get(f"/escalations/by-conversation/{chat.sender}")
+    return servers.core_get(f"/escalations/by-conversation/{path_segment(chat.sender)}")
 
 
 def bot_texts(servers: Servers, chat: Chat) -> List[str]:
@@ -189,6 +190,32 @@ def test_the_whole_loop_with_an_agent_on_the_console(servers, verified_chat):
     agent.close(escalation_id, "Double charge refunded.")
     closed = response_text("utter_handoff_closed", "lt")
     eventually(lambda: closed in bot_texts(servers, chat), "the assistant says it is back")
+    assert servers.tracker(chat.sender)["paused"] is False
+    said(chat.send("Kiek kainuoja CPS narystė?"), "utter_membership_price", language="lt")
+
+
+@pytest.mark.parametrize("sender", ["web/chat/{u}", "50% off? #{u}", "%2F{u}", "Jonas Jonaitis ąčę 🙂 {u}",
+                                    "{u}" + "ž" * 500],
+                         ids=["slashes", "percent-question-hash", "encoded-slash", "spaces-any-script", "508-chars"])
+def test_the_whole_loop_for_any_sender_id_a_channel_can_send(servers, sender):
+    """A REST sender picks its own id: Rasa stores it as sent, the core and the action server address exactly that
+    conversation (the customer's message reaches the agent, the reply the customer, closing resumes it)."""
+    chat = Chat(servers.rasa_url, sender=sender.format(u=uuid.uuid4().hex[:8]))
+    said(chat.send("Noriu kalbėti su žmogumi"), "utter_handoff_queued", language="lt")
+    escalation = escalation_of(servers, chat)
+    assert escalation["conversation_id"] == chat.sender
+    assert chat.send("Kur mano sąskaita?") == []
+
+    agent = ConsoleAgent(servers.core_url, "demo-agent", AGENT_PASSWORD)
+    assert agent.claim(escalation["id"])["escalation"]["status"] == "claimed"
+    eventually(lambda: any(m["text"] == "Kur mano sąskaita?" for m in agent.escalation(escalation["id"])["messages"]),
+               "the customer's message reaches the console")
+    agent.reply(escalation["id"], "Sąskaitą išsiuntėme paštu.")
+    eventually(lambda: any("Sąskaitą išsiuntėme paštu." in text for text in bot_texts(servers, chat)),
+               "the agent's reply is in the customer's conversation")
+    agent.close(escalation["id"], "Sent.")
+    eventually(lambda: response_text("utter_handoff_closed", "lt") in bot_texts(servers, chat),
+               "the assistant says it is back")
     assert servers.tracker(chat.sender)["paused"] is False
     said(chat.send("Kiek kainuoja CPS narystė?"), "utter_membership_price", language="lt")
 

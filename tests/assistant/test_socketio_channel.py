@@ -4,11 +4,16 @@ to await python-socketio's coroutine `enter_room`, and then no bot message reach
 from __future__ import annotations
 
 import asyncio
+import base64
+import hashlib
+import hmac
 
 import pytest
 import yaml
 
-from bot.rasa_ext.socketio_channel import PerProcessRedisManager, SocketIOInput, session_id_of
+from bot.conversation_ids import conversation_key, is_conversation_key
+from bot.rasa_ext.socketio_channel import GENERATED_ID as GENERATED
+from bot.rasa_ext.socketio_channel import PerProcessRedisManager, SocketIOInput, session_confirmation, session_id_of
 from tests.assistant.helpers import ROOT, require_redis
 from tests.servers import free_port
 
@@ -22,16 +27,34 @@ def test_credentials_use_this_channel_with_session_persistence_and_custom_data()
     assert SocketIOInput.name() == "socketio"
 
 
+SECRET = "chat-key-secret"
+OWN_ID = "0123456789abcdef0123456789abcdef"  # as this channel hands them out (uuid4().hex)
+
+
 @pytest.mark.parametrize(
-    "data", [{"session_id": None}, {}, None, {"session_id": 42}, {"session_id": "x" * 500}, "abc123"]
+    "data", [{"session_id": None}, {}, None, {"session_id": 42}, {"session_id": "x" * 500}, "abc123",
+             {"session_id": "+37060000000"},  # a WhatsApp customer's conversation: never joined without its key
+             {"session_id": "+37060000000", "conversation_key": conversation_key(SECRET, "+37060000001")},
+             {"session_id": "+37060000000", "conversation_key": conversation_key("other", "+37060000000")},
+             {"session_id": "+37060000000", "conversation_key": 7},
+             {"session_id": OWN_ID.upper()}, {"session_id": OWN_ID + "0"}]
 )
-def test_session_id_of_makes_a_new_id_for_anything_but_a_short_string(data):
-    session_id = session_id_of(data)
-    assert isinstance(session_id, str) and len(session_id) == 32
-    assert session_id_of({"session_id": "abc123"}) == "abc123"
+def test_session_id_of_makes_a_new_id_unless_the_client_may_resume_it(data):
+    session_id = session_id_of(data, SECRET)
+    assert isinstance(session_id, str) and GENERATED.fullmatch(session_id)
+    assert session_id not in (OWN_ID, OWN_ID.upper(), OWN_ID + "0")
 
 
-def test_session_request_enters_the_room_and_confirms():
+def test_session_id_of_resumes_a_proven_or_own_id():
+    assert session_id_of({"session_id": OWN_ID}, SECRET) == OWN_ID  # an older widget kept no key
+    proven = {"session_id": "a/b c", "conversation_key": conversation_key(SECRET, "a/b c")}
+    assert session_id_of(proven, SECRET) == "a/b c"
+    assert session_id_of(proven, "") != "a/b c"  # no secret: nothing is proven
+
+
+def test_session_request_enters_the_room_and_confirms(monkeypatch):
+    session = "abc123"
+    monkeypatch.setenv("CHAT_KEY_SECRET", SECRET)
     channel = SocketIOInput.from_credentials({"session_persistence": True, "metadata_key": "customData"})
 
     async def on_new_message(_message):
@@ -49,8 +72,91 @@ def test_session_request_enters_the_room_and_confirms():
 
     sio.enter_room, sio.emit = enter_room, emit
     handler = sio.handlers["/"]["session_request"]
-    asyncio.run(handler("sid-1", {"session_id": "abc123"}))
-    assert calls == [("enter_room", "sid-1", "abc123"), ("emit", "session_confirm", "abc123", "sid-1")]
+    asyncio.run(handler("sid-1", {"session_id": session, "conversation_key": conversation_key(SECRET, session)}))
+    confirmation = {"session_id": session, "conversation_key": conversation_key(SECRET, session)}
+    assert calls == [("enter_room", "sid-1", session), ("emit", "session_confirm", confirmation, "sid-1")]
+
+
+def test_the_conversation_key_is_the_ids_hmac_under_the_shared_secret():
+    key = session_confirmation("abc123", "chat-key-secret")["conversation_key"]
+    expected = hmac.new(b"chat-key-secret", b"abc123", hashlib.sha256).digest()
+    assert base64.urlsafe_b64decode(key + "=") == expected and len(key) == 43
+    assert is_conversation_key("chat-key-secret", "abc123", key)
+    assert not is_conversation_key("chat-key-secret", "abc124", key)  # another conversation's key
+    assert not is_conversation_key("another-secret", "abc123", key)
+    assert not is_conversation_key("", "abc123", conversation_key("", "abc123"))  # no secret: nothing is proven
+    assert session_confirmation("abc123", "") == {"session_id": "abc123"}  # no secret, no key
+
+
+def test_a_new_session_gets_a_key_for_its_new_id(monkeypatch):
+    monkeypatch.setenv("CHAT_KEY_SECRET", "chat-key-secret")
+    channel = SocketIOInput.from_credentials({"session_persistence": True})
+    channel.blueprint(lambda _message: None)
+    sent = []
+
+    async def enter_room(sid, room, namespace=None):
+        return None
+
+    async def emit(event, data=None, room=None, namespace=None, **_):
+        sent.append(data)
+
+    channel.sio.enter_room, channel.sio.emit = enter_room, emit
+    asyncio.run(channel.sio.handlers["/"]["session_request"]("sid-1", {"session_id": None}))
+    assert is_conversation_key("chat-key-secret", sent[0]["session_id"], sent[0]["conversation_key"])
+
+
+def connected_channel(monkeypatch) -> tuple[SocketIOInput, list, list]:
+    """The channel with a stubbed socket.io server: the messages it hands to Rasa, its session confirmations."""
+    monkeypatch.setenv("CHAT_KEY_SECRET", SECRET)
+    channel = SocketIOInput.from_credentials({"session_persistence": True, "metadata_key": "customData"})
+    received, confirmed = [], []
+
+    async def on_new_message(message):
+        received.append(message)
+
+    async def enter_room(*_args, **_kwargs):
+        return None
+
+    async def emit(event, data=None, **_kwargs):
+        confirmed.append(data)
+
+    channel.blueprint(on_new_message)
+    channel.sio.enter_room, channel.sio.emit = enter_room, emit
+    return channel, received, confirmed
+
+
+def test_a_connection_writes_only_into_its_confirmed_session(monkeypatch):
+    channel, received, _ = connected_channel(monkeypatch)
+    handlers = channel.sio.handlers["/"]
+
+    async def scenario():
+        await handlers["session_request"]("sid-1", {"session_id": OWN_ID})
+        await handlers["user_uttered"]("sid-1", {"message": "labas", "session_id": OWN_ID,
+                                                  "customData": {"language": "lt"}})
+        await handlers["user_uttered"]("sid-1", {"message": "hijack", "session_id": "+37060000000"})
+        await handlers["user_uttered"]("sid-2", {"message": "unconfirmed", "session_id": OWN_ID})
+        await handlers["user_uttered"]("sid-1", ["not", "a", "dict"])
+        await handlers["disconnect"]("sid-1")
+        await handlers["user_uttered"]("sid-1", {"message": "after the end", "session_id": OWN_ID})
+
+    asyncio.run(scenario())
+    assert [(m.text, m.sender_id, m.metadata, m.input_channel) for m in received] == [
+        ("labas", OWN_ID, {"language": "lt"}, "socketio")]
+
+
+@pytest.mark.parametrize("custom_data, metadata", [('{"language": "en"}', {"language": "en"}), ("{", {}),
+                                                   (None, None)])
+def test_metadata_sent_as_json_text_is_parsed(monkeypatch, custom_data, metadata):
+    channel, received, confirmed = connected_channel(monkeypatch)
+    handlers = channel.sio.handlers["/"]
+
+    async def scenario():
+        await handlers["session_request"]("sid-1", {})
+        session = confirmed[-1]["session_id"]
+        await handlers["user_uttered"]("sid-1", {"message": "hi", "session_id": session, "customData": custom_data})
+
+    asyncio.run(scenario())
+    assert [m.metadata for m in received] == [metadata]
 
 
 @pytest.mark.parametrize("message, emitted", [
@@ -100,7 +206,7 @@ async def message_from_another_worker(session_id: str) -> dict:
         # polling: the Rasa environment's aiohttp is older than python-socketio's websocket client wants
         await browser.connect(f"http://127.0.0.1:{port}", transports=["polling"])
         await browser.emit("session_request", {"session_id": session_id})
-        assert await asyncio.wait_for(confirmed.get(), 10) == session_id
+        assert (await asyncio.wait_for(confirmed.get(), 10))["session_id"] == session_id
         # an agent's reply as Rasa's HTTP API sends it (the response's text and its variables)
         await worker_b.get_output_channel().send_response(session_id, {
             "text": "Rūta iš „Canon“ palaikymo komandos rašo:\nlaba diena", "agent_name": "Rūta",

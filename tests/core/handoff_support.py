@@ -31,6 +31,7 @@ WORKING = datetime(2026, 12, 2, 8, 0, tzinfo=UTC)
 SATURDAY = datetime(2026, 12, 5, 12, 0, tzinfo=UTC)
 PASSWORD = "correct horse battery staple"
 HEADERS = {"X-Service-Key": SERVICE_KEY}
+CHAT_KEY_SECRET = "handoff-tests-chat-key-secret"
 
 
 class Clock:
@@ -97,7 +98,7 @@ def sse_events(body: str) -> list[tuple[str, str | None, dict]]:
 
 def make_settings(database_url: str, **handoff: Any) -> Settings:
     return Settings(database_url=database_url, service_key=SERVICE_KEY, customer_token_secret=TOKEN_SECRET,
-                    handoff=HandoffSettings(console_stream_seconds=0, **handoff))
+                    chat_key_secret=CHAT_KEY_SECRET, handoff=HandoffSettings(console_stream_seconds=0, **handoff))
 
 
 @dataclass

@@ -4,6 +4,7 @@ customer text in every page, the security headers, the customer's context, and t
 
 from __future__ import annotations
 
+import html
 import re
 import threading
 from concurrent.futures import ThreadPoolExecutor
@@ -444,3 +445,14 @@ def test_the_escalation_stream_resumes_after_the_last_event_id(env: Env) -> None
     assert [e[2]["sender"] for e in later if e[0] == "message"] == ["system"]  # "... took over"
     assert [e for e in later if e[0] == "escalation"][-1][2]["can_reply"] is True
     assert agent.get("/agent/escalations/999999/events").status_code == 404
+
+
+def test_any_conversation_id_is_shown_as_it_is(env: Env) -> None:
+    """The console addresses escalations by their number; a conversation id (any characters, 512 of them) is text."""
+    conversation_id = "web/chat/../50% off? #1 <i>ąčę</i> " + "ž" * 470
+    escalation = env.escalate(conversation_id)
+    agent = env.agent("ona", "Ona")
+    assert agent.get(f"/agent/api/escalations/{escalation['id']}").json()["escalation"]["conversation_id"] == (
+        conversation_id)
+    page = agent.get(f"/agent/escalations/{escalation['id']}").text
+    assert html.escape(conversation_id) in page and "<i>ąčę</i>" not in page

@@ -87,7 +87,7 @@ def test_nul_characters_are_dropped(env: Env) -> None:
     ({"fallback_in_a_row": 0}, "fallback_in_a_row"),
     ({"channel": "web chat!"}, "channel"),
     ({"conversation_id": ""}, "conversation_id"),
-    ({"conversation_id": "x" * 256}, "conversation_id"),
+    ({"conversation_id": "x" * 513}, "conversation_id"),
 ])
 def test_invalid_bodies_are_422_problems(env: Env, change: dict[str, Any], field: str) -> None:
     body = record(env, expect=422, **change)

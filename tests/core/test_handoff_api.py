@@ -11,11 +11,13 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import select
 
+from bot.conversation_ids import conversation_key, path_segment
 from bot.core.db.models import Escalation, EscalationMessage
 from bot.core.handoff import service
 from bot.core.tokens import make_customer_token
 from tests.core.conftest import TOKEN_SECRET
 from tests.core.handoff_support import (  # noqa: F401 - fixtures
+    CHAT_KEY_SECRET,
     HEADERS,
     SATURDAY,
     WORKING,
@@ -150,7 +152,7 @@ def test_in_hours_at_the_opening_minute(env: Env) -> None:
     {"reason": "bored"},
     {"channel": "web chat!"},
     {"conversation_id": ""},
-    {"conversation_id": "x" * 256},
+    {"conversation_id": "x" * 513},
     {"transcript": [{"sender": "agent", "text": "hi", "timestamp": 1.0}]},
     {"transcript": [{"sender": "customer", "text": "hi", "timestamp": -1}]},
 ])
@@ -240,11 +242,23 @@ def test_deliveries_hand_each_message_out_once(env: Env) -> None:
     assert deliveries(env)["messages"] == []
 
 
+def key_of(conversation_id: str) -> dict[str, str]:
+    """The header with the conversation's key, as Rasa's socket.io channel gives it to the widget."""
+    return {"X-Conversation-Key": conversation_key(CHAT_KEY_SECRET, conversation_id)}
+
+
 def web_chat_replies(env: Env, conversation_id: str) -> list[dict]:
-    response = env.client.get(f"/chat/{conversation_id}/agent-messages")  # the browser's call: no service key
+    # the browser's call: no service key, the conversation's key
+    response = env.client.get(f"/chat/{path_segment(conversation_id)}/agent-messages", headers=key_of(conversation_id))
     assert response.status_code == 200, response.text
     assert response.headers["cache-control"] == "no-store"
     return response.json()["messages"]
+
+
+def left(env: Env, conversation_id: str, headers: dict[str, str] | None = None) -> int:
+    """The widget's "new conversation" (the conversation's key unless `headers` say otherwise)."""
+    headers = key_of(conversation_id) if headers is None else headers
+    return env.client.post(f"/chat/{path_segment(conversation_id)}/left", headers=headers).status_code
 
 
 def test_the_web_chat_gets_the_replies_delivered_to_its_conversation(env: Env) -> None:
@@ -260,13 +274,70 @@ def test_the_web_chat_gets_the_replies_delivered_to_its_conversation(env: Env) -
     assert web_chat_replies(env, "conv-2") == [] and web_chat_replies(env, "never-handed-over") == []
 
 
+WRONG_KEYS = {
+    "no key": {},
+    "empty key": {"X-Conversation-Key": ""},
+    "wrong key": {"X-Conversation-Key": "x" * 43},
+    "another conversation's key": key_of("conv-2"),
+    "the key under another secret": {"X-Conversation-Key": conversation_key("another-secret", "conv-1")},
+    "the service key instead": HEADERS,
+}
+
+
+@pytest.mark.parametrize("headers", WRONG_KEYS.values(), ids=WRONG_KEYS.keys())
+def test_the_agents_replies_need_the_conversations_key(env: Env, headers: dict[str, str]) -> None:
+    escalation = env.escalate("conv-1")
+    env.escalate("conv-2")
+    add_agent_messages(env, escalation["id"], "Your invoice is fixed.")
+    deliveries(env)
+    for conversation_id in ("conv-1", "never-handed-over"):  # the same answer: no way to tell which exists
+        response = env.client.get(f"/chat/{conversation_id}/agent-messages", headers=headers)
+        assert response.status_code == 404, response.text
+        assert response.json()["detail"]["code"] == "no_conversation"
+        assert "invoice" not in response.text
+    assert [r["text"] for r in web_chat_replies(env, "conv-1")] == ["Your invoice is fixed."]
+
+
+@pytest.mark.parametrize("headers", WRONG_KEYS.values(), ids=WRONG_KEYS.keys())
+def test_leaving_needs_the_conversations_key_and_changes_nothing_without(env: Env, headers: dict[str, str]) -> None:
+    escalation = env.escalate("conv-1")
+    env.escalate("conv-2")
+    before = messages_of(env, escalation["id"])
+    assert left(env, "conv-1", headers) == 404 and left(env, "never-handed-over", headers) == 404
+    assert messages_of(env, escalation["id"]) == before
+    assert count_rows(env.database_url, EscalationMessage, EscalationMessage.text == service.LEFT_NOTE) == 0
+
+
+def test_without_a_chat_key_secret_no_conversation_is_proven(env: Env) -> None:
+    escalation = env.escalate("conv-1")
+    add_agent_messages(env, escalation["id"], "Hello")
+    settings = env.client.app.state.settings
+    env.client.app.state.settings = settings.model_copy(update={"chat_key_secret": ""})
+    try:
+        assert env.client.get("/chat/conv-1/agent-messages",
+                              headers={"X-Conversation-Key": conversation_key("", "conv-1")}).status_code == 404
+        assert left(env, "conv-1", {"X-Conversation-Key": conversation_key("", "conv-1")}) == 404
+    finally:
+        env.client.app.state.settings = settings
+
+
+@pytest.mark.parametrize("conversation_id", ["a/b", "50% off?", "two words #1", "ąčę 🙂", "x" * 300])
+def test_the_web_chat_routes_take_any_conversation_id(env: Env, conversation_id: str) -> None:
+    escalation = env.escalate(conversation_id)
+    add_agent_messages(env, escalation["id"], "Hello")
+    deliveries(env, path_segment(conversation_id))
+    assert [r["text"] for r in web_chat_replies(env, conversation_id)] == ["Hello"]
+    assert left(env, conversation_id) == 204
+    assert messages_of(env, escalation["id"])[-1] == ("system", service.LEFT_NOTE)
+
+
 def test_a_customer_who_leaves_for_a_new_conversation_is_noted_once_for_the_agent(env: Env) -> None:
     escalation = env.escalate("conv-1")
     for _ in range(2):
-        assert env.client.post("/chat/conv-1/left").status_code == 204  # the browser's call: no service key
+        assert left(env, "conv-1") == 204  # the browser's call: no service key, the conversation's key
     assert messages_of(env, escalation["id"])[-1] == ("system", service.LEFT_NOTE)
     assert messages_of(env, escalation["id"]).count(("system", service.LEFT_NOTE)) == 1
-    assert env.client.post("/chat/never-handed-over/left").status_code == 204
+    assert left(env, "never-handed-over") == 204  # its owner: nothing to note
     assert count_rows(env.database_url, EscalationMessage, EscalationMessage.text == service.LEFT_NOTE) == 1
 
 
@@ -275,7 +346,7 @@ def test_leaving_a_closed_escalation_adds_nothing(env: Env) -> None:
     agent = env.agent("ona", "Ona")
     assert agent.claim(escalation["id"]).status_code == 200
     assert agent.close(escalation["id"]).status_code == 200
-    assert env.client.post("/chat/conv-1/left").status_code == 204
+    assert left(env, "conv-1") == 204
     assert ("system", service.LEFT_NOTE) not in messages_of(env, escalation["id"])
 
 
@@ -323,3 +394,30 @@ def test_transcript_times_come_from_the_rasa_events(env: Env) -> None:
         assert first.source_event_ts == TRANSCRIPT[0]["timestamp"]
         assert abs(first.created_at.replace(tzinfo=UTC).timestamp() - TRANSCRIPT[0]["timestamp"]) < 0.001
     assert WORKING  # the clock of the fixture is unrelated to the transcript's times
+
+
+# ------------------------------------------------------------------ conversation ids of every channel
+
+# Not "%2F" and the like here: Starlette's TestClient decodes a path twice (uvicorn once); the real servers of
+# tests/assistant/test_handoff.py take those too.
+ODD_IDS = ["a/b", "/lead/and/trailing/", "50%", "two words", "ąčę Šilutė 🙂", "what?", "#1", "a?b#c&d=e",
+           ".", "..", "a/../b", "x" * 300, "ž" * 512, "+37060000000"]
+
+
+@pytest.mark.parametrize("conversation_id", ODD_IDS)
+def test_every_conversation_id_a_channel_can_produce_is_handed_over(env: Env, conversation_id: str) -> None:
+    """The action server sends Rasa's sender id as it is and quotes it as one path segment (dots too)."""
+    segment = path_segment(conversation_id)
+    escalation = env.escalate(conversation_id)
+    assert escalation["conversation_id"] == conversation_id
+    found = env.client.get(f"/escalations/by-conversation/{segment}", headers=HEADERS)
+    assert found.status_code == 200, found.text
+    assert found.json()["id"] == escalation["id"]
+    add_agent_messages(env, escalation["id"], "Hello")
+    assert [m["text"] for m in deliveries(env, segment)["messages"]] == ["Hello"]
+
+
+def test_a_conversation_id_longer_than_the_core_takes_is_refused(env: Env) -> None:
+    response = env.client.post("/escalations", headers=HEADERS, json={
+        "conversation_id": "x" * 513, "channel": "rest", "language": "en", "reason": "customer_request"})
+    assert response.status_code == 422

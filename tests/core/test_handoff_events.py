@@ -111,6 +111,15 @@ def test_a_customer_message_of_a_handed_over_conversation_reaches_the_console(en
     eventually(lambda: rabbit.ready() == 0)
 
 
+@pytest.mark.parametrize("conversation_id", ["web/chat/7", "50% off? #1", "ąčę 🙂 " + "ž" * 500])
+def test_the_events_of_any_conversation_id_reach_its_escalation(env: Env, rabbit: Rabbit, conversation_id: str) -> None:
+    """Rasa's events carry the sender id as stored, the same string as the escalation's."""
+    escalation_id = handed_over(env, conversation_id)
+    rabbit.publish(user_event(conversation_id, "Ar kas nors ten?", T0 + 30.25))
+    arrived(env, escalation_id, "Ar kas nors ten?")
+    eventually(lambda: rabbit.ready() == 0)
+
+
 def test_a_message_with_a_lone_surrogate_reaches_the_console(env: Env, rabbit: Rabbit) -> None:
     """JSON can carry a lone surrogate (a broken client); UTF-8 cannot: it is stored as "?", not dropped
     (found by the second review: the database refused it and the event was dropped)."""

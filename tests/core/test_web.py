@@ -205,6 +205,8 @@ def test_settings_from_the_environment() -> None:
     assert Settings.from_env({**base, "RASA_SOCKET_URL": "https://chat.example.lt/"}).rasa_socket_url == SOCKET_URL
     with pytest.raises(MissingSetting):
         Settings.from_env({**base, "RASA_SOCKET_URL": "javascript:alert(1)"})
+    assert settings.chat_key_secret == ""  # no conversation keys: the web chat's handoff routes answer 404
+    assert Settings.from_env({**base, "CHAT_KEY_SECRET": "c"}).chat_key_secret == "c"
 
 
 # ------------------------------------------------------------------ static files (bot/core/static_files.py)

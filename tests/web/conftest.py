@@ -27,6 +27,7 @@ TOKEN_SECRET = "web-tests-customer-token-secret-0123456789"
 SERVICE_KEY = "web-tests-core-service-key-0123456789"
 AGENT_PASSWORD = "web-tests-demo-agent-password"  # the console's demo agent, `demo-agent`
 RASA_TOKEN = "web-tests-rasa-token"  # Rasa's HTTP API
+CHAT_KEY_SECRET = "web-tests-chat-key-secret"  # the web chat's conversation keys (Rasa and the core)
 
 
 def _missing() -> str | None:
@@ -67,7 +68,7 @@ def servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Servers]:
     try:
         running = launch(tmp_path_factory.mktemp("web-servers"),
                          {"CUSTOMER_TOKEN_SECRET": TOKEN_SECRET, "CORE_SERVICE_KEY": SERVICE_KEY,
-                          "RASA_TOKEN": RASA_TOKEN},
+                          "RASA_TOKEN": RASA_TOKEN, "CHAT_KEY_SECRET": CHAT_KEY_SECRET},
                          {"CORE_DEMO_MODE": "true", "SUPPORT_HOURS": "always",
                           "CORE_DEMO_AGENT_PASSWORD": AGENT_PASSWORD})
     except RuntimeError as error:

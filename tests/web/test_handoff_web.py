@@ -121,6 +121,34 @@ def test_a_reply_sent_while_the_page_was_closed_appears_when_the_customer_comes_
     expect(page.locator("#chat-log li.msg--agent")).to_have_count(1)
 
 
+def test_a_conversation_kept_by_an_older_widget_without_its_key_still_gets_the_missed_replies(browser, context,
+                                                                                            servers):
+    """The core gives an agent's replies only to the conversation's owner (its key, from Rasa's session_confirm);
+    a conversation an older widget kept has no key in the browser's storage and gets it at the next connection."""
+    page, chat = start(context, servers)
+    chat.open()
+    chat.ask("Noriu kalbėti su žmogumi", 1)
+    session = page.evaluate("window.canonChat.sessionId()")
+    stored = page.evaluate("JSON.parse(localStorage.getItem('canonChat.conversationKey'))")
+    assert stored["session"] == session and len(stored["key"]) == 43
+    owner = {"X-Conversation-Key": stored["key"]}
+    assert httpx.get(f"{servers.core_url}/chat/{session}/agent-messages", headers=owner, timeout=30).status_code == 200
+    assert httpx.get(f"{servers.core_url}/chat/{session}/agent-messages", timeout=30).status_code == 404
+    escalation_id = escalation_id_of(servers, session)
+    page.evaluate("localStorage.removeItem('canonChat.conversationKey')")  # as an older widget left it
+    page.close()
+
+    with agent_console(browser, servers, "test_a_conversation_kept_by_an_older_widget") as agent:
+        claim(agent, escalation_id)
+        reply(agent, "Jūsų sąskaita pataisyta.")
+        expect(agent.locator("#transcript li[data-sender='agent']")).to_contain_text("delivered")
+
+    page, chat = start(context, servers)
+    chat.wait_connected()
+    expect(chat.log.locator("li.msg--agent .msg__bubble")).to_have_text("Jūsų sąskaita pataisyta.")
+    assert page.evaluate("JSON.parse(localStorage.getItem('canonChat.conversationKey'))") == stored
+
+
 def test_the_agent_sees_when_the_customer_starts_a_new_conversation(browser, context, servers):
     page, chat = start(context, servers)
     chat.open()

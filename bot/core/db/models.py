@@ -22,6 +22,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
+from bot.conversation_ids import MAX_CONVERSATION_ID
+
 NAMING = {
     "ix": "ix_%(column_0_label)s",
     "uq": "uq_%(table_name)s_%(column_0_name)s",
@@ -173,7 +175,7 @@ class Escalation(Base):
         ),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
-    conversation_id: Mapped[str] = mapped_column(String(255), index=True)
+    conversation_id: Mapped[str] = mapped_column(String(MAX_CONVERSATION_ID), index=True)
     channel: Mapped[str] = mapped_column(String(32))
     language: Mapped[str] = mapped_column(String(2))
     customer_id: Mapped[str | None] = mapped_column(ForeignKey("customers.id"))
@@ -229,7 +231,7 @@ class FallbackMessage(Base):
     __tablename__ = "fallback_messages"
     id: Mapped[int] = mapped_column(primary_key=True)
     created_at: Mapped[datetime] = mapped_column(Timestamp, index=True)
-    conversation_id: Mapped[str] = mapped_column(String(255), index=True)
+    conversation_id: Mapped[str] = mapped_column(String(MAX_CONVERSATION_ID), index=True)
     channel: Mapped[str] = mapped_column(String(32))
     language: Mapped[str] = mapped_column(String(2))
     text: Mapped[str] = mapped_column(Text)

@@ -90,7 +90,7 @@ def create_escalation(
 
 
 @router.get(
-    "/by-conversation/{conversation_id}",
+    "/by-conversation/{conversation_id:path}",
     response_model=hs.EscalationOut,
     responses=problem_responses(401, 422, 404),
 )
@@ -105,7 +105,7 @@ def get_open_escalation(
 
 
 @router.post(
-    "/by-conversation/{conversation_id}/deliveries",
+    "/by-conversation/{conversation_id:path}/deliveries",
     response_model=hs.Deliveries,
     responses=problem_responses(401, 422, 404),
 )

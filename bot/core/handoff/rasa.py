@@ -8,10 +8,10 @@ body that is not JSON) is a `RasaUnavailable`: the caller keeps the work and tri
 from __future__ import annotations
 
 from typing import Any, Protocol
-from urllib.parse import quote
 
 import httpx
 
+from bot.conversation_ids import path_segment
 from bot.core.config import HandoffSettings
 
 DELIVER_ACTION = "action_deliver_agent_messages"
@@ -51,7 +51,7 @@ class HttpRasaClient:
 
     def _call(self, method: str, conversation_id: str, suffix: str, json: Any = None,
               **params: str) -> httpx.Response:
-        url = f"{self.base_url}/conversations/{quote(conversation_id, safe='')}/{suffix}"
+        url = f"{self.base_url}/conversations/{path_segment(conversation_id)}/{suffix}"
         if self._token:
             params["token"] = self._token
         try:

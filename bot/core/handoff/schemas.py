@@ -7,6 +7,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field, field_serializer
 
+from bot.conversation_ids import MAX_CONVERSATION_ID
 from bot.vocabulary import HANDOFF_REASONS, LANGUAGES
 
 Reason = Literal[HANDOFF_REASONS]  # type: ignore[valid-type]
@@ -14,7 +15,7 @@ Status = Literal["waiting", "claimed", "closed"]
 Language = Literal[LANGUAGES]  # type: ignore[valid-type]
 CONVERSATION_ID = r"^[^\x00]+$"
 # the conversation and channel as the action server sends them (escalations, the fallback log)
-ConversationId = Annotated[str, Field(min_length=1, max_length=255, pattern=CONVERSATION_ID,
+ConversationId = Annotated[str, Field(min_length=1, max_length=MAX_CONVERSATION_ID, pattern=CONVERSATION_ID,
                                       description="Rasa's sender id")]
 ChannelName = Annotated[str, Field(min_length=1, max_length=32, pattern=r"^[A-Za-z0-9_.\-]+$",
                                    description="Rasa's input channel name, e.g. socketio, rest, whatsapp")]

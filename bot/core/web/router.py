@@ -6,10 +6,13 @@ signed-in customer, the `customer_token` in its metadata (`customData`). Whoever
 again on every turn: the actions pass it to the core's /me routes, which verify the signature and expiry.
 
 `GET /chat/{conversation_id}/agent-messages` gives the widget the agents' replies of a human handoff that it
-may have missed while the page was closed (they are pushed through socket.io only to an open page). The
-conversation id is the random session id the browser keeps; it is all the widget needs to rejoin its socket.io
-room as well, so this route reveals nothing that id does not already give. `POST /chat/{conversation_id}/left`
-(the widget's "new conversation") tells the agent of an open escalation that the customer has gone.
+may have missed while the page was closed (they are pushed through socket.io only to an open page).
+`POST /chat/{conversation_id}/left` (the widget's "new conversation") tells the agent of an open escalation that
+the customer has gone. Conversation ids are guessable outside the web chat (phone numbers, REST senders), so both
+routes want proof of ownership: the `X-Conversation-Key` header, the key Rasa's socket.io channel gives the widget
+with every `session_confirm` (bot/conversation_ids.py: an HMAC of the id under CHAT_KEY_SECRET). A missing or wrong
+key is 404 `no_conversation` and changes nothing, whether the conversation exists or not. The owner of a
+conversation never handed over gets no replies (200, empty) and leaving it changes nothing (204).
 
 Demo sign-in (`POST /demo/sign-in`) mints a short-lived token for one of the seeded demo customers, only when
 demo mode is on (CORE_DEMO_MODE=true, set by `make run`; off by default): 404 otherwise.
@@ -23,11 +26,13 @@ from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import urlsplit
 
-from fastapi import APIRouter, Cookie, Query, Request, Response
+from fastapi import APIRouter, Cookie, Depends, Query, Request, Response
 from fastapi.responses import FileResponse, HTMLResponse
+from fastapi.security import APIKeyHeader
 from markupsafe import Markup
 from pydantic import BaseModel, Field
 
+from bot.conversation_ids import is_conversation_key
 from bot.core.clock import utc_now
 from bot.core.config import Settings
 from bot.core.demo import DEMOS
@@ -186,16 +191,35 @@ class AgentReplies(BaseModel):
     )
 
 
-@router.get("/chat/{conversation_id}/agent-messages", response_model=AgentReplies, tags=["web chat"])
-def agent_messages(conversation_id: ConversationId, session: SessionDep, response: Response) -> AgentReplies:
+conversation_key_header = APIKeyHeader(name="X-Conversation-Key", auto_error=False,
+                                       description="the conversation's key, from Rasa's session_confirm")
+
+
+def owned_conversation(
+    request: Request, conversation_id: ConversationId,
+    key: Annotated[str | None, Depends(conversation_key_header)] = None,
+) -> str:
+    """The conversation id when X-Conversation-Key proves it the caller's; 404 `no_conversation` otherwise."""
+    if not is_conversation_key(settings_of(request).chat_key_secret, conversation_id, key):
+        raise ServiceError(404, "no_conversation", "No such conversation.")
+    return conversation_id
+
+
+OwnedConversation = Annotated[str, Depends(owned_conversation)]
+NOT_OWNED: dict[int | str, dict[str, Any]] = {404: {"description": "X-Conversation-Key is missing or wrong"}}
+
+
+@router.get("/chat/{conversation_id:path}/agent-messages", response_model=AgentReplies, tags=["web chat"],
+            responses=NOT_OWNED)
+def agent_messages(conversation_id: OwnedConversation, session: SessionDep, response: Response) -> AgentReplies:
     """The agents' replies delivered to this conversation (empty when it was never handed over)."""
     response.headers["Cache-Control"] = "no-store"
     return AgentReplies(messages=[AgentReply(id=r.id, text=r.text, agent_name=r.agent_name, sent_at=r.sent_at)
                                   for r in sent_replies(session, conversation_id)])
 
 
-@router.post("/chat/{conversation_id}/left", status_code=204, tags=["web chat"])
-def conversation_left(conversation_id: ConversationId, session: SessionDep, now: NowDep) -> Response:
+@router.post("/chat/{conversation_id:path}/left", status_code=204, tags=["web chat"], responses=NOT_OWNED)
+def conversation_left(conversation_id: OwnedConversation, session: SessionDep, now: NowDep) -> Response:
     """The customer left this conversation for a new one: noted once for the agent of its open escalation."""
     customer_left(session, conversation_id, now)
     return Response(status_code=204)

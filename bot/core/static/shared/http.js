@@ -24,9 +24,10 @@ export function postJson(url, body, headers) {
 /**
  * GETs JSON, never from the browser's cache.
  * @param {string} url
+ * @param {Object<string, string>} [headers] extra request headers (e.g. the web chat's X-Conversation-Key)
  * @returns {Promise<*>} the parsed answer; null when the answer is not 2xx or not JSON; rejects when offline
  */
-export function getJson(url) {
-  return fetch(url, { headers: { Accept: "application/json" }, cache: "no-store" })
+export function getJson(url, headers) {
+  return fetch(url, { headers: Object.assign({ Accept: "application/json" }, headers || {}), cache: "no-store" })
     .then(function (response) { return response.ok ? response.json().catch(function () { return null; }) : null; });
 }

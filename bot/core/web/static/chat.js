@@ -18,7 +18,7 @@ import { setLanguage } from "./chat/language.js";
 import { renderAll } from "./chat/messages.js";
 import { resend, sendUserMessage } from "./chat/outgoing.js";
 import { closeChat, newConversation, openChat } from "./chat/panel.js";
-import { state } from "./chat/state.js";
+import { state, storedConversationKey } from "./chat/state.js";
 import { store } from "./chat/storage.js";
 import { canSend, restartConnection } from "./chat/transport.js";
 
@@ -53,6 +53,7 @@ window.addEventListener("storage", function (event) {
     const id = store.get(KEYS.session, null);
     if (id !== state.sessionId) {
       state.sessionId = id;
+      state.conversationKey = storedConversationKey(id);
       restartConnection();
     }
   }

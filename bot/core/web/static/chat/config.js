@@ -7,6 +7,7 @@ export const config = JSON.parse(document.getElementById("chat-config").textCont
 /** localStorage keys. */
 export const KEYS = {
   session: "canonChat.session",
+  conversationKey: "canonChat.conversationKey", // {session, key}: the key Rasa gave with that session
   history: "canonChat.history",
   agentSeen: "canonChat.agentSeen",
   open: "canonChat.open",

@@ -1,9 +1,21 @@
 /* Human handoff in the widget: an agent's reply is shown once (the core's message ids seen are kept), the
- * replies sent while no page was open are fetched from the core, and leaving a conversation is reported. */
+ * replies sent while no page was open are fetched from the core, and leaving a conversation is reported. Both
+ * calls to the core carry the conversation's key (X-Conversation-Key, from Rasa's session_confirm): without it
+ * the core answers 404, so none is made. */
 import { getJson } from "/static/shared/http.js";
 import { KEYS, MAX_AGENT_SEEN } from "./config.js";
 import { state } from "./state.js";
 import { store } from "./storage.js";
+
+/**
+ * The conversation's URL in the core (its id as one path segment, dots too).
+ * @param {string} session
+ * @param {string} what "agent-messages" or "left"
+ * @returns {string}
+ */
+function chatUrl(session, what) {
+  return "/chat/" + encodeURIComponent(session).replace(/\./g, "%2E") + "/" + what;
+}
 
 function agentSeen() {
   const seen = store.get(KEYS.agentSeen, []);
@@ -30,8 +42,9 @@ export function firstSight(id) {
  */
 export function fetchMissedAgentMessages(show) {
   const session = state.sessionId;
-  if (!session || typeof window.fetch !== "function") return;
-  getJson("/chat/" + encodeURIComponent(session) + "/agent-messages")
+  const key = state.conversationKey;
+  if (!session || !key || typeof window.fetch !== "function") return;
+  getJson(chatUrl(session, "agent-messages"), { "X-Conversation-Key": key })
     .then(function (body) {
       if (!body || !Array.isArray(body.messages) || session !== state.sessionId) return;
       body.messages.forEach(function (m) {
@@ -45,9 +58,10 @@ export function fetchMissedAgentMessages(show) {
 /**
  * Tells the core that the customer left a conversation: the agent of a handoff in it sees so.
  * @param {string|null} session
+ * @param {string|null} key the conversation's key
  */
-export function leaveConversation(session) {
-  if (!session || typeof window.fetch !== "function") return;
-  window.fetch("/chat/" + encodeURIComponent(session) + "/left", { method: "POST", keepalive: true })
+export function leaveConversation(session, key) {
+  if (!session || !key || typeof window.fetch !== "function") return;
+  window.fetch(chatUrl(session, "left"), { method: "POST", keepalive: true, headers: { "X-Conversation-Key": key } })
     .catch(function () { /* offline: the agent's replies then simply go unread */ });
 }

@@ -34,12 +34,14 @@ export function closeChat() {
 
 /** Forgets the conversation (the core is told the customer left it) and starts a new Rasa session. */
 export function newConversation() {
-  leaveConversation(state.sessionId);
+  leaveConversation(state.sessionId, state.conversationKey);
   state.history = [];
   state.queue = [];
   state.inFlight = {};
   state.sessionId = null;
+  state.conversationKey = null;
   store.remove(KEYS.session);
+  store.remove(KEYS.conversationKey);
   store.remove(KEYS.agentSeen);
   saveHistory();
   hideTyping();

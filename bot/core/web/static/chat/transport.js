@@ -56,13 +56,19 @@ export function connect() {
 
   socket.on("connect", function () {
     state.confirmed = false;
-    socket.emit("session_request", { session_id: state.sessionId });
+    // the key proves the conversation ours: Rasa resumes no other id than one it handed out itself
+    socket.emit("session_request", { session_id: state.sessionId, conversation_key: state.conversationKey });
   });
   socket.on("session_confirm", function (data) {
     const id = typeof data === "string" ? data : data && data.session_id;
     if (!id) return;
     state.sessionId = id;
     store.set(KEYS.session, id);
+    // with every confirmation: a conversation restored from an older widget's storage gets its key here
+    const key = data && typeof data.conversation_key === "string" ? data.conversation_key : null;
+    state.conversationKey = key;
+    if (key) store.set(KEYS.conversationKey, { session: id, key: key });
+    else store.remove(KEYS.conversationKey);
     state.confirmed = true;
     state.everConfirmed = true;
     setConnection("online");
