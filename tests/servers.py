@@ -5,6 +5,7 @@ Standard library only: both test environments (Rasa's and the core's) use it.
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import signal
 import socket
@@ -24,6 +25,29 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
+
+
+def _address(hex_address: str) -> str:
+    """An address of /proc/net/tcp{,6} ("0100007F", little-endian 32-bit words) as text."""
+    raw = bytes.fromhex(hex_address)
+    words = b"".join(raw[i:i + 4][::-1] for i in range(0, len(raw), 4))
+    return str(ipaddress.ip_address(words))
+
+
+def listening_addresses(port: int) -> set[str]:
+    """The local addresses on which some process listens on TCP `port` (Linux /proc/net/tcp and tcp6)."""
+    found = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        try:
+            lines = Path(table).read_text().splitlines()[1:]
+        except OSError:
+            continue
+        for line in lines:
+            fields = line.split()
+            address, local_port = fields[1].split(":")
+            if fields[3] == "0A" and int(local_port, 16) == port:  # 0A: LISTEN
+                found.add(_address(address))
+    return found
 
 
 @dataclass
