@@ -17,22 +17,34 @@ SECRETS = {"CUSTOMER_TOKEN_SECRET": "run-sh-test-token-secret-0123456789", "CORE
            "CORE_DEMO_AGENT_PASSWORD": "run-sh-test-agent-password"}
 
 
+def kill_mentioning(words: set[str]) -> None:
+    """KILL every process with one of `words` on its command line (a launcher that went on to start servers)."""
+    for entry in Path("/proc").iterdir():
+        try:
+            if entry.name.isdigit() and words & set((entry / "cmdline").read_bytes().decode().split("\0")):
+                os.kill(int(entry.name), signal.SIGKILL)
+        except (OSError, UnicodeDecodeError):
+            continue
+
+
 def launcher(tmp_path: Path, *args: str, **env: str) -> subprocess.CompletedProcess:
-    """scripts/run.sh on ports of its own; its whole process group is killed after 60 s."""
+    """scripts/run.sh on ports of its own; killed (with anything it started) after 60 s."""
     closed = str(free_port())  # nothing listens there
-    variables = {**os.environ, "RASA_PORT": str(free_port()), "ACTION_PORT": str(free_port()),
-                 "CORE_PORT": str(free_port()), "CORE_DATABASE_URL": f"sqlite:///{tmp_path / 'core.db'}",
+    ports = {"RASA_PORT": str(free_port()), "ACTION_PORT": str(free_port()), "CORE_PORT": str(free_port())}
+    variables = {**os.environ, **ports, "CORE_DATABASE_URL": f"sqlite:///{tmp_path / 'core.db'}",
                  "DEMO_TOKENS_FILE": str(tmp_path / "tokens.tsv"), "RABBITMQ_PORT": closed, "REDIS_PORT": closed,
                  "CORE_DEMO_MODE": "true", **SECRETS, **env}
-    process = subprocess.Popen([str(ROOT / "scripts/run.sh"), *args], cwd=ROOT, env=variables, text=True,
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
+    out, err = tmp_path / "stdout", tmp_path / "stderr"
+    with out.open("w") as stdout, err.open("w") as stderr:
+        process = subprocess.Popen([str(ROOT / "scripts/run.sh"), *args], cwd=ROOT, env=variables,
+                                   stdout=stdout, stderr=stderr, start_new_session=True)
     try:
-        out, err = process.communicate(timeout=60)
+        process.wait(timeout=60)
     except subprocess.TimeoutExpired:
         os.killpg(process.pid, signal.SIGKILL)
-        out, err = process.communicate()
-        pytest.fail(f"scripts/run.sh {' '.join(args)} was still running after 60 s:\n{out[-2000:]}{err[-2000:]}")
-    return subprocess.CompletedProcess(process.args, process.returncode, out, err)
+        kill_mentioning(set(ports.values()))
+        pytest.fail(f"scripts/run.sh {' '.join(args)} was still running after 60 s:\n{out.read_text()[-2000:]}")
+    return subprocess.CompletedProcess(process.args, process.returncode, out.read_text(), err.read_text())
 
 
 def test_without_redis_it_warns_loudly_on_stderr(tmp_path):
