@@ -83,7 +83,7 @@ cat > "$ENDPOINTS" <<YAML
 action_endpoint:
   url: "http://$LOCAL_HOST:$ACTION_PORT/webhook"
   headers:
-    X-Action-Token: "\${ACTION_SERVER_TOKEN}"
+    X-Action-Token: \${ACTION_SERVER_TOKEN}
 YAML
 
 # A loud warning on stderr (several lines, so that it is not lost in the servers' logs).

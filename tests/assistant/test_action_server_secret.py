@@ -116,3 +116,23 @@ def test_without_a_secret_it_refuses_to_start(core_url, tmp_path):
                           timeout=60)
     assert done.returncode != 0
     assert "ACTION_SERVER_TOKEN" in done.stderr
+
+
+def test_rasa_reads_the_secret_header_from_the_endpoints_file_run_sh_writes(monkeypatch):
+    from rasa.utils.endpoints import read_endpoint_config
+
+    port = str(free_port())
+    env = {**os.environ, "RASA_PORT": port, "ACTION_SERVER_TOKEN": SECRET, "USE_REDIS": "no", "USE_RABBITMQ": "no",
+           "CUSTOMER_TOKEN_SECRET": "x", "CORE_SERVICE_KEY": "x", "RASA_TOKEN": "x", "CORE_DEMO_MODE": "false"}
+    done = subprocess.run([str(ROOT / "scripts/run.sh"), "--check"], cwd=ROOT, env=env, capture_output=True,
+                          text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    path = ROOT / "build" / f"endpoints-{port}.yml"
+    try:
+        assert SECRET not in path.read_text()  # a reference to the variable, filled in by Rasa
+        monkeypatch.setenv("ACTION_SERVER_TOKEN", SECRET)
+        endpoint = read_endpoint_config(str(path), "action_endpoint")
+        assert endpoint.headers == {"X-Action-Token": SECRET}
+        assert endpoint.url.startswith("http://127.0.0.1:")
+    finally:
+        path.unlink()

@@ -80,6 +80,11 @@ def test_launcher_serves_on_loopback_keeps_secrets_restarts_and_stops_on_sigterm
                                json={"sender": "launcher", "message": "Labas"}, timeout=60)
         assert answer.ok and answer.json()
         # the action server answers Rasa (which sends the secret) only
+        handoff = requests.post(f"{servers.rasa_url}/webhooks/rest/webhook",  # needs action_handoff
+                                json={"sender": "launcher-person", "message": "Noriu kalbėti su konsultantu"},
+                                timeout=60)
+        assert handoff.ok and handoff.json(), servers.log.read_text()[-3000:]
+        assert "not authorised" not in servers.log.read_text()
         assert deliver(servers.actions_url, {}).status_code == 401
         assert deliver(servers.actions_url, {"X-Action-Token": servers.env["ACTION_SERVER_TOKEN"]}).ok
         # a crashed server is restarted; the others keep running
