@@ -98,6 +98,7 @@ lint: $(CORE_READY)
 
 test: $(MODEL) $(CORE_READY) $(WEB_VENDOR) browser lint validate
 	$(CORE_PY) -m pytest tests/core $(PYTEST_ARGS)
+	$(CORE_PY) -m pytest tests/launcher $(PYTEST_ARGS)
 	$(RASA_PY) -m pytest tests/assistant $(PYTEST_ARGS)
 	$(CORE_PY) -m pytest tests/web $(PYTEST_ARGS)
 

@@ -1,15 +1,34 @@
 #!/usr/bin/env bash
-# Start the core service, the action server and the Rasa server in the foreground (called by `make run`).
-# Ctrl-C or SIGTERM stops all three; if one dies, the others are stopped too.
+# Set up the environment of `make run` (secrets, stores, endpoints) and hand over to the supervisor
+# (bot/launcher/supervisor.py), which starts the core service, the action server and the Rasa server, restarts one
+# that crashes, and stops them all on one Ctrl-C or SIGTERM (docs/operations.md).
+# `scripts/run.sh --check` does the set-up and its checks and prints the summary, without starting anything.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+trap 'exit 130' INT
+trap 'exit 143' TERM
 
 RASA=${RASA:-.venv/rasa/bin/rasa}
+RASA_PY=${RASA_PY:-$(dirname "$RASA")/python}  # Rasa's environment, for the wrappers around Rasa and rasa_sdk
 CORE_PY=${CORE_PY:-.venv/core/bin/python}
 MODEL=${MODEL:-models/assistant.tar.gz}
 ACTION_PORT=${ACTION_PORT:-5055}
 RASA_PORT=${RASA_PORT:-5005}
 CORE_PORT=${CORE_PORT:-8000}
+CHECK_ONLY=no
+[[ "${1:-}" == --check ]] && CHECK_ONLY=yes
+
+# Every server listens on 127.0.0.1 only, unless ASSISTANT_BIND_HOST opens them (0.0.0.0, or one address) for a
+# deployment behind a firewall or proxy. The servers reach each other on LOCAL_HOST.
+export ASSISTANT_BIND_HOST=${ASSISTANT_BIND_HOST:-127.0.0.1}
+case "$ASSISTANT_BIND_HOST" in
+  0.0.0.0|::|127.0.0.1|localhost) LOCAL_HOST=127.0.0.1 ;;
+  *) LOCAL_HOST=$ASSISTANT_BIND_HOST ;;
+esac
+# ASSISTANT_ENV=production: no fall-back to memory (Redis is required), no demo sign-in unless asked for.
+ASSISTANT_ENV=${ASSISTANT_ENV:-development}
+PRODUCTION=no
+[[ "$ASSISTANT_ENV" == production ]] && PRODUCTION=yes
 
 REDIS_HOST=${REDIS_HOST:-127.0.0.1}
 REDIS_PORT=${REDIS_PORT:-6379}
@@ -25,34 +44,63 @@ RABBITMQ_QUEUE=${RABBITMQ_QUEUE:-canonassistant-core-$RASA_PORT}
 
 mkdir -p build
 
-# Secrets for local use: from the environment, else created once under build/ (git-ignored).
+# Secrets for local use: from the environment, else created once under build/ (git-ignored, mode 600). They are
+# never printed, nor put on a command line (visible to every user in `ps`): the summary says where each is kept.
 local_secret() {  # variable name, file
   if [[ -z "${!1:-}" ]]; then
     [[ -s "$2" ]] || (umask 077 && head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' > "$2")
     printf -v "$1" '%s' "$(cat "$2")"
-    GENERATED+=("$1 (kept in $2)")
+    SECRETS+=("$1 in $2")
+  else
+    SECRETS+=("$1 from the environment")
   fi
   export "${1?}"
 }
-GENERATED=()
+SECRETS=()
 local_secret CUSTOMER_TOKEN_SECRET build/customer-token-secret
 local_secret CORE_SERVICE_KEY build/core-service-key
 local_secret CHAT_KEY_SECRET build/chat-key-secret  # Rasa and the core: web chat conversation keys
+# Rasa sends it to the action server in the header X-Action-Token (bot/rasa_ext/action_server.py)
+local_secret ACTION_SERVER_TOKEN build/action-server-token
 export CORE_DATABASE_URL=${CORE_DATABASE_URL:-sqlite:///build/core.db}
-export CORE_URL="http://127.0.0.1:$CORE_PORT"
+export CORE_URL="http://$LOCAL_HOST:$CORE_PORT"
 # The support page (bot/core/web): its chat widget connects to Rasa's socket.io here; demo sign-in is on for
 # local use (CORE_DEMO_MODE=false turns it off; the core's own default is off).
 export RASA_SOCKET_URL=${RASA_SOCKET_URL:-http://localhost:$RASA_PORT}
+if [[ $PRODUCTION == yes ]]; then export CORE_DEMO_MODE=${CORE_DEMO_MODE:-false}; fi
 export CORE_DEMO_MODE=${CORE_DEMO_MODE:-true}
-# Human handoff (docs/handoff.md): the core calls Rasa's HTTP API (enabled below, guarded by RASA_TOKEN); in demo
-# mode the seed creates the console's demo agent with a password generated once under build/.
+# Human handoff (docs/handoff.md): the core calls Rasa's HTTP API (enabled below, guarded by RASA_TOKEN, which Rasa
+# reads from its environment: bot/rasa_ext/rasa_cli.py); in demo mode the seed creates the console's demo agent
+# with a password generated once under build/.
 local_secret RASA_TOKEN build/rasa-token
-export RASA_URL=${RASA_URL:-http://127.0.0.1:$RASA_PORT}
+export RASA_URL=${RASA_URL:-http://$LOCAL_HOST:$RASA_PORT}
 if [[ "$CORE_DEMO_MODE" == true ]]; then local_secret CORE_DEMO_AGENT_PASSWORD build/demo-agent-password; fi
+DEMO_TOKENS_FILE=${DEMO_TOKENS_FILE:-build/demo-customer-tokens.tsv}
 
 ENDPOINTS=build/endpoints-$RASA_PORT.yml
-# 127.0.0.1, not localhost: Rasa opens a new HTTP session per action call, and each would resolve the name again
-printf 'action_endpoint:\n  url: "http://127.0.0.1:%s/webhook"\n' "$ACTION_PORT" > "$ENDPOINTS"
+# An IP address, not localhost: Rasa opens a new HTTP session per action call, and each would resolve the name
+# again. The secret stays a reference: Rasa's YAML reader fills in ${ACTION_SERVER_TOKEN} from its environment.
+cat > "$ENDPOINTS" <<YAML
+action_endpoint:
+  url: "http://$LOCAL_HOST:$ACTION_PORT/webhook"
+  headers:
+    X-Action-Token: \${ACTION_SERVER_TOKEN}
+YAML
+
+# A loud warning on stderr (several lines, so that it is not lost in the servers' logs).
+warn() {
+  {
+    echo
+    echo "  ************************************************************************************************"
+    printf '  * %s\n' "$@"
+    echo "  ************************************************************************************************"
+    echo
+  } >&2
+}
+refuse() {  # in production configuration: stop before starting anything
+  warn "NOT STARTING (ASSISTANT_ENV=production): $1" "${@:2}"
+  exit 1
+}
 
 redis_answers() {
   { exec 3<>"/dev/tcp/$REDIS_HOST/$REDIS_PORT"; } 2>/dev/null || return 1  # braces: stderr stays open
@@ -66,7 +114,13 @@ redis_answers() {
 # With Redis, conversations live in Redis and Rasa runs one worker per core (Redis lock store); without it,
 # one worker keeps everything in memory. The tracker store is Rasa's Redis store with a cheaper save
 # (bot/rasa_ext/tracker_store.py; same keys and format as `type: redis`).
-if [[ "${USE_REDIS:-auto}" != "no" ]] && redis_answers; then
+# In production (ASSISTANT_ENV=production) Redis is required: the launcher refuses to run on memory.
+USE_REDIS=${USE_REDIS:-auto}
+if [[ $PRODUCTION == yes && "$USE_REDIS" == no ]]; then
+  refuse "USE_REDIS=no: conversations would be kept in memory and lost at every restart." \
+    "Start Redis and unset USE_REDIS, or run with ASSISTANT_ENV=development."
+fi
+if [[ "$USE_REDIS" != "no" ]] && redis_answers; then
   cat >> "$ENDPOINTS" <<YAML
 tracker_store:
   type: bot.rasa_ext.tracker_store.RedisTrackerStore
@@ -86,9 +140,29 @@ YAML
   # socket.io rooms shared by the workers, so that a message pushed through any worker reaches the browser
   export SOCKETIO_REDIS_URL="redis://$REDIS_HOST:$REDIS_PORT/$REDIS_DB"
   STORE="Redis at $REDIS_HOST:$REDIS_PORT, $SANIC_WORKERS Rasa workers"
-else
+elif [[ "$USE_REDIS" == no ]]; then
+  cat >> "$ENDPOINTS" <<YAML
+tracker_store:
+  type: bot.rasa_ext.tracker_store.InMemoryTrackerStore
+YAML
   export SANIC_WORKERS=1
-  STORE="memory (no Redis at $REDIS_HOST:$REDIS_PORT), 1 Rasa worker"
+  STORE="memory (USE_REDIS=no), 1 Rasa worker"
+else
+  if [[ $PRODUCTION == yes || "$USE_REDIS" == yes ]]; then
+    refuse "Redis does not answer at $REDIS_HOST:$REDIS_PORT (REDIS_HOST, REDIS_PORT)." \
+      "Conversations would be kept in memory and lost at every restart. Start Redis, then start again."
+  fi
+  warn "WARNING: Redis does not answer at $REDIS_HOST:$REDIS_PORT (REDIS_HOST, REDIS_PORT)." \
+    "Running on MEMORY with ONE Rasa worker: every open conversation and guided flow is forgotten when Rasa" \
+    "stops or restarts, and only one customer message is handled at a time." \
+    "Start Redis and start again (USE_REDIS=no runs on memory on purpose, without this warning)." \
+    "With ASSISTANT_ENV=production the launcher refuses to start without Redis."
+  cat >> "$ENDPOINTS" <<YAML
+tracker_store:
+  type: bot.rasa_ext.tracker_store.InMemoryTrackerStore
+YAML
+  export SANIC_WORKERS=1
+  STORE="MEMORY (no Redis at $REDIS_HOST:$REDIS_PORT: see the warning above), 1 Rasa worker"
 fi
 
 # An AMQP 0-9-1 server answers the protocol header with a Connection.Start frame (type 1, channel 0, class and
@@ -106,7 +180,9 @@ rabbitmq_answers() {
 # messages of handed-over conversations reach the console as they are written (docs/handoff.md); the broker is
 # Rasa's pika broker with a cheaper publish (bot/rasa_ext/event_broker.py). Without it, the
 # core reads the trackers of handed-over conversations every second. The credentials stay in the environment.
-if [[ "${USE_RABBITMQ:-auto}" == "no" ]]; then
+# USE_RABBITMQ=yes makes RabbitMQ required: without it the launcher refuses to start.
+USE_RABBITMQ=${USE_RABBITMQ:-auto}
+if [[ "$USE_RABBITMQ" == "no" ]]; then
   unset HANDOFF_EVENTS_URL
   HANDOFF_MODE="the core reads Rasa's trackers every second (USE_RABBITMQ=no)"
 elif rabbitmq_answers; then
@@ -127,87 +203,71 @@ YAML
   export HANDOFF_EVENTS_QUEUE=$RABBITMQ_QUEUE HANDOFF_EVENTS_EXCHANGE=$RABBITMQ_EXCHANGE
   HANDOFF_MODE="events from RabbitMQ at $RABBITMQ_HOST:$RABBITMQ_PORT (exchange $RABBITMQ_EXCHANGE, queue $RABBITMQ_QUEUE)"
 else
+  if [[ "$USE_RABBITMQ" == yes ]]; then
+    if [[ $PRODUCTION == yes ]]; then
+      refuse "RabbitMQ does not answer at $RABBITMQ_HOST:$RABBITMQ_PORT (USE_RABBITMQ=yes)." \
+        "Start RabbitMQ, then start again."
+    fi
+    warn "NOT STARTING: RabbitMQ does not answer at $RABBITMQ_HOST:$RABBITMQ_PORT (USE_RABBITMQ=yes)." \
+      "Start RabbitMQ, or set USE_RABBITMQ=auto to fall back to reading Rasa's trackers."
+    exit 1
+  fi
+  warn "Note: RabbitMQ does not answer at $RABBITMQ_HOST:$RABBITMQ_PORT: the core reads the trackers of" \
+    "handed-over conversations every second instead of receiving Rasa's events (USE_RABBITMQ=no: no note)."
   unset HANDOFF_EVENTS_URL
   HANDOFF_MODE="the core reads Rasa's trackers every second (no RabbitMQ at $RABBITMQ_HOST:$RABBITMQ_PORT)"
 fi
 
-# Each server runs in its own process group (job control), so that stopping it reaches its worker processes.
-set -m
-pids=()
-group_alive() { kill -0 -- "-$1" 2>/dev/null; }
-stop_servers() {
-  for pid in "${pids[@]}"; do kill -TERM -- "-$pid" 2>/dev/null || true; done
-  for _ in $(seq 1 30); do  # up to 15 s for a clean shutdown, then force
-    local alive=0
-    for pid in "${pids[@]}"; do group_alive "$pid" && alive=1; done
-    [[ $alive == 0 ]] && return 0
-    sleep 0.5
-  done
-  echo "Forcing the servers to stop." >&2
-  for pid in "${pids[@]}"; do kill -KILL -- "-$pid" 2>/dev/null || true; done
-}
-stop_all() {
-  trap - INT TERM EXIT
-  stop_servers
-  # Servers started for a while only (the tests' own ports) leave no queue behind on a shared RabbitMQ.
-  if [[ -n "${HANDOFF_EVENTS_URL:-}" && "${RABBITMQ_DELETE_ON_EXIT:-no}" == yes ]]; then
-    "$CORE_PY" -m bot.core.handoff.events delete || echo "Could not delete the queue $RABBITMQ_QUEUE." >&2
-  fi
-}
-trap 'stop_all; exit 130' INT
-trap 'stop_all; exit 143' TERM
-trap stop_all EXIT
+# The core service: migrate, seed the demo customers into an empty database; their tokens (valid 8 hours) go to
+# DEMO_TOKENS_FILE (mode 600), whose path is printed.
+if [[ $CHECK_ONLY == no ]]; then "$CORE_PY" -m bot.core.seed --tokens-file "$DEMO_TOKENS_FILE"; fi
 
-# The core service: migrate, seed the demo customers into an empty database, serve on CORE_PORT.
-TOKENS=$("$CORE_PY" -m bot.core.seed)
-"$CORE_PY" -m uvicorn bot.core.main:app --host 127.0.0.1 --port "$CORE_PORT" --log-level warning \
-  --timeout-graceful-shutdown 5 &  # the console's live streams would otherwise hold a shutdown
-pids+=($!)
-"$RASA" run actions --actions actions --port "$ACTION_PORT" &
-pids+=($!)
-"$RASA" run --model "$MODEL" --port "$RASA_PORT" --credentials credentials.yml --endpoints "$ENDPOINTS" --cors "*" \
-  --enable-api --auth-token "$RASA_TOKEN" &
-pids+=($!)
+if [[ "$CORE_DEMO_MODE" == true ]]; then
+  if [[ "${SECRETS[*]}" == *"CORE_DEMO_AGENT_PASSWORD in "* ]]; then where="in build/demo-agent-password"
+  else where="from CORE_DEMO_AGENT_PASSWORD"; fi
+  AGENTS="demo agent: username demo-agent, password $where"
+else
+  AGENTS="create agents with: $CORE_PY -m bot.core.agents create <username>"
+fi
+BANNER=build/banner-$RASA_PORT.txt
+if [[ $CHECK_ONLY == yes ]]; then HEADING="Checked (--check): nothing started. The assistant would run as follows."
+else HEADING="The assistant is running (Ctrl-C stops it; a server that crashes is restarted: docs/operations.md)."; fi
+cat > "$BANNER" <<MSG
 
-wait_for() {  # url, name
-  for _ in $(seq 1 240); do
-    curl -fsS -o /dev/null "$1" 2>/dev/null && return 0
-    for pid in "${pids[@]}"; do kill -0 "$pid" 2>/dev/null || { echo "$2 exited during start-up" >&2; exit 1; }; done
-    sleep 0.5
-  done
-  echo "$2 did not start within 120 s" >&2
-  exit 1
-}
-wait_for "http://127.0.0.1:$CORE_PORT/health" "The core service"
-wait_for "http://localhost:$ACTION_PORT/health" "The action server"
-wait_for "http://localhost:$RASA_PORT/" "The Rasa server"
-
-cat <<MSG
-
-  The assistant is running (Ctrl-C stops it).
+  $HEADING
   Web chat:  open http://localhost:$CORE_PORT/ (the support page; its widget uses $RASA_SOCKET_URL; demo sign-in: $CORE_DEMO_MODE)
   REST:      curl -s localhost:$RASA_PORT/webhooks/rest/webhook -H 'Content-Type: application/json' \\
                -d '{"sender": "me", "message": "Kaip užsiregistruoti verslo paskyrai?"}'
   socket.io: ws://localhost:$RASA_PORT/socket.io (events user_uttered / bot_uttered)
-  Actions:   http://localhost:$ACTION_PORT/webhook
+  Actions:   http://$LOCAL_HOST:$ACTION_PORT/webhook (Rasa only: header X-Action-Token)
   Core API:  $CORE_URL/docs (header X-Service-Key; account routes also X-Customer-Token)
   Agents:    open http://localhost:$CORE_PORT/agent (the agent console; human handoff, docs/handoff.md)
-$(if [[ "$CORE_DEMO_MODE" == true ]]; then
-    printf '             demo agent: username demo-agent, password %s\n' "$CORE_DEMO_AGENT_PASSWORD"
-  else
-    printf '             create agents with: %s -m bot.core.agents create <username>\n' "$CORE_PY"
-  fi)
-  Rasa API:  $RASA_URL (token RASA_TOKEN, used by the core to deliver agents' replies)
+             $AGENTS
+  Rasa API:  $RASA_URL (RASA_TOKEN: header Authorization: Bearer <JWT signed with it>, used by the core)
+  Listening: on $ASSISTANT_BIND_HOST (ASSISTANT_BIND_HOST); configuration: $ASSISTANT_ENV (ASSISTANT_ENV)
   Conversations are kept in $STORE.
   Handed-over conversations: $HANDOFF_MODE.
-  Generated for local use: ${GENERATED[*]:-nothing (all secrets came from the environment)}
-  CUSTOMER_TOKEN_SECRET=$CUSTOMER_TOKEN_SECRET
-
-  Demo customers and their customer_token (send it in the message metadata):
-$(sed 's/^/    /' <<< "$TOKENS")
+  Secrets (never printed):
+$(printf '             %s\n' "${SECRETS[@]}")
+  Demo customers' tokens (valid 8 hours; send one as customer_token in the message metadata): $DEMO_TOKENS_FILE
 
 MSG
 
-wait -n "${pids[@]}"
-echo "A server stopped; stopping the other." >&2
-exit 1
+if [[ $CHECK_ONLY == yes ]]; then cat "$BANNER"; exit 0; fi
+
+# The supervisor starts the three servers, each in its own process group (stopping one reaches its workers).
+# Servers started for a while only (the tests' own ports) leave no queue behind on a shared RabbitMQ.
+FINALLY=()
+if [[ -n "${HANDOFF_EVENTS_URL:-}" && "${RABBITMQ_DELETE_ON_EXIT:-no}" == yes ]]; then
+  FINALLY=(--finally "$CORE_PY" -m bot.core.handoff.events delete)
+fi
+exec "$CORE_PY" -m bot.launcher.supervisor --banner "$BANNER" \
+  --service core "http://$LOCAL_HOST:$CORE_PORT/health" \
+    "$CORE_PY" -m uvicorn bot.core.main:app --host "$ASSISTANT_BIND_HOST" --port "$CORE_PORT" --log-level warning \
+    --timeout-graceful-shutdown 5 --no-proxy-headers \
+  --service actions "http://$LOCAL_HOST:$ACTION_PORT/health" \
+    "$RASA_PY" -m bot.rasa_ext.action_server --actions actions --port "$ACTION_PORT" \
+  --service rasa "http://$LOCAL_HOST:$RASA_PORT/" \
+    "$RASA_PY" -m bot.rasa_ext.rasa_cli run --model "$MODEL" --interface "$ASSISTANT_BIND_HOST" --port "$RASA_PORT" \
+    --credentials credentials.yml --endpoints "$ENDPOINTS" --cors "*" --enable-api \
+  "${FINALLY[@]}"

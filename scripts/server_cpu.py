@@ -16,7 +16,7 @@ PROC = Path("/proc")
 # a server: words its command line contains, and words it must not contain
 SERVERS = {
     "rasa": (("rasa", "run", "--model"), ("actions",)),
-    "actions": (("rasa", "run", "actions"), ()),
+    "actions": (("rasa", "actions", "--actions"), ()),  # `rasa run actions` or bot.rasa_ext.action_server
     "core": (("uvicorn", "bot.core.main:app"), ()),
 }
 

@@ -5,7 +5,9 @@ Standard library only: both test environments (Rasa's and the core's) use it.
 
 from __future__ import annotations
 
+import ipaddress
 import os
+import secrets as random_secrets
 import signal
 import socket
 import subprocess
@@ -24,6 +26,29 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
+
+
+def _address(hex_address: str) -> str:
+    """An address of /proc/net/tcp{,6} ("0100007F", little-endian 32-bit words) as text."""
+    raw = bytes.fromhex(hex_address)
+    words = b"".join(raw[i:i + 4][::-1] for i in range(0, len(raw), 4))
+    return str(ipaddress.ip_address(words))
+
+
+def listening_addresses(port: int) -> set[str]:
+    """The local addresses on which some process listens on TCP `port` (Linux /proc/net/tcp and tcp6)."""
+    found = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        try:
+            lines = Path(table).read_text().splitlines()[1:]
+        except OSError:
+            continue
+        for line in lines:
+            fields = line.split()
+            address, local_port = fields[1].split(":")
+            if fields[3] == "0A" and int(local_port, 16) == port:  # 0A: LISTEN
+                found.add(_address(address))
+    return found
 
 
 @dataclass
@@ -51,7 +76,8 @@ class Launched:
 def launch(folder: Path, secrets: Mapping[str, str], extra_env: Optional[Mapping[str, str]] = None) -> Launched:
     """Start scripts/run.sh with a SQLite database in `folder`; returns once it says the assistant is running.
 
-    `secrets` holds CUSTOMER_TOKEN_SECRET and CORE_SERVICE_KEY; `extra_env` anything else (SUPPORT_HOURS...).
+    `secrets` holds CUSTOMER_TOKEN_SECRET and CORE_SERVICE_KEY (ACTION_SERVER_TOKEN: a random one by default);
+    `extra_env` anything else (SUPPORT_HOURS...). The demo customers' tokens go to `folder`/demo-tokens.tsv.
     Raises RuntimeError with the end of the log when the servers do not start."""
     rasa_port, action_port, core_port = free_port(), free_port(), free_port()
     env = {**os.environ, "RASA_PORT": str(rasa_port), "ACTION_PORT": str(action_port), "CORE_PORT": str(core_port),
@@ -59,7 +85,8 @@ def launch(folder: Path, secrets: Mapping[str, str], extra_env: Optional[Mapping
            "MODEL": str(MODEL), "CORE_DATABASE_URL": f"sqlite:///{folder / 'core.db'}",
            "RASA_SOCKET_URL": f"http://localhost:{rasa_port}", "PYTHONPATH": str(ROOT),
            "RABBITMQ_DELETE_ON_EXIT": "yes",  # the event queue of these ports goes with the servers
-           **secrets, **(extra_env or {})}
+           "DEMO_TOKENS_FILE": str(folder / "demo-tokens.tsv"),
+           "ACTION_SERVER_TOKEN": random_secrets.token_hex(16), **secrets, **(extra_env or {})}
     log = folder / "run.log"
     with log.open("w") as handle:
         process = subprocess.Popen([str(ROOT / "scripts/run.sh")], cwd=ROOT, env=env, stdout=handle,

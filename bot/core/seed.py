@@ -1,10 +1,12 @@
 """Demo customers, seeded into an empty database: `python -m bot.core.seed`.
 
 Migrates the database to head, seeds it when it holds no customers (no-op otherwise), and prints a signed
-30-day customer token for each demo customer ("<id>\\t<token>" lines).
+customer token for each demo customer ("<id>\\t<token>" lines), valid for 8 hours (DEMO_TOKEN_LIFETIME, as the
+support page's demo sign-in). With `--tokens-file PATH` the lines go to that file instead (mode 600, replaced):
+`make run` keeps them there and prints only the path.
 
 `python -m bot.core.seed --clone demo-missing my-copy` adds a fresh copy of a demo customer under a new id
-(own legacy e-mail and membership number) and prints its token: a clean state for trying a flow again.
+(own legacy e-mail and membership number) and prints its (8-hour) token: a clean state for trying a flow again.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import sys
 from collections.abc import Mapping
 from dataclasses import replace
 from datetime import date, datetime, timedelta
+from pathlib import Path
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -32,6 +35,7 @@ from bot.core.domain.rules import (
 from bot.core.tokens import make_customer_token
 
 COUNTRY = "LT"
+DEMO_TOKEN_LIFETIME = timedelta(hours=8)
 DEALER = "Fotoprekyba UAB"
 
 
@@ -140,8 +144,17 @@ def clone_demo(session: Session, demo_id: str, new_id: str, now: datetime | None
 
 
 def demo_tokens(secret: str, now: datetime | None = None) -> dict[str, str]:
-    """A signed 30-day token per demo customer."""
-    return {demo.id: make_customer_token(demo.id, secret, now) for demo in DEMOS}
+    """A signed token per demo customer, valid for DEMO_TOKEN_LIFETIME."""
+    return {demo.id: make_customer_token(demo.id, secret, now, DEMO_TOKEN_LIFETIME) for demo in DEMOS}
+
+
+def write_private(path: Path, text: str) -> None:
+    """Replace `path` with `text`, readable by its owner only (mode 600 from the start)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.unlink(missing_ok=True)
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(descriptor, "w") as handle:
+        handle.write(text)
 
 
 DEMO_AGENT = "demo-agent"
@@ -174,7 +187,7 @@ def main(argv: list[str] | None = None) -> int:
         if argv[:1] == ["--clone"] and len(argv) == 3:
             clone_demo(session, argv[1], argv[2])
             engine.dispose()
-            print(f"{argv[2]}\t{make_customer_token(argv[2], secret)}")
+            print(f"{argv[2]}\t{make_customer_token(argv[2], secret, lifetime=DEMO_TOKEN_LIFETIME)}")
             return 0
         seeded = seed(session)
         agents = seed_demo_agent(session, os.environ)
@@ -185,8 +198,11 @@ def main(argv: list[str] | None = None) -> int:
     )
     if agents:
         print(agents, file=sys.stderr)
-    for customer_id, token in demo_tokens(secret).items():
-        print(f"{customer_id}\t{token}")
+    lines = "".join(f"{customer_id}\t{token}\n" for customer_id, token in demo_tokens(secret).items())
+    if argv[:1] == ["--tokens-file"] and len(argv) == 2:
+        write_private(Path(argv[1]), lines)
+    else:
+        print(lines, end="")
     return 0
 
 

@@ -1,30 +1,109 @@
-"""The project's own set-up: the launcher of `make run`.
+"""The project's own set-up: the launcher of `make run` (scripts/run.sh and its supervisor), with the real servers.
 
-(`rasa data validate --fail-on-warnings` runs as `make validate`, before the test suites of `make test`.)"""
+(`rasa data validate --fail-on-warnings` runs as `make validate`, before the test suites of `make test`; the
+supervisor's own tests, with stand-in servers, are in tests/launcher.)"""
 
 from __future__ import annotations
+
+import signal
+import stat
+import subprocess
+import time
+from pathlib import Path
 
 import requests
 
 from tests.assistant.conftest import start_servers
+from tests.servers import listening_addresses
+
+SECRET_NAMES = ("CUSTOMER_TOKEN_SECRET", "CORE_SERVICE_KEY", "RASA_TOKEN", "ACTION_SERVER_TOKEN",
+                "CORE_DEMO_AGENT_PASSWORD")
 
 
-def test_launcher_answers_and_stops_everything_on_sigterm(model_path, tmp_path):
+def port_of(url: str) -> int:
+    return int(url.rsplit(":", 1)[1])
+
+
+def pids_mentioning(words: set[str]) -> list[int]:
+    """Live processes whose command line has one of `words` (the servers' ports) as a word."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        try:
+            line = (entry / "cmdline").read_bytes().decode(errors="replace").split("\0")
+            state = (entry / "stat").read_text().rsplit(")", 1)[1].split()[0]
+        except (OSError, IndexError):
+            continue
+        if entry.name.isdigit() and state != "Z" and words & set(line):
+            found.append(int(entry.name))
+    return found
+
+
+def is_group_leader(pid: int) -> bool:
+    """The first process of a server (its workers share its process group)."""
+    return int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[2]) == pid
+
+
+def deliver(actions_url: str, headers: dict) -> requests.Response:
+    call = {"next_action": "action_deliver_agent_messages", "sender_id": "launcher-test", "domain": {},
+            "tracker": {"sender_id": "launcher-test", "slots": {}, "latest_message": {}, "events": [],
+                        "paused": False, "followup_action": None, "active_loop": {}, "latest_action_name": None},
+            "version": "3.6.21"}
+    return requests.post(f"{actions_url}/webhook", json=call, headers=headers, timeout=30)
+
+
+def wait_until(check, seconds: float, what: str) -> None:
+    deadline = time.monotonic() + seconds
+    while not check():
+        assert time.monotonic() < deadline, what
+        time.sleep(0.2)
+
+
+def test_launcher_serves_on_loopback_keeps_secrets_restarts_and_stops_on_sigterm(model_path, tmp_path):
     servers = start_servers(tmp_path)
+    ports = [port_of(url) for url in (servers.rasa_url, servers.actions_url, servers.core_url)]
+    secrets = [servers.env[name] for name in SECRET_NAMES]
     try:
         printed = servers.log.read_text()
         assert "curl" in printed  # it tells how to chat with it
-        assert "demo-2000\t" in printed and "CUSTOMER_TOKEN_SECRET=" in printed  # and prints demo tokens
+        # where the secrets and the demo tokens are, never their values; not on any command line either
+        assert "CUSTOMER_TOKEN_SECRET from the environment" in printed
+        assert not [s for s in secrets if s in printed]
+        commands = subprocess.run(["ps", "-eo", "args"], capture_output=True, text=True, check=True).stdout
+        assert not [s for s in secrets if s in commands]
+        tokens = Path(servers.env["DEMO_TOKENS_FILE"])
+        assert str(tokens) in printed and "demo-2000\t" in tokens.read_text()
+        assert stat.S_IMODE(tokens.stat().st_mode) == 0o600
+        # every server on 127.0.0.1 only
+        assert [listening_addresses(port) for port in ports] == [{"127.0.0.1"}] * 3
         assert requests.get(f"{servers.core_url}/health", timeout=10).ok
         answer = requests.post(f"{servers.rasa_url}/webhooks/rest/webhook",
                                json={"sender": "launcher", "message": "Labas"}, timeout=60)
         assert answer.ok and answer.json()
+        # the action server answers Rasa (which sends the secret) only
+        handoff = requests.post(f"{servers.rasa_url}/webhooks/rest/webhook",  # needs action_handoff
+                                json={"sender": "launcher-person", "message": "Noriu kalbėti su konsultantu"},
+                                timeout=60)
+        assert handoff.ok and handoff.json(), servers.log.read_text()[-3000:]
+        assert "not authorised" not in servers.log.read_text()
+        assert deliver(servers.actions_url, {}).status_code == 401
+        assert deliver(servers.actions_url, {"X-Action-Token": servers.env["ACTION_SERVER_TOKEN"]}).ok
+        # a crashed server is restarted; the others keep running
+        [actions] = [pid for pid in pids_mentioning({str(ports[1])}) if is_group_leader(pid) and
+                     Path(f"/proc/{pid}/cmdline").read_text(errors="replace").split("\0")[2:3] ==
+                     ["bot.rasa_ext.action_server"]]
+        subprocess.run(["kill", "-9", str(actions)], check=True)
+        wait_until(lambda: "actions restarted" in servers.log.read_text(), 30, "the action server restarts")
+        wait_until(lambda: listening_addresses(ports[1]) == {"127.0.0.1"}, 60, "the action server listens again")
+        assert servers.process.poll() is None and requests.get(f"{servers.core_url}/health", timeout=10).ok
     finally:
-        code = servers.stop()
+        started = time.monotonic()
+        if servers.process.poll() is None:
+            servers.process.send_signal(signal.SIGTERM)
+            time.sleep(0.3)
+            if servers.process.poll() is None:
+                servers.process.send_signal(signal.SIGTERM)  # a second TERM during the stop changes nothing
+        code = servers.process.wait(timeout=60)
     assert code == 143
-    for url in (servers.rasa_url, f"{servers.actions_url}/health", f"{servers.core_url}/health"):
-        try:
-            requests.get(url, timeout=5)
-            raise AssertionError(f"{url} still answers after SIGTERM")
-        except requests.ConnectionError:
-            pass
+    assert time.monotonic() - started < 15
+    assert [listening_addresses(port) for port in ports] == [set()] * 3
+    assert pids_mentioning({str(port) for port in ports}) == []

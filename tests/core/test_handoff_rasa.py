@@ -320,7 +320,7 @@ def test_the_http_client_calls_rasas_api() -> None:
         ("POST", "/conversations/a%2Fb%20c/execute"),
         ("POST", "/conversations/a%2Fb%20c/tracker/events"),
     ]
-    assert all(r.url.params["token"] == "s3cret" for r in requests)
+    assert all(r.headers["Authorization"].startswith("Bearer ") and "token" not in r.url.params for r in requests)
     assert requests[1].url.params["output_channel"] == "latest"
     assert json.loads(requests[1].content) == {"name": DELIVER_ACTION}
     assert json.loads(requests[2].content) == [{"event": "resume"}]
@@ -329,7 +329,7 @@ def test_the_http_client_calls_rasas_api() -> None:
 def test_the_http_client_without_a_token_sends_none() -> None:
     client, requests = recording_client(token="")
     client.tracker("x")
-    assert "token" not in requests[0].url.params
+    assert "token" not in requests[0].url.params and "Authorization" not in requests[0].headers
 
 
 @pytest.mark.parametrize("status, body", [(500, {"error": "x"}), (401, {}), (409, {}), (200, ["not a tracker"])])

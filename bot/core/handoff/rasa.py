@@ -1,4 +1,9 @@
-"""The core as a client of Rasa's HTTP API (Rasa runs with `--enable-api --auth-token $RASA_TOKEN`).
+"""The core as a client of Rasa's HTTP API (Rasa runs with `--enable-api` and RASA_TOKEN as both its auth token and
+its JWT secret: bot/rasa_ext/rasa_cli.py).
+
+Each call carries `Authorization: Bearer <JWT>`, a short-lived HS256 token signed with RASA_TOKEN whose payload
+names an admin user (what Rasa's `requires_auth` asks of a JWT): the token itself never appears in a URL, where
+it would end up in logs.
 
 `RasaClient` is the interface the handoff code uses; `HttpRasaClient` is the real one (httpx), and tests give
 the app a fake with the same three methods. Every failure (connection refused, timeout, a non-2xx answer, a
@@ -7,15 +12,27 @@ body that is not JSON) is a `RasaUnavailable`: the caller keeps the work and tri
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 import httpx
+import jwt
 
 from bot.conversation_ids import path_segment
+from bot.core.clock import utc_now
 from bot.core.config import HandoffSettings
 
 DELIVER_ACTION = "action_deliver_agent_messages"
 CLOSED_ACTION = "action_handoff_closed"
+JWT_USER = {"username": "canonassistant-core", "role": "admin"}  # Rasa: role admin may call every route
+JWT_LIFETIME = timedelta(minutes=5)
+
+
+def bearer_token(secret: str, now: datetime | None = None) -> str:
+    """A JWT for Rasa's HTTP API, signed with `secret` (HS256), valid for JWT_LIFETIME."""
+    issued = now or utc_now()
+    claims = {"user": JWT_USER, "iat": issued, "exp": issued + JWT_LIFETIME}
+    return jwt.encode(claims, secret, algorithm="HS256")
 
 
 class RasaUnavailable(RuntimeError):
@@ -34,7 +51,7 @@ class RasaClient(Protocol):
 
 
 class HttpRasaClient:
-    """Rasa's HTTP API at `base_url`, authenticated with the `token` query parameter."""
+    """Rasa's HTTP API at `base_url`, authenticated with a JWT signed with `token` (no token: no header)."""
 
     def __init__(self, base_url: str, token: str, timeout: float = 10.0,
                  transport: httpx.BaseTransport | None = None) -> None:
@@ -52,11 +69,10 @@ class HttpRasaClient:
     def _call(self, method: str, conversation_id: str, suffix: str, json: Any = None,
               **params: str) -> httpx.Response:
         url = f"{self.base_url}/conversations/{path_segment(conversation_id)}/{suffix}"
-        if self._token:
-            params["token"] = self._token
+        headers = {"Authorization": f"Bearer {bearer_token(self._token)}"} if self._token else {}
         try:
-            response = self._client.request(method, url, params=params, json=json)
-        except httpx.HTTPError as error:  # never echo the URL: it carries the token
+            response = self._client.request(method, url, params=params, json=json, headers=headers)
+        except httpx.HTTPError as error:
             raise RasaUnavailable(f"{method} /conversations/…/{suffix}: {type(error).__name__}") from None
         if not response.is_success:
             raise RasaUnavailable(f"{method} /conversations/…/{suffix}: HTTP {response.status_code}")

@@ -1,0 +1,1 @@
+"""The launcher of `make run`: its supervisor (supervisor.py). Standard library only."""
