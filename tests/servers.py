@@ -51,6 +51,33 @@ def listening_addresses(port: int) -> set[str]:
     return found
 
 
+def _listening_inodes(port: int) -> set[str]:
+    inodes = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        try:
+            lines = Path(table).read_text().splitlines()[1:]
+        except OSError:
+            continue
+        for line in lines:
+            fields = line.split()
+            if fields[3] == "0A" and int(fields[1].split(":")[1], 16) == port:
+                inodes.add(fields[9])
+    return inodes
+
+
+def listening_pids(port: int) -> set[int]:
+    """The processes that hold a socket listening on TCP `port` (Linux /proc; several for forked workers)."""
+    wanted = {f"socket:[{inode}]" for inode in _listening_inodes(port)}
+    pids = set()
+    for fd_dir in Path("/proc").glob("[0-9]*/fd"):
+        try:
+            if any(os.readlink(fd) in wanted for fd in fd_dir.iterdir()):
+                pids.add(int(fd_dir.parent.name))
+        except OSError:  # gone, or not ours to read
+            continue
+    return pids
+
+
 @dataclass
 class Launched:
     """scripts/run.sh running the core, the action server and Rasa."""

@@ -7,7 +7,6 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-import threading
 import time
 import uuid
 from collections.abc import Callable, Coroutine
@@ -19,6 +18,7 @@ from aio_pika.abc import AbstractChannel
 
 from bot.core.handoff.events import Broker, declare, decode, delete
 from tests.core.conftest import missing_service
+from tests.tcp_proxy import TcpProxy
 
 RABBITMQ_URL = os.environ.get("CORE_TEST_RABBITMQ_URL", "amqp://guest:guest@127.0.0.1:5672/")
 T = TypeVar("T")
@@ -136,65 +136,12 @@ def eventually(check: Callable[[], bool], seconds: float = 20.0) -> None:
         time.sleep(0.05)
 
 
-class CuttableProxy:
-    """A TCP proxy to RabbitMQ on its own event loop: `cut()` drops every connection and refuses new ones, as a
-    broker restart looks to the clients behind it; `restore()` listens again on the same port."""
+class CuttableProxy(TcpProxy):
+    """A TCP proxy to RabbitMQ (tests/tcp_proxy.py) that gives the consumer's URL through it."""
 
     def __init__(self, host: str = "127.0.0.1", port: int = 5672) -> None:
-        self.target = (host, port)
-        self.loop = asyncio.new_event_loop()
-        self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
-        self.thread.start()
-        self.server: asyncio.Server | None = None
-        self.writers: set[asyncio.StreamWriter] = set()
-        self.port = self._call(self._listen(0))
-
-    def _call(self, work: Coroutine[Any, Any, T]) -> T:
-        return asyncio.run_coroutine_threadsafe(work, self.loop).result(timeout=10)
-
-    async def _listen(self, port: int) -> int:
-        self.server = await asyncio.start_server(self._pipe, "127.0.0.1", port)
-        return self.server.sockets[0].getsockname()[1]
-
-    async def _pipe(self, client_reader: asyncio.StreamReader, client_writer: asyncio.StreamWriter) -> None:
-        try:
-            broker_reader, broker_writer = await asyncio.open_connection(*self.target)
-        except OSError:
-            client_writer.transport.abort()
-            return
-        self.writers |= {client_writer, broker_writer}
-        await asyncio.gather(self._copy(client_reader, broker_writer), self._copy(broker_reader, client_writer))
-
-    @staticmethod
-    async def _copy(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        try:
-            while data := await reader.read(65536):
-                writer.write(data)
-                await writer.drain()
-        except (ConnectionError, OSError):
-            pass
-        finally:
-            writer.transport.abort()
-
-    async def _cut(self) -> None:
-        if self.server is not None:
-            self.server.close()
-            self.server = None
-        for writer in self.writers:
-            writer.transport.abort()
-        self.writers.clear()
+        super().__init__(host, port)
 
     def url(self, reconnect_interval: float = 0.2) -> str:
         base = RABBITMQ_URL.rstrip("/").rsplit("@", 1)[0]
         return f"{base}@127.0.0.1:{self.port}/?reconnect_interval={reconnect_interval}"
-
-    def cut(self) -> None:
-        self._call(self._cut())
-
-    def restore(self) -> None:
-        self._call(self._listen(self.port))
-
-    def close(self) -> None:
-        self.cut()
-        self.loop.call_soon_threadsafe(self.loop.stop)
-        self.thread.join(timeout=10)
