@@ -32,6 +32,8 @@ from rasa.core.channels.socketio import SocketIOOutput as RasaSocketIOOutput
 from sanic import Blueprint
 from socketio import AsyncRedisManager
 
+from bot.rasa_ext import input_limits
+
 logger = logging.getLogger(__name__)
 
 MAX_SESSION_ID_LENGTH = 128
@@ -104,4 +106,6 @@ class SocketIOInput(RasaSocketIOInput):
             await sio.emit("session_confirm", session_id, room=sid, namespace=self.namespace)
             logger.debug(f"User {sid} joined session {session_id}.")
 
+        # checked message data, size limits (bot/rasa_ext/input_limits.py): keep this after every handler
+        input_limits.guard_socketio(socketio_webhook, sio, self.namespace, self.user_message_evt, self.metadata_key)
         return socketio_webhook
