@@ -134,13 +134,31 @@ def test_a_too_long_message_is_answered_before_nlu_and_nothing_is_stored(agent, 
     assert run(agent.tracker_store.retrieve(sender)) is None
 
 
-def test_an_existing_conversation_keeps_its_language_and_its_events(agent):
-    sender = "too-long-existing"
-    run(agent.handle_message(UserMessage("Hello, how do I apply for an account?", sender_id=sender)))
-    before = len(run(agent.tracker_store.retrieve(sender)).events)
-    replies = run(agent.handle_message(UserMessage("Sveiki, noriu paklausti apie paskyrą. " * 60, sender_id=sender)))
+class RecordingBroker:
+    """Stands in for the event broker: records what the tracker store publishes."""
+
+    def __init__(self) -> None:
+        self.published: List[Any] = []
+
+    def publish(self, event: Any, *args: Any, **kwargs: Any) -> None:
+        self.published.append(event)
+
+
+def test_an_existing_conversation_keeps_its_language_and_its_events_and_nothing_is_published(agent):
+    sender, broker = "too-long-existing", RecordingBroker()
+    store = getattr(agent.tracker_store, "_tracker_store", agent.tracker_store)  # inside Rasa's fail-safe wrapper
+    store.event_broker = broker
+    try:
+        run(agent.handle_message(UserMessage("Hello, how do I apply for an account?", sender_id=sender)))
+        before, published = len(run(agent.tracker_store.retrieve(sender)).events), len(broker.published)
+        assert published > 0  # the broker sees a normal turn
+        text = "Sveiki, noriu paklausti apie paskyrą. " * 60
+        replies = run(agent.handle_message(UserMessage(text, sender_id=sender)))
+    finally:
+        store.event_broker = None
     assert [identify(reply["text"]) for reply in replies] == [(TOO_LONG, "en")]
     assert len(run(agent.tracker_store.retrieve(sender)).events) == before
+    assert len(broker.published) == published
 
 
 def test_the_limit_is_the_web_chats_and_the_responses():
