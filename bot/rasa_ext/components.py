@@ -137,7 +137,7 @@ class LanguageDetector(StatelessComponent):
         current = tracker.get_slot(LANGUAGE_SLOT) if tracker else None
         asked = tracker.get_slot(REQUESTED_SLOT) if tracker and tracker.active_loop_name else None
         for message in messages:
-            text = message.get(TEXT) if isinstance(message.get(TEXT), str) else ""
+            text = _text(message)
             if text.startswith(COMMAND_PREFIX):  # button payloads and commands are not natural language
                 continue
             added = []
@@ -151,6 +151,13 @@ class LanguageDetector(StatelessComponent):
                 added.append(_entity(REQUESTED_LANGUAGE_ENTITY, requested, text, LanguageDetector.__name__))
             _add_entities(message, added)
         return messages
+
+
+def _text(message: Message) -> Text:
+    """The message's text; empty when there is none or it is not a string (a caller of Rasa's parse may put
+    anything there; the channels' messages are strings, bot/rasa_ext/input_limits.py)."""
+    text = message.get(TEXT)
+    return text if isinstance(text, str) else ""
 
 
 def _add_entities(message: Message, entities: List[Dict[Text, Any]]) -> None:
@@ -181,7 +188,7 @@ class SignedInFlag(StatelessComponent):
             metadata = message.get(METADATA)
             token = metadata.get(CUSTOMER_TOKEN_KEY) if isinstance(metadata, dict) else None
             if isinstance(token, str) and token:
-                entity = _entity(SIGNED_IN_ENTITY, "true", message.get(TEXT) or "", SignedInFlag.__name__)
+                entity = _entity(SIGNED_IN_ENTITY, "true", _text(message), SignedInFlag.__name__)
                 _add_entities(message, [entity])
         return messages
 

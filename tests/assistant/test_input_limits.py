@@ -86,7 +86,7 @@ def test_the_answer_is_in_the_conversations_language(current, text, metadata, la
 # ----------------------------------------------------------------------------- components
 
 @PROPERTY
-@given(text=ANY_TEXT, metadata=METADATA_SHAPES)
+@given(text=ANY_TEXT | NOT_TEXT, metadata=METADATA_SHAPES)
 def test_signed_in_flag_takes_metadata_of_any_shape(text, metadata):
     message = Message(data={TEXT: text, METADATA: metadata})
     SignedInFlag().process([message])
