@@ -64,3 +64,9 @@ FLOW_SLOTS: Dict[str, Tuple[str, ...]] = {
 
 CUSTOMER_TOKEN_KEY = "customer_token"  # the signed token of a signed-in customer (the support site sends it)
 LANGUAGE_HINT_KEY = "language"  # a client's page language (the support page's widget sends it with each message)
+
+# ------------------------------------------------------------------ customer messages
+
+# The longest customer message the assistant reads, on every channel (docs/channels.md): a longer one is answered
+# "please keep it shorter" (bot/rasa_ext/input_limits.py); the web chat's box stops at the same length.
+MAX_MESSAGE_CHARACTERS = 2000

@@ -35,20 +35,30 @@ from rasa.utils.tensorflow.constants import RANKING_LENGTH
 from scipy.sparse import csr_matrix, spmatrix, vstack
 from sklearn.preprocessing import normalize
 
-from bot.rasa_ext import action_validation, degraded, endpoint_json, event_types, language_detection, session_start
+from bot.rasa_ext import (
+    action_validation,
+    degraded,
+    endpoint_json,
+    event_types,
+    input_limits,
+    language_detection,
+    session_start,
+)
 from bot.rasa_ext.spacy_model import LEMMA_TABLE
 from bot.text import fold
 from bot.vocabulary import CUSTOMER_TOKEN_KEY, LANGUAGE_SLOT, REQUESTED_SLOT, SIGNED_IN_SLOT
 
 # Rasa loads this module with the pipeline: from then on action responses are checked by a validator built once,
 # event classes are looked up by name without walking Event's subclasses each time, and calls to the action server
-# encode the conversation with a faster JSON encoder; a session starts without a call to the action server; and a
-# failed action-server call gets the customer an answer (degraded mode)
+# encode the conversation with a faster JSON encoder; a session starts without a call to the action server; a
+# failed action-server call gets the customer an answer (degraded mode); a message's text and metadata are checked
+# and a too-long message is answered before NLU (input_limits)
 action_validation.apply()
 event_types.apply()
 endpoint_json.apply()
 session_start.apply()
 degraded.apply()
+input_limits.apply()
 
 # The entities these components add: `language` and `signed_in` fill the slots of the same name (the domain's
 # slot mappings); action_switch_language reads `requested_language`.
@@ -130,7 +140,7 @@ class LanguageDetector(StatelessComponent):
         current = tracker.get_slot(LANGUAGE_SLOT) if tracker else None
         asked = tracker.get_slot(REQUESTED_SLOT) if tracker and tracker.active_loop_name else None
         for message in messages:
-            text = message.get(TEXT) or ""
+            text = _text(message)
             if text.startswith(COMMAND_PREFIX):  # button payloads and commands are not natural language
                 continue
             added = []
@@ -144,6 +154,13 @@ class LanguageDetector(StatelessComponent):
                 added.append(_entity(REQUESTED_LANGUAGE_ENTITY, requested, text, LanguageDetector.__name__))
             _add_entities(message, added)
         return messages
+
+
+def _text(message: Message) -> Text:
+    """The message's text; empty when there is none or it is not a string (a caller of Rasa's parse may put
+    anything there; the channels' messages are strings, bot/rasa_ext/input_limits.py)."""
+    text = message.get(TEXT)
+    return text if isinstance(text, str) else ""
 
 
 def _add_entities(message: Message, entities: List[Dict[Text, Any]]) -> None:
@@ -171,9 +188,10 @@ class SignedInFlag(StatelessComponent):
 
     def process(self, messages: List[Message]) -> List[Message]:
         for message in messages:
-            token = (message.get(METADATA) or {}).get(CUSTOMER_TOKEN_KEY)
+            metadata = message.get(METADATA)
+            token = metadata.get(CUSTOMER_TOKEN_KEY) if isinstance(metadata, dict) else None
             if isinstance(token, str) and token:
-                entity = _entity(SIGNED_IN_ENTITY, "true", message.get(TEXT) or "", SignedInFlag.__name__)
+                entity = _entity(SIGNED_IN_ENTITY, "true", _text(message), SignedInFlag.__name__)
                 _add_entities(message, [entity])
         return messages
 

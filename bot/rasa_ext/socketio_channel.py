@@ -51,6 +51,7 @@ from sanic import Blueprint, Sanic
 from socketio import AsyncRedisManager
 
 from bot.conversation_ids import conversation_key, is_conversation_key
+from bot.rasa_ext import input_limits
 from bot.rasa_ext.conversation_routes import decode_conversation_ids
 
 logger = logging.getLogger(__name__)
@@ -184,4 +185,6 @@ class SocketIOInput(RasaSocketIOInput):
         async def disconnect(sid: Text, *_: Any) -> None:
             sessions.pop(sid, None)
 
+        # checked message data, size limits (bot/rasa_ext/input_limits.py): keep this after every handler
+        input_limits.guard_socketio(socketio_webhook, sio, self.namespace, self.user_message_evt, self.metadata_key)
         return socketio_webhook

@@ -16,6 +16,7 @@ PRODUCTION = ROOT / "deploy" / "credentials.production.yml"
 CHANNEL_DOCS = ROOT / "docs" / "channels.md"
 WHATSAPP = "bot.rasa_ext.channels.whatsapp.WhatsAppInput"
 SOCKETIO = "bot.rasa_ext.socketio_channel.SocketIOInput"  # Rasa's, with our session_persistence fix
+REST = "bot.rasa_ext.channels.rest.RestInput"  # Rasa's, with checked bodies
 ENV_REFERENCE = re.compile(r"\$\{([A-Z][A-Z0-9_]*)\}")
 # Settings that are not secrets and may be written out.
 PLAIN_SETTINGS = {"user_message_evt", "bot_message_evt", "session_persistence", "metadata_key", "api_version"}
@@ -47,13 +48,14 @@ def environment(monkeypatch) -> Dict[str, str]:
 
 
 def test_every_channel_is_configured():
-    assert set(raw()) == {"rest", SOCKETIO, "telegram", "slack", "facebook", WHATSAPP}
+    assert set(raw()) == {REST, SOCKETIO, "telegram", "slack", "facebook", WHATSAPP}
 
 
 def test_socketio_matches_the_local_credentials():
-    """The support page's widget meets the same channel class and protocol settings as with `make run`."""
+    """The support page's widget meets the same channel class and protocol settings as with `make run`, and REST
+    clients the same REST channel."""
     local = yaml.safe_load((ROOT / "credentials.yml").read_text(encoding="utf-8"))
-    assert SOCKETIO in local
+    assert SOCKETIO in local and REST in local
     protocol = ("user_message_evt", "bot_message_evt", "session_persistence", "metadata_key")
     assert {k: raw()[SOCKETIO].get(k) for k in protocol} == {k: local[SOCKETIO].get(k) for k in protocol}
 

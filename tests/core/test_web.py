@@ -261,3 +261,13 @@ def test_nested_static_paths_are_served_and_traversal_is_refused(
         response = production_client.get(f"{prefix}/{path}")
         assert response.status_code == 404, path
         assert response.json() == {"detail": {"code": "not_found"}}
+
+
+def test_the_chat_box_stops_at_the_assistants_message_limit(production_client: TestClient) -> None:
+    """The widget's cap is the limit every channel enforces (bot/vocabulary.py): a longer message would only get
+    the assistant's "please keep it shorter"."""
+    from bot.vocabulary import MAX_MESSAGE_CHARACTERS
+
+    html = production_client.get("/").text
+    assert config_of(html)["maxMessageLength"] == MAX_MESSAGE_CHARACTERS
+    assert f'maxlength="{MAX_MESSAGE_CHARACTERS}"' in html

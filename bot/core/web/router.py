@@ -55,7 +55,7 @@ ASSETS = StaticFiles(HERE / "static", {"socket.io.min.js": VENDOR_DIR / "socket.
 LANGUAGE_COOKIE = "chat_lang"
 DEMO_TOKEN_LIFETIME = timedelta(hours=8)
 DEMO_IDS = tuple(demo.id for demo in DEMOS)
-MAX_MESSAGE_LENGTH = 1000
+MAX_MESSAGE_LENGTH = 2000  # MAX_MESSAGE_CHARACTERS of bot/vocabulary.py: the limit of every channel
 templates = template_environment(HERE / "templates", strict=True)
 
 router = APIRouter()

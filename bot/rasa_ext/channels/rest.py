@@ -1,0 +1,57 @@
+"""Rasa's REST channel, refusing bodies it cannot read with a clear JSON error instead of a 500.
+
+`POST /webhooks/rest/webhook` takes a JSON object `{"sender", "message", "metadata"}`. Rasa's channel answers
+a body that is JSON but not an object (a list, a string, a number) with a server error, and reads any body up to
+Sanic's 100 MB. This one answers 400 `{"description": "...", "status": 400, "message": "..."}` for such a body
+and, with `limit_request_size`, 413 for a body over 2 MB before reading it. A message's text and metadata are
+checked, and a too-long message answered, where every channel's messages go (bot/rasa_ext/input_limits.py).
+Used in credentials.yml and deploy/credentials.production.yml; its name and webhook are Rasa's ("rest").
+"""
+
+from __future__ import annotations
+
+from typing import Any, Awaitable, Callable, Dict, Optional, Text
+
+from rasa.core.channels.channel import UserMessage
+from rasa.core.channels.rest import RestInput as RasaRestInput
+from sanic import Blueprint, Sanic
+from sanic.exceptions import InvalidUsage
+from sanic.request import Request
+
+from bot.rasa_ext import input_limits
+
+NOT_AN_OBJECT = 'The body must be a JSON object: {"sender": "...", "message": "...", "metadata": {...}}.'
+
+
+def body_object(request: Request) -> Dict[Text, Any]:
+    """The request's JSON object; 400 (InvalidUsage) for any other body."""
+    body = request.json
+    if not isinstance(body, dict):
+        raise InvalidUsage(NOT_AN_OBJECT)
+    return body
+
+
+class RestInput(RasaRestInput):
+    """Rasa's REST input channel with checked bodies (see the module docstring)."""
+
+    async def _extract_sender(self, req: Request) -> Optional[Text]:
+        return body_object(req).get("sender", None)
+
+    def _extract_message(self, req: Request) -> Optional[Text]:
+        return input_limits.message_text(body_object(req).get("message", None))
+
+    def _extract_input_channel(self, req: Request) -> Text:
+        channel = body_object(req).get("input_channel")
+        return channel if isinstance(channel, str) and channel else self.name()
+
+    def get_metadata(self, request: Request) -> Optional[Dict[Text, Any]]:
+        return input_limits.message_metadata(body_object(request).get("metadata", None))
+
+    def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
+        webhook = super().blueprint(on_new_message)
+
+        @webhook.listener("before_server_start")
+        async def limit_request_size(app: Sanic, _: Any) -> None:
+            input_limits.limit_request_size(app)
+
+        return webhook
