@@ -43,6 +43,7 @@ from bot.rasa_ext import (
     input_limits,
     language_detection,
     session_start,
+    turn_failure,
 )
 from bot.rasa_ext.spacy_model import LEMMA_TABLE
 from bot.text import fold
@@ -52,13 +53,15 @@ from bot.vocabulary import CUSTOMER_TOKEN_KEY, LANGUAGE_SLOT, REQUESTED_SLOT, SI
 # event classes are looked up by name without walking Event's subclasses each time, and calls to the action server
 # encode the conversation with a faster JSON encoder; a session starts without a call to the action server; a
 # failed action-server call gets the customer an answer (degraded mode); a message's text and metadata are checked
-# and a too-long message is answered before NLU (input_limits)
+# and a too-long message is answered before NLU (input_limits); a turn that fails (the tracker store unreachable)
+# answers that the service has trouble (turn_failure)
 action_validation.apply()
 event_types.apply()
 endpoint_json.apply()
 session_start.apply()
 degraded.apply()
 input_limits.apply()
+turn_failure.apply()  # after input_limits: a too-long message's failure is answered too
 
 # The entities these components add: `language` and `signed_in` fill the slots of the same name (the domain's
 # slot mappings); action_switch_language reads `requested_language`.

@@ -79,9 +79,16 @@ async def refuse_too_long(agent: Agent, message: UserMessage) -> Optional[List[D
     language = reply_language(stored.get_slot(LANGUAGE_SLOT) if stored else None, message.text, message.metadata)
     logger.info("Refused a message of %d characters (limit %d) from channel %s, answered in %s.",
                 len(message.text), MAX_MESSAGE_CHARACTERS, message.input_channel, language)
+    return await answer_unstored(agent, message, TOO_LONG_RESPONSE, language)
+
+
+async def answer_unstored(agent: Agent, message: UserMessage, response_name: Text,
+                          language: Text) -> Optional[List[Dict[Text, Any]]]:
+    """Say the domain's response `response_name` in `language` to the sender of `message`, through its own output
+    channel, storing nothing; returns what a collecting channel (REST) answers."""
     tracker = DialogueStateTracker.from_events(message.sender_id, [SlotSet(LANGUAGE_SLOT, language)],
                                                slots=agent.domain.slots)
-    response = await agent.nlg.generate(TOO_LONG_RESPONSE, tracker, message.output_channel.name())
+    response = await agent.nlg.generate(response_name, tracker, message.output_channel.name())
     if response:
         await message.output_channel.send_response(message.sender_id, create_bot_utterance(response).message())
     if isinstance(message.output_channel, CollectingOutputChannel):
