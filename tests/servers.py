@@ -14,7 +14,7 @@ import subprocess
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Mapping, Optional
+from typing import Iterator, Mapping, Optional
 
 ROOT = Path(__file__).resolve().parents[1]
 MODEL = ROOT / "models" / "assistant.tar.gz"
@@ -35,9 +35,8 @@ def _address(hex_address: str) -> str:
     return str(ipaddress.ip_address(words))
 
 
-def listening_addresses(port: int) -> set[str]:
-    """The local addresses on which some process listens on TCP `port` (Linux /proc/net/tcp and tcp6)."""
-    found = set()
+def _listening_sockets(port: int) -> Iterator[tuple[str, str]]:
+    """(local address in hex, socket inode) of every socket listening on TCP `port` (/proc/net/tcp and tcp6)."""
     for table in ("/proc/net/tcp", "/proc/net/tcp6"):
         try:
             lines = Path(table).read_text().splitlines()[1:]
@@ -47,27 +46,17 @@ def listening_addresses(port: int) -> set[str]:
             fields = line.split()
             address, local_port = fields[1].split(":")
             if fields[3] == "0A" and int(local_port, 16) == port:  # 0A: LISTEN
-                found.add(_address(address))
-    return found
+                yield address, fields[9]
 
 
-def _listening_inodes(port: int) -> set[str]:
-    inodes = set()
-    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
-        try:
-            lines = Path(table).read_text().splitlines()[1:]
-        except OSError:
-            continue
-        for line in lines:
-            fields = line.split()
-            if fields[3] == "0A" and int(fields[1].split(":")[1], 16) == port:
-                inodes.add(fields[9])
-    return inodes
+def listening_addresses(port: int) -> set[str]:
+    """The local addresses on which some process listens on TCP `port` (Linux)."""
+    return {_address(address) for address, _ in _listening_sockets(port)}
 
 
 def listening_pids(port: int) -> set[int]:
     """The processes that hold a socket listening on TCP `port` (Linux /proc; several for forked workers)."""
-    wanted = {f"socket:[{inode}]" for inode in _listening_inodes(port)}
+    wanted = {f"socket:[{inode}]" for _, inode in _listening_sockets(port)}
     pids = set()
     for fd_dir in Path("/proc").glob("[0-9]*/fd"):
         try:
