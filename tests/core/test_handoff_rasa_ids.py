@@ -29,10 +29,12 @@ def rasa_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         pytest.fail(f"{MODEL} is missing: run the tests with `make test`, which trains it.")
     port = free_port()
     log = Path(tmp_path_factory.mktemp("rasa")) / "rasa.log"
-    command = [str(ROOT / ".venv/rasa/bin/rasa"), "run", "--model", str(MODEL), "--port", str(port),
-               "-i", "127.0.0.1", "--credentials", "credentials.yml", "--enable-api", "--auth-token", RASA_TOKEN]
+    # as scripts/run.sh starts it: the token and the JWT secret the core signs with, from the environment
+    command = [str(ROOT / ".venv/rasa/bin/python"), "-m", "bot.rasa_ext.rasa_cli", "run", "--model", str(MODEL),
+               "--port", str(port), "-i", "127.0.0.1", "--credentials", "credentials.yml", "--enable-api"]
     with log.open("w") as handle:
-        process = subprocess.Popen(command, cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)},
+        process = subprocess.Popen(command, cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT),
+                                                           "RASA_TOKEN": RASA_TOKEN},
                                    stdout=handle, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     try:
