@@ -120,6 +120,17 @@ if [[ $PRODUCTION == yes && "$USE_REDIS" == no ]]; then
   refuse "USE_REDIS=no: conversations would be kept in memory and lost at every restart." \
     "Start Redis and unset USE_REDIS, or run with ASSISTANT_ENV=development."
 fi
+# socket.io frames over a websocket up to the same 2 MB as HTTP bodies (bot/rasa_ext/input_limits.py), so that a
+# long message gets the "keep it shorter" answer instead of a closed connection (Sanic reads it at start; 1 MiB else)
+export SANIC_WEBSOCKET_MAX_SIZE=${SANIC_WEBSOCKET_MAX_SIZE:-2097152}
+# Without Redis: one worker, Rasa's in-memory store without customer tokens (bot/rasa_ext/tracker_store.py).
+memory_store() {
+  cat >> "$ENDPOINTS" <<YAML
+tracker_store:
+  type: bot.rasa_ext.tracker_store.InMemoryTrackerStore
+YAML
+  export SANIC_WORKERS=1
+}
 if [[ "$USE_REDIS" != "no" ]] && redis_answers; then
   cat >> "$ENDPOINTS" <<YAML
 tracker_store:
@@ -141,11 +152,7 @@ YAML
   export SOCKETIO_REDIS_URL="redis://$REDIS_HOST:$REDIS_PORT/$REDIS_DB"
   STORE="Redis at $REDIS_HOST:$REDIS_PORT, $SANIC_WORKERS Rasa workers"
 elif [[ "$USE_REDIS" == no ]]; then
-  cat >> "$ENDPOINTS" <<YAML
-tracker_store:
-  type: bot.rasa_ext.tracker_store.InMemoryTrackerStore
-YAML
-  export SANIC_WORKERS=1
+  memory_store
   STORE="memory (USE_REDIS=no), 1 Rasa worker"
 else
   if [[ $PRODUCTION == yes || "$USE_REDIS" == yes ]]; then
@@ -157,11 +164,7 @@ else
     "stops or restarts, and only one customer message is handled at a time." \
     "Start Redis and start again (USE_REDIS=no runs on memory on purpose, without this warning)." \
     "With ASSISTANT_ENV=production the launcher refuses to start without Redis."
-  cat >> "$ENDPOINTS" <<YAML
-tracker_store:
-  type: bot.rasa_ext.tracker_store.InMemoryTrackerStore
-YAML
-  export SANIC_WORKERS=1
+  memory_store
   STORE="MEMORY (no Redis at $REDIS_HOST:$REDIS_PORT: see the warning above), 1 Rasa worker"
 fi
 
