@@ -20,9 +20,25 @@ import hmac
 from urllib.parse import quote
 
 # The longest id the core takes: even made of 4-byte UTF-8 characters, its encoded form (12 bytes a character)
-# keeps a request to Rasa's API under Sanic's 8 KiB limit of the request line and headers. Longer ids are
-# refused (422) when the action server hands the conversation over, and the customer is told so.
+# keeps a request to Rasa's API under Sanic's 8 KiB limit of the request line and headers. The REST channel
+# refuses longer senders (400, `unusable_conversation_id`); the other channels' ids are far shorter.
 MAX_CONVERSATION_ID = 512
+
+
+def unusable_conversation_id(conversation_id: object) -> str | None:
+    """Why a channel's sender id cannot be a conversation id end to end (stored by Rasa and the core, handed
+    over, addressed in URLs), as a message for the caller; None when it can."""
+    if not isinstance(conversation_id, str) or not conversation_id:
+        return "The sender must be a non-empty string."
+    if len(conversation_id) > MAX_CONVERSATION_ID:
+        return f"The sender must be at most {MAX_CONVERSATION_ID} characters long."
+    if "\x00" in conversation_id:
+        return "The sender must not contain NUL characters."
+    try:
+        conversation_id.encode("utf-8")
+    except UnicodeEncodeError:
+        return "The sender must be valid Unicode text (no lone surrogates)."
+    return None
 
 
 def path_segment(conversation_id: str) -> str:

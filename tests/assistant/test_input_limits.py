@@ -17,6 +17,7 @@ from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
 from rasa.shared.nlu.constants import ENTITIES, METADATA, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
+from bot.conversation_ids import MAX_CONVERSATION_ID, unusable_conversation_id
 from bot.rasa_ext import input_limits, language_detection
 from bot.rasa_ext.components import LanguageDetector, SignedInFlag
 from bot.rasa_ext.socketio_channel import SocketIOInput
@@ -197,10 +198,14 @@ def test_rest_channel_takes_any_json_body_without_a_server_error():
             handed_on = len(agent.messages)
             status, content_type, text = loop.run_until_complete(post_rest(client, json.dumps(body).encode()))
             assert "json" in content_type
-            if isinstance(body, dict):
+            refused = isinstance(body, dict) and body.get("sender") is not None and \
+                unusable_conversation_id(body["sender"])
+            if isinstance(body, dict) and not refused:
                 assert status == 200 and [reply["text"] for reply in json.loads(text)] == ["ok"]
                 message = agent.messages[handed_on]
                 assert isinstance(message.text, str) and message.metadata in (None, body.get("metadata"))
+            elif isinstance(body, dict):
+                assert status == 400 and json.loads(text)["message"] == refused
             else:
                 assert status == 400 and "JSON object" in json.loads(text)["message"]
 
@@ -259,3 +264,23 @@ def test_whatsapp_answers_a_too_long_message_through_the_graph_api_and_stores_no
     language = input_limits.reply_language(None, text.strip(), None)
     assert [(m["to"], identify(m["text"]["body"])) for m in graph.sent] == [(sender, (TOO_LONG, language))]
     assert run(agent.tracker_store.retrieve(sender)) is None
+
+
+@pytest.mark.parametrize("sender, status", [
+    ("a/b c%2F?#", 200), ("ž" * MAX_CONVERSATION_ID, 200), ("x" * (MAX_CONVERSATION_ID + 1), 400), (12345, 400),
+    ("", 400), ("a\x00b", 400), (None, 200),
+])
+def test_rest_takes_every_sender_that_can_be_a_conversation_and_refuses_others_clearly(sender, status):
+    async def scenario() -> tuple:
+        agent = RecordingAgent({"text": "ok"})
+        async with rasa_app(local_channel("rest"), agent) as client:
+            body = {"message": "hi", **({} if sender is None else {"sender": sender})}
+            answer = await post_rest(client, json.dumps(body).encode())
+            return answer, agent.messages
+
+    (code, _, text), handed_on = asyncio.new_event_loop().run_until_complete(scenario())
+    assert code == status
+    if status == 400:
+        assert json.loads(text)["message"] == unusable_conversation_id(sender) and not handed_on
+    else:
+        assert [m.sender_id for m in handed_on] == [sender or "default"]

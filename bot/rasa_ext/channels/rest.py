@@ -3,8 +3,10 @@
 `POST /webhooks/rest/webhook` takes a JSON object `{"sender", "message", "metadata"}`. Rasa's channel answers
 a body that is JSON but not an object (a list, a string, a number) with a server error, and reads any body up to
 Sanic's 100 MB. This one answers 400 `{"description": "...", "status": 400, "message": "..."}` for such a body
-and, with `limit_request_size`, 413 for a body over 2 MB before reading it. A message's text and metadata are
-checked, and a too-long message answered, where every channel's messages go (bot/rasa_ext/input_limits.py).
+and for a sender that cannot be a conversation id end to end (longer than 512 characters, not text, a NUL:
+bot/conversation_ids.py), and, with `limit_request_size`, 413 for a body over 2 MB before reading it. A message's
+text and metadata are checked, and a too-long message answered, where every channel's messages go
+(bot/rasa_ext/input_limits.py).
 Used in credentials.yml and deploy/credentials.production.yml; its name and webhook are Rasa's ("rest").
 """
 
@@ -18,6 +20,7 @@ from sanic import Blueprint, Sanic
 from sanic.exceptions import InvalidUsage
 from sanic.request import Request
 
+from bot.conversation_ids import unusable_conversation_id
 from bot.rasa_ext import input_limits
 
 NOT_AN_OBJECT = 'The body must be a JSON object: {"sender": "...", "message": "...", "metadata": {...}}.'
@@ -35,7 +38,11 @@ class RestInput(RasaRestInput):
     """Rasa's REST input channel with checked bodies (see the module docstring)."""
 
     async def _extract_sender(self, req: Request) -> Optional[Text]:
-        return body_object(req).get("sender", None)
+        sender = body_object(req).get("sender", None)
+        problem = None if sender is None else unusable_conversation_id(sender)  # none: Rasa's "default"
+        if problem:
+            raise InvalidUsage(problem)
+        return sender
 
     def _extract_message(self, req: Request) -> Optional[Text]:
         return input_limits.message_text(body_object(req).get("message", None))
