@@ -36,7 +36,6 @@ Everything else (events, metadata key, name "socketio") is Rasa's own. Used in c
 from __future__ import annotations
 
 import inspect
-import json
 import logging
 import os
 import re
@@ -73,17 +72,6 @@ def session_id_of(data: Any, secret: Text = "") -> Text:
                                                                     else None):
             return requested
     return uuid.uuid4().hex
-
-
-def metadata_of(data: Dict[Text, Any], key: Text) -> Any:
-    """The message's metadata (a JSON string is parsed, as Rasa's channel does; unparsable: none)."""
-    metadata = data.get(key, {})
-    if isinstance(metadata, str):
-        try:
-            return json.loads(metadata)
-        except ValueError:
-            return {}
-    return metadata
 
 
 def session_confirmation(session_id: Text, secret: Text) -> Dict[Text, Text]:
@@ -179,7 +167,7 @@ class SocketIOInput(RasaSocketIOInput):
                 return
             output = SocketIOOutput(sio, self.bot_message_evt)
             await on_new_message(UserMessage(data.get("message", ""), output, sender_id, input_channel=self.name(),
-                                             metadata=metadata_of(data, self.metadata_key)))
+                                             metadata=data.get(self.metadata_key)))
 
         @sio.on("disconnect", namespace=self.namespace)
         async def disconnect(sid: Text, *_: Any) -> None:

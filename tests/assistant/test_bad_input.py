@@ -177,7 +177,8 @@ class SocketChat:
             await socket.send("40")  # socket.io: join the namespace "/"
             assert await self._event(socket, 10) == ["connect", None]
             await self._emit(socket, "session_request", {"session_id": self.session_id})
-            assert await self._event(socket, 10) == ["session_confirm", self.session_id]
+            event, confirmation = await self._event(socket, 10)
+            assert (event, confirmation["session_id"]) == ("session_confirm", self.session_id)
             answers = []
             for message in messages:
                 await self._emit(socket, "user_uttered", {"message": message, "session_id": self.session_id,

@@ -26,6 +26,7 @@ from tests.servers import MODEL, ROOT, START_SECONDS, free_port
 pytestmark = pytest.mark.servers
 
 RASA = str(ROOT / ".venv/rasa/bin/rasa")
+RASA_PY = str(ROOT / ".venv/rasa/bin/python")
 CORE_PY = str(ROOT / ".venv/core/bin/python")
 
 
@@ -52,8 +53,10 @@ class Stack:
             "core": [CORE_PY, "-m", "uvicorn", "bot.core.main:app", "--host", "127.0.0.1",
                      "--port", str(self.ports["core"]), "--log-level", "warning", "--timeout-graceful-shutdown", "2"],
             "actions": [RASA, "run", "actions", "--actions", "actions", "--port", str(self.ports["actions"])],
-            "rasa": [RASA, "run", "--model", str(MODEL), "--port", str(self.ports["rasa"]), "--credentials",
-                     "credentials.yml", "--endpoints", str(self.endpoints), "--enable-api", "--auth-token", RASA_TOKEN],
+            # as scripts/run.sh starts it: RASA_TOKEN (token and the JWT secret the core signs with) from the env
+            "rasa": [RASA_PY, "-m", "bot.rasa_ext.rasa_cli", "run", "--model", str(MODEL), "--port",
+                     str(self.ports["rasa"]), "--credentials", "credentials.yml", "--endpoints", str(self.endpoints),
+                     "--enable-api"],
         }[name]
 
     def start(self, name: str) -> None:

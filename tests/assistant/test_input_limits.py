@@ -20,7 +20,6 @@ from rasa.shared.nlu.training_data.message import Message
 from bot.conversation_ids import MAX_CONVERSATION_ID, unusable_conversation_id
 from bot.rasa_ext import input_limits, language_detection
 from bot.rasa_ext.components import LanguageDetector, SignedInFlag
-from bot.rasa_ext.socketio_channel import SocketIOInput
 from bot.vocabulary import CUSTOMER_TOKEN_KEY, MAX_MESSAGE_CHARACTERS
 from tests.assistant.helpers import ROOT, identify
 from tests.assistant.test_whatsapp_channel import RecordingAgent, deliver, rasa_app, text_message, webhook
@@ -227,15 +226,25 @@ def test_rest_refuses_a_body_over_the_limit_before_reading_it_and_reads_a_millio
     assert status == 413 and "json" in content_type and "size limit" in json.loads(text)["message"]
 
 
-def socketio_handler(messages: List[UserMessage]) -> Any:
+def socketio_handler(messages: List[UserMessage]) -> tuple[Any, str]:
+    """The channel's message handler, and the session it confirmed to the connection "sid-1"."""
     channel = local_channel("socketio")
+    confirmed: List[Any] = []
 
     async def on_new_message(message: UserMessage) -> None:
         messages.append(message)
 
+    async def emit(_event: str, data: Any = None, **_kwargs: Any) -> None:
+        confirmed.append(data)
+
+    async def enter_room(*_args: Any, **_kwargs: Any) -> None:
+        return None
+
     channel.blueprint(on_new_message)
+    channel.sio.emit, channel.sio.enter_room = emit, enter_room
     assert channel.sio.eio.max_http_buffer_size == input_limits.MAX_REQUEST_BYTES
-    return channel.sio.handlers["/"][channel.user_message_evt]
+    run(channel.sio.handlers["/"]["session_request"]("sid-1", {}))
+    return channel.sio.handlers["/"][channel.user_message_evt], confirmed[-1]["session_id"]
 
 
 @PROPERTY
@@ -244,7 +253,10 @@ def socketio_handler(messages: List[UserMessage]) -> Any:
                                                    "customData": METADATA_SHAPES | st.text(max_size=10)}))
 def test_socketio_channel_takes_any_message_data(data):
     messages: List[UserMessage] = []
-    run(socketio_handler(messages)(SocketIOInput.name(), data))
+    handler, session = socketio_handler(messages)
+    if isinstance(data, dict) and data.get("session_id"):
+        data = {**data, "session_id": session}  # the connection's own session (others are ignored)
+    run(handler("sid-1", data))
     if isinstance(data, dict) and data.get("session_id"):
         assert len(messages) == 1
         assert isinstance(messages[0].text, str)

@@ -9,6 +9,7 @@ import signal
 import stat
 import subprocess
 import time
+import uuid
 from pathlib import Path
 
 import requests
@@ -77,12 +78,12 @@ def test_launcher_serves_on_loopback_keeps_secrets_restarts_and_stops_on_sigterm
         assert [listening_addresses(port) for port in ports] == [{"127.0.0.1"}] * 3
         assert requests.get(f"{servers.core_url}/health", timeout=10).ok
         answer = requests.post(f"{servers.rasa_url}/webhooks/rest/webhook",
-                               json={"sender": "launcher", "message": "Labas"}, timeout=60)
+                               json={"sender": f"launcher-{uuid.uuid4().hex}", "message": "Labas"}, timeout=60)
         assert answer.ok and answer.json()
         # the action server answers Rasa (which sends the secret) only
         handoff = requests.post(f"{servers.rasa_url}/webhooks/rest/webhook",  # needs action_handoff
-                                json={"sender": "launcher-person", "message": "Noriu kalbėti su konsultantu"},
-                                timeout=60)
+                                json={"sender": f"launcher-person-{uuid.uuid4().hex}",
+                                      "message": "Noriu kalbėti su konsultantu"}, timeout=60)
         assert handoff.ok and handoff.json(), servers.log.read_text()[-3000:]
         assert "not authorised" not in servers.log.read_text()
         assert deliver(servers.actions_url, {}).status_code == 401

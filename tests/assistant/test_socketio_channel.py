@@ -144,7 +144,7 @@ def test_a_connection_writes_only_into_its_confirmed_session(monkeypatch):
         ("labas", OWN_ID, {"language": "lt"}, "socketio")]
 
 
-@pytest.mark.parametrize("custom_data, metadata", [('{"language": "en"}', {"language": "en"}), ("{", {}),
+@pytest.mark.parametrize("custom_data, metadata", [('{"language": "en"}', {"language": "en"}), ("{", None),
                                                    (None, None)])
 def test_metadata_sent_as_json_text_is_parsed(monkeypatch, custom_data, metadata):
     channel, received, confirmed = connected_channel(monkeypatch)
