@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from pathlib import Path
 
 PROC = Path("/proc")
+SUPERVISOR = "bot.launcher.supervisor"  # scripts/run.sh's supervisor, the parent of every server
 # a server: words its command line contains, and words it must not contain
 SERVERS = {
     "rasa": (("rasa", "run", "--model"), ("actions",)),
@@ -38,6 +39,8 @@ def _processes() -> dict[int, tuple[int, list[str]]]:
 
 def _matches(words: list[str], wanted: tuple[str, ...], unwanted: tuple[str, ...], port: int | None = None) -> bool:
     line = " ".join(words)
+    if SUPERVISOR in line:  # its command line holds every server's; its children are counted as themselves
+        return False
     return all(w in line for w in wanted) and not any(w in words for w in unwanted) \
         and (port is None or _port(words) == port)
 

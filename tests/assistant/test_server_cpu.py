@@ -20,7 +20,10 @@ def test_command_lines_are_told_apart():
     # as scripts/run.sh starts them (through the wrappers that keep the secrets off the command line)
     ours = [".venv/rasa/bin/python", "-m", "bot.rasa_ext.rasa_cli", "run", "--model", "m.tar.gz", "--port", "5005"]
     our_actions = [".venv/rasa/bin/python", "-m", "bot.rasa_ext.action_server", "--actions", "actions"]
-    lines = (rasa, actions, core, ours, our_actions)
+    # the supervisor's command line holds all three: it is none of them (else it and all its children would count)
+    supervisor = [".venv/core/bin/python", "-m", "bot.launcher.supervisor", "--service", "core", "-", *core,
+                  "--service", "actions", "-", *our_actions, "--service", "rasa", "-", *ours]
+    lines = (rasa, actions, core, ours, our_actions, supervisor)
     found = {name: [words for words in lines if server_cpu._matches(words, *rule)]
              for name, rule in server_cpu.SERVERS.items()}
     assert found == {"rasa": [rasa, ours], "actions": [actions, our_actions], "core": [core]}
