@@ -78,14 +78,19 @@ def buttons(events: List[Any]) -> List[str]:
     return [b["payload"] for e in events if isinstance(e, BotUttered) for b in e.data.get("buttons") or []]
 
 
-async def failing_server(status: int) -> web.AppRunner:
-    """An action server that answers every call with `status`."""
+async def stub_server(path: str, handler: Any) -> web.AppRunner:
+    """A local HTTP server answering POST `path` with `handler` (the caller cleans it up)."""
     app = web.Application()
-    app.router.add_post("/webhook", lambda _request: web.json_response({"error": "boom"}, status=status))
+    app.router.add_post(path, handler)
     runner = web.AppRunner(app)
     await runner.setup()
     await web.TCPSite(runner, "127.0.0.1", 0).start()
     return runner
+
+
+async def failing_server(status: int) -> web.AppRunner:
+    """An action server that answers every call with `status`."""
+    return await stub_server("/webhook", lambda _request: web.json_response({"error": "boom"}, status=status))
 
 
 def endpoint_of(runner: web.AppRunner) -> EndpointConfig:
@@ -131,11 +136,7 @@ def test_a_hung_action_server_is_given_up_on(domain, monkeypatch):
         return web.json_response({})
 
     async def scenario() -> List[Any]:
-        app = web.Application()
-        app.router.add_post("/webhook", hang)
-        runner = web.AppRunner(app)
-        await runner.setup()
-        await web.TCPSite(runner, "127.0.0.1", 0).start()
+        runner = await stub_server("/webhook", hang)
         try:
             return await run(RemoteAction("action_answer_points", None), domain, tracker(domain, "en"),
                              endpoint_of(runner))
@@ -161,12 +162,8 @@ def test_rasa_waits_30_seconds_for_the_action_server_not_5_minutes(monkeypatch):
 
 def test_a_rejection_by_the_action_server_is_still_rasas(domain):
     async def scenario() -> None:
-        app = web.Application()
-        app.router.add_post("/webhook", lambda _r: web.json_response(
+        runner = await stub_server("/webhook", lambda _r: web.json_response(
             {"action_name": "action_answer_points", "error": "no"}, status=400))
-        runner = web.AppRunner(app)
-        await runner.setup()
-        await web.TCPSite(runner, "127.0.0.1", 0).start()
         try:
             await run(RemoteAction("action_answer_points", None), domain, tracker(domain, "en"), endpoint_of(runner))
         finally:
@@ -214,11 +211,7 @@ def test_the_handoff_inside_rasa_reaches_the_core_and_pauses(domain, monkeypatch
                                   "in_working_hours": True, "next_opening": None}, status=201)
 
     async def scenario() -> List[Any]:
-        app = web.Application()
-        app.router.add_post("/escalations", escalations)
-        runner = web.AppRunner(app)
-        await runner.setup()
-        await web.TCPSite(runner, "127.0.0.1", 0).start()
+        runner = await stub_server("/escalations", escalations)
         monkeypatch.setenv("CORE_URL", f"http://127.0.0.1:{runner.addresses[0][1]}")
         monkeypatch.setenv("CORE_SERVICE_KEY", "key")
         try:
