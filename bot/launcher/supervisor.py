@@ -117,7 +117,8 @@ class Supervisor:
 
     # signals: only noted here; the main loop acts on them, and the stop itself never looks at them again
     def install_signal_handlers(self) -> None:
-        for signum in (signal.SIGTERM, signal.SIGINT):
+        # HUP: the terminal closed (the servers, in their own sessions, would not get it); QUIT: Ctrl-\
+        for signum in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP, signal.SIGQUIT):
             signal.signal(signum, self._on_signal)
 
     def _on_signal(self, signum: int, _frame: object) -> None:
@@ -232,16 +233,17 @@ class Supervisor:
     def run(self) -> int:
         """Start, wait until ready, print the banner, supervise until a signal; the exit code."""
         self.install_signal_handlers()
-        for service in self.services:
-            if self.stop_signal is None:
-                self.start(service)
-        ready = self.wait_ready()
-        if ready:
-            if self.options.banner is not None:
-                print(self.options.banner.read_text(), flush=True)
-            self.supervise()
-        self.stop()
-        self.run_finally()
+        try:
+            for service in self.services:
+                if self.stop_signal is None:
+                    self.start(service)
+            if self.wait_ready():
+                if self.options.banner is not None:
+                    print(self.options.banner.read_text(), flush=True)
+                self.supervise()
+        finally:  # whatever happened (an error in a restart too), no server is left behind
+            self.stop()
+            self.run_finally()
         return 128 + self.stop_signal if self.stop_signal is not None else 1
 
 

@@ -99,6 +99,19 @@ def test_one_signal_stops_everything_even_when_repeated(tmp_path, attempt):
         run.clean_up()
 
 
+@pytest.mark.parametrize("signum", [signal.SIGHUP, signal.SIGQUIT])
+def test_a_closed_terminal_or_quit_stops_everything_too(tmp_path, signum):
+    run = Run(tmp_path, THREE)
+    try:
+        run.wait_for("READY")
+        run.process.send_signal(signum)
+        assert run.process.wait(timeout=15) == 128 + signum, run.text()
+        assert processes_with(run.marker) == []
+        assert all(listening_addresses(port) == set() for port in run.ports)
+    finally:
+        run.clean_up()
+
+
 def test_term_while_a_server_loads_stops_within_the_grace(tmp_path):
     # Rasa loading its model: not listening yet, deaf to TERM
     run = Run(tmp_path, [("loading", ["--load-seconds", "60", "--ignore-term", "--workers", "0"], True)])
