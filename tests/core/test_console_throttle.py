@@ -4,6 +4,7 @@ only from a trusted proxy)."""
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
@@ -11,7 +12,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from bot.core.config import MissingSetting, Settings
-from bot.core.console.throttle import BackOff, SignInThrottle
+from bot.core.console.throttle import PAIR, BackOff, SignInThrottle
 from bot.core.proxies import client_address, parse_networks, scheme
 from tests.core.handoff_support import PASSWORD, AgentBrowser, Env, env, handoff_client  # noqa: F401 - fixtures
 
@@ -53,6 +54,30 @@ def test_success_clears_only_its_pair() -> None:
     fail(throttle, 4, address=AGENT_HOME)
     throttle.succeeded("ona", AGENT_HOME)
     assert throttle.retry_after("ona", AGENT_HOME, T0) == 0 and throttle.retry_after("ona", ATTACKER, T0) == 2
+
+
+def test_parallel_attempts_pass_the_check_no_more_often_than_failures_allow() -> None:
+    throttle, passed = SignInThrottle(), []
+    start = threading.Barrier(40)
+
+    def sign_in() -> None:  # the route: check, then the slow password check, then nothing more on a failure
+        start.wait()
+        passed.append(throttle.attempt("ona", ATTACKER, T0) == 0)
+
+    workers = [threading.Thread(target=sign_in) for _ in range(40)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
+    assert passed.count(True) == PAIR.free  # not 40 guesses before the first failure is recorded
+
+
+def test_an_attempt_that_succeeds_costs_its_address_nothing() -> None:
+    throttle = SignInThrottle(address=BackOff(free=2, first=1, cap=300))
+    for n in range(5):  # colleagues behind one address signing in one after another
+        assert throttle.attempt(f"agent-{n}", AGENT_HOME, T0) == 0
+        throttle.succeeded(f"agent-{n}", AGENT_HOME, attempted=True)
+    assert len(throttle) == 0
 
 
 def test_an_address_spraying_usernames_backs_off_with_a_shorter_cap() -> None:

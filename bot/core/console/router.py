@@ -209,16 +209,15 @@ def post_sign_in(request: Request, session: SessionDep, fields: FieldsDep) -> Re
         return sign_in_page(request, 403, "The sign-in form had expired. Please try again.")
     username = fields.get("username", "")
     throttle, who_tries = throttle_of(request), (sec.normal_username(username)[:200], client_address(request))
-    wait = throttle.retry_after(*who_tries, now_of(request))
+    wait = throttle.attempt(*who_tries, now_of(request))  # counted as a failure until it succeeds
     if wait:
         page = sign_in_page(request, 429, f"Too many failed sign-ins. {wait_text(wait)}", username=username[:64])
         page.headers["Retry-After"] = str(wait)
         return page
     agent = sec.authenticate(session, username, fields.get("password", ""))
     if agent is None:
-        throttle.failed(*who_tries, now_of(request))
         return sign_in_page(request, 401, "Wrong username or password.", username=username[:64])
-    throttle.succeeded(*who_tries)
+    throttle.succeeded(*who_tries, attempted=True)
     hours = settings_of(request).handoff.agent_session_hours
     token, _ = sec.start_session(session, agent, now_of(request), hours)
     response = RedirectResponse("/agent", status_code=303)

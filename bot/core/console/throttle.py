@@ -71,17 +71,37 @@ class SignInThrottle:
                      self._wait(("addr", address), self.address, now))
         return max(waits)
 
+    def attempt(self, username: str, address: str, now: datetime) -> int:
+        """In one step: the wait for this pair (as `retry_after`), or, when there is none, the attempt counted as
+        a failure until `succeeded(..., attempted=True)` takes it back. Parallel sign-ins thus cannot all pass the
+        check before the first failure is recorded (the password check is slow)."""
+        with self._lock:
+            wait = max(self._wait(("pair", username, address), self.pair, now),
+                       self._wait(("addr", address), self.address, now))
+            if not wait:
+                self._record(username, address, now)
+        return wait
+
     def failed(self, username: str, address: str, now: datetime) -> None:
         with self._lock:
-            self._count(("pair", username, address), self.pair, now)
-            self._count(("addr", address), self.address, now)
-            while len(self._failures) > self.max_keys:
-                self._failures.popitem(last=False)
+            self._record(username, address, now)
 
-    def succeeded(self, username: str, address: str) -> None:
-        """The pair signed in: its failures are forgotten (the address's are not)."""
+    def succeeded(self, username: str, address: str, attempted: bool = False) -> None:
+        """The pair signed in: its failures are forgotten (the address's are not, except the attempt that
+        `attempt` counted, when `attempted`)."""
         with self._lock:
             self._failures.pop(("pair", username, address), None)
+            entry = self._failures.get(("addr", address)) if attempted else None
+            if entry is not None:
+                entry.count -= 1
+                if entry.count <= 0:
+                    del self._failures[("addr", address)]
+
+    def _record(self, username: str, address: str, now: datetime) -> None:
+        self._count(("pair", username, address), self.pair, now)
+        self._count(("addr", address), self.address, now)
+        while len(self._failures) > self.max_keys:
+            self._failures.popitem(last=False)
 
     def _current(self, key: tuple[str, ...], rule: BackOff, now: datetime) -> _Failures | None:
         entry = self._failures.get(key)
