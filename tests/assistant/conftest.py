@@ -72,17 +72,27 @@ class Servers(Launched):
 
     def core_get(self, path: str, token: Optional[str] = None) -> dict:
         """GET a route of the core with the service key (and as the given customer)."""
-        headers = {"X-Service-Key": SERVICE_KEY, **({"X-Customer-Token": token} if token else {})}
-        answer = requests.get(f"{self.core_url}{path}", headers=headers, timeout=30)
-        answer.raise_for_status()
-        return answer.json()
+        return core_get(self.core_url, path, token)
 
     def tracker(self, conversation_id: str) -> dict:
         """Rasa's tracker of a conversation (Rasa's HTTP API, as the core uses it)."""
-        answer = requests.get(f"{self.rasa_url}/conversations/{path_segment(conversation_id)}/tracker",
-                              params={"token": RASA_TOKEN}, timeout=30)
-        answer.raise_for_status()
-        return answer.json()
+        return rasa_tracker(self.rasa_url, conversation_id)
+
+
+def core_get(core_url: str, path: str, token: Optional[str] = None) -> dict:
+    """GET a route of the core at `core_url` with the service key (and as the given customer)."""
+    headers = {"X-Service-Key": SERVICE_KEY, **({"X-Customer-Token": token} if token else {})}
+    answer = requests.get(f"{core_url}{path}", headers=headers, timeout=30)
+    answer.raise_for_status()
+    return answer.json()
+
+
+def rasa_tracker(rasa_url: str, conversation_id: str) -> dict:
+    """Rasa's tracker of a conversation at `rasa_url` (its HTTP API, the id encoded as the core encodes it)."""
+    answer = requests.get(f"{rasa_url}/conversations/{path_segment(conversation_id)}/tracker",
+                          params={"token": RASA_TOKEN}, timeout=30)
+    answer.raise_for_status()
+    return answer.json()
 
 
 def start_servers(folder: Path, **extra_env: str) -> Servers:

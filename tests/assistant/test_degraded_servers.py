@@ -17,9 +17,16 @@ from pathlib import Path
 from typing import Dict, Iterator, List, Optional, Tuple
 
 import pytest
-import requests
 
-from tests.assistant.conftest import AGENT_PASSWORD, RASA_TOKEN, SERVICE_KEY, TOKEN_SECRET, server_alive
+from tests.assistant.conftest import (
+    AGENT_PASSWORD,
+    RASA_TOKEN,
+    SERVICE_KEY,
+    TOKEN_SECRET,
+    core_get,
+    rasa_tracker,
+    server_alive,
+)
 from tests.assistant.helpers import Chat, ConsoleAgent, Reply, response_text
 from tests.servers import MODEL, ROOT, START_SECONDS, free_port
 
@@ -92,16 +99,10 @@ class Stack:
         return Chat(self.urls["rasa"], token=token), token
 
     def core_get(self, path: str, token: Optional[str] = None) -> dict:
-        headers = {"X-Service-Key": SERVICE_KEY, **({"X-Customer-Token": token} if token else {})}
-        answer = requests.get(f"{self.urls['core']}{path}", headers=headers, timeout=30)
-        answer.raise_for_status()
-        return answer.json()
+        return core_get(self.urls["core"], path, token)
 
     def tracker(self, chat: Chat) -> dict:
-        answer = requests.get(f"{self.urls['rasa']}/conversations/{chat.sender}/tracker",
-                              params={"token": RASA_TOKEN}, timeout=30)
-        answer.raise_for_status()
-        return answer.json()
+        return rasa_tracker(self.urls["rasa"], chat.sender)
 
 
 @pytest.fixture(scope="module")
