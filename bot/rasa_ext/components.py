@@ -43,6 +43,7 @@ from bot.rasa_ext import (
     input_limits,
     language_detection,
     session_start,
+    store_failures,
     turn_failure,
 )
 from bot.rasa_ext.spacy_model import LEMMA_TABLE
@@ -54,13 +55,15 @@ from bot.vocabulary import CUSTOMER_TOKEN_KEY, LANGUAGE_SLOT, REQUESTED_SLOT, SI
 # encode the conversation with a faster JSON encoder; a session starts without a call to the action server; a
 # failed action-server call gets the customer an answer (degraded mode); a message's text and metadata are checked
 # and a too-long message is answered before NLU (input_limits); a turn that fails (the tracker store unreachable)
-# answers that the service has trouble (turn_failure)
+# answers that the service has trouble (turn_failure), also when the tracker store fails (store_failures: Rasa would
+# otherwise fall back to an in-memory store or a fresh conversation)
 action_validation.apply()
 event_types.apply()
 endpoint_json.apply()
 session_start.apply()
 degraded.apply()
 input_limits.apply()
+store_failures.apply()
 turn_failure.apply()  # after input_limits: a too-long message's failure is answered too
 
 # The entities these components add: `language` and `signed_in` fill the slots of the same name (the domain's

@@ -11,8 +11,9 @@ import pytest
 from rasa.core.agent import Agent
 from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
 from rasa.core.lock_store import RedisLockStore
+from rasa.core.tracker_store import FailSafeTrackerStore, InMemoryTrackerStore
 
-from bot.rasa_ext import input_limits, turn_failure
+from bot.rasa_ext import input_limits, store_failures, turn_failure
 from bot.vocabulary import LANGUAGE_HINT_KEY
 from tests.assistant.helpers import identify
 from tests.servers import free_port
@@ -79,3 +80,57 @@ def test_a_failing_output_channel_is_logged_not_raised(agent, caplog):
     message = UserMessage("How do I register?", BrokenOutput(), "failure-broken")
     assert run(turn_failure.answer_failed_turn(agent, message, RuntimeError("store down"))) is None
     assert "could not be sent" in caplog.text
+
+
+class FailingStore(InMemoryTrackerStore):
+    """An in-memory tracker store whose `failing` operations raise as an unreachable Redis would."""
+
+    def __init__(self, domain: Any, failing: str) -> None:
+        super().__init__(domain)
+        self.failing = failing
+
+    async def save(self, tracker: Any) -> None:
+        if self.failing == "save":
+            raise ConnectionError("Redis cut off while saving")
+        await super().save(tracker)
+
+    async def retrieve(self, sender_id: str) -> Any:
+        if self.failing == "retrieve":
+            raise ConnectionError("Redis cut off while reading")
+        return await super().retrieve(sender_id)
+
+
+def failing_store(agent: Agent, monkeypatch, failing: str) -> FailSafeTrackerStore:
+    """Rasa's own wrapper around a store that fails, in place of the agent's store."""
+    store = FailSafeTrackerStore(FailingStore(agent.domain, failing))
+    monkeypatch.setattr(agent, "tracker_store", store)
+    monkeypatch.setattr(agent.processor, "tracker_store", store)
+    return store
+
+
+def turn(agent: Agent, text: str) -> List[tuple]:
+    output = CollectingOutputChannel()
+    run(agent.handle_message(UserMessage(text, output, f"store-{uuid.uuid4().hex[:8]}")))
+    return [identify(reply["text"]) for reply in output.messages]
+
+
+def test_a_failed_save_fails_the_turn_instead_of_keeping_it_in_memory(agent, monkeypatch):
+    store = failing_store(agent, monkeypatch, "save")
+    replies = turn(agent, "How do I register a business account?")
+    assert replies[-1] == ("utter_service_trouble", "en")
+    assert store._fallback_tracker_store is None  # Rasa's in-memory stand-in (which keeps tokens) never made
+
+
+def test_a_failed_read_fails_the_turn_instead_of_starting_afresh(agent, monkeypatch):
+    failing_store(agent, monkeypatch, "retrieve")
+    assert turn(agent, "How do I register a business account?") == [("utter_service_trouble", "en")]
+
+
+def test_store_failures_are_logged_and_raised():
+    store_failures.apply()
+    store = FailSafeTrackerStore(InMemoryTrackerStore(None))
+    with pytest.raises(ConnectionError):
+        try:
+            raise ConnectionError("down")
+        except ConnectionError as error:
+            store.on_tracker_store_error(error)
