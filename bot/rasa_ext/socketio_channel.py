@@ -24,9 +24,11 @@ sent and the core answers the widget's handoff calls 404; chatting works all the
 A connection speaks only for the session it was confirmed: Rasa's own channel takes a message's `session_id` as
 the sender whatever it is, so anyone could write into (and, joining its room, read) any conversation whose id
 they know, a WhatsApp customer's phone number say. Here `session_request` resumes a requested id only when the
-client shows that conversation's key, or when the id is one this channel hands out itself (32 random hex digits,
-what an older widget kept without a key); anything else gets a new id. A `user_uttered` whose `session_id` is
-not the connection's confirmed session is ignored.
+client shows that conversation's key; anything else gets a new id (so does an id an older widget kept without its
+key: whoever learnt such an id, from a log say, could otherwise take the conversation over, with its agents'
+replies). Only without CHAT_KEY_SECRET, where there are no keys, is an id this channel hands out itself (32 random
+hex digits) resumed as it is. A `user_uttered` whose `session_id` is not the connection's confirmed session is
+ignored.
 
 Registering the channel with Rasa's app also makes Rasa's HTTP API decode the conversation ids of its
 `/conversations/...` routes (bot/rasa_ext/conversation_routes.py), as the core encodes them.
@@ -63,13 +65,15 @@ GENERATED_ID = re.compile(r"[0-9a-f]{32}")  # uuid4().hex: the ids this channel 
 
 
 def session_id_of(data: Any, secret: Text = "") -> Text:
-    """The session id a client asks to resume when it may (its conversation key proves it, or it is one of the
-    random ids this channel hands out), else a new one."""
+    """The session id a client asks to resume when it may (its conversation key proves it; without a secret, an id
+    of the kind this channel hands out), else a new one."""
     requested = data.get("session_id") if isinstance(data, dict) else None
     if isinstance(requested, str) and 0 < len(requested) <= MAX_SESSION_ID_LENGTH:
         key = data.get("conversation_key")
-        if GENERATED_ID.fullmatch(requested) or is_conversation_key(secret, requested, key if isinstance(key, str)
-                                                                    else None):
+        if secret:
+            if is_conversation_key(secret, requested, key if isinstance(key, str) else None):
+                return requested
+        elif GENERATED_ID.fullmatch(requested):
             return requested
     return uuid.uuid4().hex
 

@@ -37,6 +37,8 @@ OWN_ID = "0123456789abcdef0123456789abcdef"  # as this channel hands them out (u
              {"session_id": "+37060000000", "conversation_key": conversation_key(SECRET, "+37060000001")},
              {"session_id": "+37060000000", "conversation_key": conversation_key("other", "+37060000000")},
              {"session_id": "+37060000000", "conversation_key": 7},
+             {"session_id": OWN_ID},  # an older widget's id without its key: whoever learnt it would take it over
+             {"session_id": OWN_ID, "conversation_key": conversation_key(SECRET, OWN_ID + "0")},
              {"session_id": OWN_ID.upper()}, {"session_id": OWN_ID + "0"}]
 )
 def test_session_id_of_makes_a_new_id_unless_the_client_may_resume_it(data):
@@ -45,11 +47,17 @@ def test_session_id_of_makes_a_new_id_unless_the_client_may_resume_it(data):
     assert session_id not in (OWN_ID, OWN_ID.upper(), OWN_ID + "0")
 
 
-def test_session_id_of_resumes_a_proven_or_own_id():
-    assert session_id_of({"session_id": OWN_ID}, SECRET) == OWN_ID  # an older widget kept no key
-    proven = {"session_id": "a/b c", "conversation_key": conversation_key(SECRET, "a/b c")}
-    assert session_id_of(proven, SECRET) == "a/b c"
-    assert session_id_of(proven, "") != "a/b c"  # no secret: nothing is proven
+def test_session_id_of_resumes_a_proven_id():
+    for session in ("a/b c", OWN_ID):
+        proven = {"session_id": session, "conversation_key": conversation_key(SECRET, session)}
+        assert session_id_of(proven, SECRET) == session
+    assert session_id_of({"session_id": "a/b c", "conversation_key": conversation_key(SECRET, "a/b c")}, "") != (
+        "a/b c")  # no secret: nothing is proven
+
+
+def test_without_a_secret_only_ids_of_this_channels_kind_are_resumed():
+    assert session_id_of({"session_id": OWN_ID}, "") == OWN_ID  # no keys exist: Rasa's own behaviour, for our ids
+    assert session_id_of({"session_id": "+37060000000"}, "") != "+37060000000"
 
 
 def test_session_request_enters_the_room_and_confirms(monkeypatch):
@@ -130,7 +138,8 @@ def test_a_connection_writes_only_into_its_confirmed_session(monkeypatch):
     handlers = channel.sio.handlers["/"]
 
     async def scenario():
-        await handlers["session_request"]("sid-1", {"session_id": OWN_ID})
+        await handlers["session_request"]("sid-1", {"session_id": OWN_ID,
+                                                     "conversation_key": conversation_key(SECRET, OWN_ID)})
         await handlers["user_uttered"]("sid-1", {"message": "labas", "session_id": OWN_ID,
                                                   "customData": {"language": "lt"}})
         await handlers["user_uttered"]("sid-1", {"message": "hijack", "session_id": "+37060000000"})

@@ -121,10 +121,10 @@ def test_a_reply_sent_while_the_page_was_closed_appears_when_the_customer_comes_
     expect(page.locator("#chat-log li.msg--agent")).to_have_count(1)
 
 
-def test_a_conversation_kept_by_an_older_widget_without_its_key_still_gets_the_missed_replies(browser, context,
-                                                                                            servers):
-    """The core gives an agent's replies only to the conversation's owner (its key, from Rasa's session_confirm);
-    a conversation an older widget kept has no key in the browser's storage and gets it at the next connection."""
+def test_a_conversation_kept_without_its_key_is_not_resumed(browser, context, servers):
+    """The core gives an agent's replies only to the conversation's owner (its key, from Rasa's session_confirm),
+    and Rasa resumes a conversation only for its key: a conversation kept without it (an older widget's storage)
+    starts afresh, says so, and neither the old conversation nor its agent's replies reach that page."""
     page, chat = start(context, servers)
     chat.open()
     chat.ask("Noriu kalbėti su žmogumi", 1)
@@ -138,15 +138,18 @@ def test_a_conversation_kept_by_an_older_widget_without_its_key_still_gets_the_m
     page.evaluate("localStorage.removeItem('canonChat.conversationKey')")  # as an older widget left it
     page.close()
 
-    with agent_console(browser, servers, "test_a_conversation_kept_by_an_older_widget") as agent:
+    with agent_console(browser, servers, "test_a_conversation_kept_without_its_key") as agent:
         claim(agent, escalation_id)
         reply(agent, "Jūsų sąskaita pataisyta.")
-        expect(agent.locator("#transcript li[data-sender='agent']")).to_contain_text("delivered")
 
     page, chat = start(context, servers)
     chat.wait_connected()
-    expect(chat.log.locator("li.msg--agent .msg__bubble")).to_have_text("Jūsų sąskaita pataisyta.")
-    assert page.evaluate("JSON.parse(localStorage.getItem('canonChat.conversationKey'))") == stored
+    fresh = page.evaluate("window.canonChat.sessionId()")
+    assert fresh != session
+    expect(chat.log.locator("li").last).to_contain_text("Pradėtas naujas pokalbis.")
+    expect(chat.log.locator("li.msg--agent")).to_have_count(0)
+    assert page.evaluate("JSON.parse(localStorage.getItem('canonChat.conversationKey'))")["session"] == fresh
+    assert chat.ask("Kiek kainuoja CPS narystė?", 2)[-1] == response("utter_membership_price", "lt")  # a fresh start
 
 
 def test_the_agent_sees_when_the_customer_starts_a_new_conversation(browser, context, servers):

@@ -6,7 +6,7 @@ import { demoIdentity } from "./demo.js";
 import { fetchMissedAgentMessages } from "./handoff.js";
 import { uid } from "./history.js";
 import { onBotMessage } from "./incoming.js";
-import { setEntryState } from "./messages.js";
+import { addNote, setEntryState } from "./messages.js";
 import { state } from "./state.js";
 import { hideTyping, setConnection, setStatus, showTyping } from "./status.js";
 import { store } from "./storage.js";
@@ -56,15 +56,16 @@ export function connect() {
 
   socket.on("connect", function () {
     state.confirmed = false;
-    // the key proves the conversation ours: Rasa resumes no other id than one it handed out itself
+    // the key proves the conversation ours: without it Rasa starts a new one
     socket.emit("session_request", { session_id: state.sessionId, conversation_key: state.conversationKey });
   });
   socket.on("session_confirm", function (data) {
     const id = typeof data === "string" ? data : data && data.session_id;
     if (!id) return;
+    // Rasa resumes a conversation only for its key: one kept without it (an older widget) starts afresh
+    if (state.sessionId && id !== state.sessionId) addNote("newConversationNote");
     state.sessionId = id;
     store.set(KEYS.session, id);
-    // with every confirmation: a conversation restored from an older widget's storage gets its key here
     const key = data && typeof data.conversation_key === "string" ? data.conversation_key : null;
     state.conversationKey = key;
     if (key) store.set(KEYS.conversationKey, { session: id, key: key });
