@@ -15,20 +15,19 @@ An agent's reply (`utter_agent_message`, pushed through Rasa's HTTP API during a
 `{"text": <the agent's words>, "agent_name": <name>, "agent_message_id": <the core's id>}`, so that the web chat
 shows it as the agent's own message with their name (once, by the id); other channels get the response's whole
 text ("Rūta from the Canon support team writes: ...").
-`session_confirm` carries `{"session_id": <id>, "conversation_key": <key>}`: the key (bot/conversation_ids.py,
-an HMAC of the id under CHAT_KEY_SECRET, which the core shares) is what the widget shows the core to prove the
-conversation is its own (its missed agents' replies, leaving it). Sent with every confirmation, so a conversation
-restored from the browser's storage gets its key again. Without CHAT_KEY_SECRET (a warning at start) no key is
-sent and the core answers the widget's handoff calls 404; chatting works all the same.
-
-A connection speaks only for the session it was confirmed: Rasa's own channel takes a message's `session_id` as
-the sender whatever it is, so anyone could write into (and, joining its room, read) any conversation whose id
-they know, a WhatsApp customer's phone number say. Here `session_request` resumes a requested id only when the
-client shows that conversation's key; anything else gets a new id (so does an id an older widget kept without its
-key: whoever learnt such an id, from a log say, could otherwise take the conversation over, with its agents'
-replies). Only without CHAT_KEY_SECRET, where there are no keys, is an id this channel hands out itself (32 random
-hex digits) resumed as it is. A `user_uttered` whose `session_id` is not the connection's confirmed session is
-ignored.
+A client's session id and its conversation's id differ. The session id (32 random hex digits this channel hands
+out; `session_request` resumes it for whoever sends it, as Rasa's own channel and standard clients such as
+rasa-webchat expect) is a secret only that browser holds: the conversation's id, which Rasa stores and which
+agents, logs and the core see, is derived from it (`conversation_of`: "web:" and an HMAC of the session id under
+CHAT_KEY_SECRET), so nobody can join a conversation, write into it or receive its agents' replies by knowing its
+id. A requested id that is neither one of ours nor proven by its conversation key (a WhatsApp customer's phone
+number, say) gets a new session. A conversation kept from before this scheme (its id was the session id) is resumed
+only with its key. A `user_uttered` whose `session_id` is not the connection's confirmed session is ignored.
+`session_confirm` carries `{"session_id": <session>, "conversation_id": <id>, "conversation_key": <key>}`: the key
+(bot/conversation_ids.py, an HMAC of the conversation id under CHAT_KEY_SECRET, which the core shares) is what the
+widget shows the core to prove the conversation is its own (its missed agents' replies, leaving it). Without
+CHAT_KEY_SECRET (a warning at start) the conversation id is the session id, no key is sent and the core answers the
+widget's handoff calls 404; chatting works all the same.
 
 Registering the channel with Rasa's app also makes Rasa's HTTP API decode the conversation ids of its
 `/conversations/...` routes (bot/rasa_ext/conversation_routes.py), as the core encodes them.
@@ -42,7 +41,7 @@ import logging
 import os
 import re
 import uuid
-from typing import Any, Awaitable, Callable, Dict, Optional, Text
+from typing import Any, Awaitable, Callable, Dict, Optional, Text, Tuple
 
 from rasa.core.channels.channel import OutputChannel, UserMessage
 from rasa.core.channels.socketio import SocketBlueprint
@@ -64,25 +63,36 @@ KEY_SECRET_VARIABLE = "CHAT_KEY_SECRET"
 GENERATED_ID = re.compile(r"[0-9a-f]{32}")  # uuid4().hex: the ids this channel hands out
 
 
-def session_id_of(data: Any, secret: Text = "") -> Text:
-    """The session id a client asks to resume when it may (its conversation key proves it; without a secret, an id
-    of the kind this channel hands out), else a new one."""
+WEB_PREFIX = "web:"  # the conversation ids of this channel's sessions (with a secret)
+
+
+def conversation_of(session_id: Text, secret: Text) -> Text:
+    """The conversation id of a session: derived from it under `secret` (the session id itself without one)."""
+    if not secret:
+        return session_id
+    return WEB_PREFIX + conversation_key(secret, "socketio-session:" + session_id)[:32]
+
+
+def session_of(data: Any, secret: Text = "") -> Tuple[Text, Text]:
+    """The (session id, conversation id) a `session_request` gets: the requested session when it is one of the
+    random ids this channel hands out, or an id its conversation key proves (kept from before conversation ids
+    were derived: its conversation id is itself); else a new session."""
     requested = data.get("session_id") if isinstance(data, dict) else None
     if isinstance(requested, str) and 0 < len(requested) <= MAX_SESSION_ID_LENGTH:
         key = data.get("conversation_key")
-        if secret:
-            if is_conversation_key(secret, requested, key if isinstance(key, str) else None):
-                return requested
-        elif GENERATED_ID.fullmatch(requested):
-            return requested
-    return uuid.uuid4().hex
+        if is_conversation_key(secret, requested, key if isinstance(key, str) else None):
+            return requested, requested
+        if GENERATED_ID.fullmatch(requested):
+            return requested, conversation_of(requested, secret)
+    session_id = uuid.uuid4().hex
+    return session_id, conversation_of(session_id, secret)
 
 
-def session_confirmation(session_id: Text, secret: Text) -> Dict[Text, Text]:
-    """The `session_confirm` payload: the session id and, with a secret, the conversation's key."""
-    confirmation = {"session_id": session_id}
+def session_confirmation(session_id: Text, conversation_id: Text, secret: Text) -> Dict[Text, Text]:
+    """The `session_confirm` payload: the session id, the conversation id and, with a secret, its key."""
+    confirmation = {"session_id": session_id, "conversation_id": conversation_id}
     if secret:
-        confirmation["conversation_key"] = conversation_key(secret, session_id)
+        confirmation["conversation_key"] = conversation_key(secret, conversation_id)
     return confirmation
 
 
@@ -148,25 +158,29 @@ class SocketIOInput(RasaSocketIOInput):
             logger.warning(f"{KEY_SECRET_VARIABLE} is not set: the web chat gets no conversation keys, so the "
                            "core will not give it agents' replies it missed.")
 
-        sessions: Dict[Text, Text] = {}  # connection (sid) -> its confirmed session
+        sessions: Dict[Text, Tuple[Text, Text]] = {}  # connection (sid) -> its confirmed session, conversation
 
         @sio.on("session_request", namespace=self.namespace)
         async def session_request(sid: Text, data: Optional[Dict] = None) -> None:
-            session_id = session_id_of(data, secret)
-            sessions[sid] = session_id
-            if self.session_persistence:
-                entered = sio.enter_room(sid, session_id, namespace=self.namespace)
+            session_id, conversation_id = session_of(data, secret)
+            sessions[sid] = session_id, conversation_id
+            if self.session_persistence:  # the room Rasa's output channel sends the conversation's messages to
+                entered = sio.enter_room(sid, conversation_id, namespace=self.namespace)
                 if inspect.isawaitable(entered):  # a coroutine since python-socketio 5.10
                     await entered
-            await sio.emit("session_confirm", session_confirmation(session_id, secret), room=sid,
+            await sio.emit("session_confirm", session_confirmation(session_id, conversation_id, secret), room=sid,
                            namespace=self.namespace)
-            logger.debug(f"User {sid} joined session {session_id}.")
+            logger.debug(f"User {sid} joined conversation {conversation_id}.")  # never the session id: a secret
 
         @sio.on(self.user_message_evt, namespace=self.namespace)
         async def handle_message(sid: Text, data: Any) -> None:
-            sender_id = sessions.get(sid) if self.session_persistence else sid
-            if not sender_id or not isinstance(data, dict) or (
-                    self.session_persistence and data.get("session_id") != sender_id):
+            if not self.session_persistence:
+                sender_id: Optional[Text] = sid
+            else:
+                session_id, sender_id = sessions.get(sid, (None, None))
+                if isinstance(data, dict) and data.get("session_id") != session_id:
+                    sender_id = None
+            if not sender_id or not isinstance(data, dict):
                 logger.warning("A socket.io message not for its connection's confirmed session was ignored.")
                 return
             output = SocketIOOutput(sio, self.bot_message_evt)

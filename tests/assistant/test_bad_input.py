@@ -167,6 +167,7 @@ class SocketChat:
     def __init__(self, rasa_url: str, custom_data: Any = None) -> None:
         self.url = rasa_url.replace("http", "ws", 1) + "/socket.io/?EIO=4&transport=websocket"
         self.session_id, self.custom_data = uuid.uuid4().hex, custom_data
+        self.conversation_id = ""
 
     async def exchange(self, messages: List[Any], wait: float = 20) -> List[List[Reply]]:
         """Send each message and collect the answers until the bot is quiet for a moment."""
@@ -179,6 +180,7 @@ class SocketChat:
             await self._emit(socket, "session_request", {"session_id": self.session_id})
             event, confirmation = await self._event(socket, 10)
             assert (event, confirmation["session_id"]) == ("session_confirm", self.session_id)
+            self.conversation_id = confirmation["conversation_id"]  # derived from the session id
             answers = []
             for message in messages:
                 await self._emit(socket, "user_uttered", {"message": message, "session_id": self.session_id,
@@ -225,7 +227,7 @@ def test_socketio_message_over_the_limit_is_answered_in_the_conversations_langua
     assert [reply.response for reply in opened] == ["utter_greet"]
     assert [(reply.response, reply.language) for reply in refused] == [(TOO_LONG, language)]
     assert followed[0].response == "utter_registration_link"
-    assert max(map(len, user_texts(servers, chat.session_id))) <= MAX_CHARACTERS
+    assert max(map(len, user_texts(servers, chat.conversation_id))) <= MAX_CHARACTERS
 
 
 @pytest.mark.parametrize("custom_data", [["lt"], "not json", "[1, 2]", 42, None, {"language": ["en"]}])

@@ -13,7 +13,13 @@ import yaml
 
 from bot.conversation_ids import conversation_key, is_conversation_key
 from bot.rasa_ext.socketio_channel import GENERATED_ID as GENERATED
-from bot.rasa_ext.socketio_channel import PerProcessRedisManager, SocketIOInput, session_confirmation, session_id_of
+from bot.rasa_ext.socketio_channel import (
+    PerProcessRedisManager,
+    SocketIOInput,
+    conversation_of,
+    session_confirmation,
+    session_of,
+)
 from tests.assistant.helpers import ROOT, require_redis
 from tests.servers import free_port
 
@@ -37,27 +43,36 @@ OWN_ID = "0123456789abcdef0123456789abcdef"  # as this channel hands them out (u
              {"session_id": "+37060000000", "conversation_key": conversation_key(SECRET, "+37060000001")},
              {"session_id": "+37060000000", "conversation_key": conversation_key("other", "+37060000000")},
              {"session_id": "+37060000000", "conversation_key": 7},
-             {"session_id": OWN_ID},  # an older widget's id without its key: whoever learnt it would take it over
-             {"session_id": OWN_ID, "conversation_key": conversation_key(SECRET, OWN_ID + "0")},
+             {"session_id": conversation_of(OWN_ID, SECRET)},  # a conversation's id, as agents see it
              {"session_id": OWN_ID.upper()}, {"session_id": OWN_ID + "0"}]
 )
-def test_session_id_of_makes_a_new_id_unless_the_client_may_resume_it(data):
-    session_id = session_id_of(data, SECRET)
-    assert isinstance(session_id, str) and GENERATED.fullmatch(session_id)
-    assert session_id not in (OWN_ID, OWN_ID.upper(), OWN_ID + "0")
+def test_a_session_request_gets_a_new_session_unless_the_client_may_resume_it(data):
+    session, conversation = session_of(data, SECRET)
+    assert GENERATED.fullmatch(session) and session not in (OWN_ID, OWN_ID.upper(), OWN_ID + "0")
+    assert conversation == conversation_of(session, SECRET)
 
 
-def test_session_id_of_resumes_a_proven_id():
-    for session in ("a/b c", OWN_ID):
-        proven = {"session_id": session, "conversation_key": conversation_key(SECRET, session)}
-        assert session_id_of(proven, SECRET) == session
-    assert session_id_of({"session_id": "a/b c", "conversation_key": conversation_key(SECRET, "a/b c")}, "") != (
+def test_a_session_of_this_channel_is_resumed_with_its_derived_conversation():
+    """The session id is the browser's secret (standard clients such as rasa-webchat keep only it); the
+    conversation id, which agents and logs see, is derived from it and resumes nothing."""
+    conversation = conversation_of(OWN_ID, SECRET)
+    assert session_of({"session_id": OWN_ID}, SECRET) == (OWN_ID, conversation)
+    assert conversation.startswith("web:") and OWN_ID not in conversation and len(conversation) == 36
+    assert conversation_of(OWN_ID, "another secret") != conversation
+    assert session_of({"session_id": conversation}, SECRET)[1] != conversation
+
+
+def test_a_conversation_kept_from_before_is_resumed_only_with_its_key():
+    for kept in ("a/b c", OWN_ID):
+        proven = {"session_id": kept, "conversation_key": conversation_key(SECRET, kept)}
+        assert session_of(proven, SECRET) == (kept, kept)
+    assert session_of({"session_id": "a/b c", "conversation_key": conversation_key(SECRET, "a/b c")}, "")[1] != (
         "a/b c")  # no secret: nothing is proven
 
 
-def test_without_a_secret_only_ids_of_this_channels_kind_are_resumed():
-    assert session_id_of({"session_id": OWN_ID}, "") == OWN_ID  # no keys exist: Rasa's own behaviour, for our ids
-    assert session_id_of({"session_id": "+37060000000"}, "") != "+37060000000"
+def test_without_a_secret_the_conversation_is_the_session():
+    assert session_of({"session_id": OWN_ID}, "") == (OWN_ID, OWN_ID)  # Rasa's own behaviour, for our ids
+    assert session_of({"session_id": "+37060000000"}, "")[0] != "+37060000000"
 
 
 def test_session_request_enters_the_room_and_confirms(monkeypatch):
@@ -81,19 +96,26 @@ def test_session_request_enters_the_room_and_confirms(monkeypatch):
     sio.enter_room, sio.emit = enter_room, emit
     handler = sio.handlers["/"]["session_request"]
     asyncio.run(handler("sid-1", {"session_id": session, "conversation_key": conversation_key(SECRET, session)}))
-    confirmation = {"session_id": session, "conversation_key": conversation_key(SECRET, session)}
+    confirmation = {"session_id": session, "conversation_id": session,
+                    "conversation_key": conversation_key(SECRET, session)}
     assert calls == [("enter_room", "sid-1", session), ("emit", "session_confirm", confirmation, "sid-1")]
+    calls.clear()
+    asyncio.run(handler("sid-2", {"session_id": OWN_ID}))
+    conversation = conversation_of(OWN_ID, SECRET)
+    confirmation = {"session_id": OWN_ID, "conversation_id": conversation,
+                    "conversation_key": conversation_key(SECRET, conversation)}
+    assert calls == [("enter_room", "sid-2", conversation), ("emit", "session_confirm", confirmation, "sid-2")]
 
 
 def test_the_conversation_key_is_the_ids_hmac_under_the_shared_secret():
-    key = session_confirmation("abc123", "chat-key-secret")["conversation_key"]
+    key = session_confirmation("s", "abc123", "chat-key-secret")["conversation_key"]
     expected = hmac.new(b"chat-key-secret", b"abc123", hashlib.sha256).digest()
     assert base64.urlsafe_b64decode(key + "=") == expected and len(key) == 43
     assert is_conversation_key("chat-key-secret", "abc123", key)
     assert not is_conversation_key("chat-key-secret", "abc124", key)  # another conversation's key
     assert not is_conversation_key("another-secret", "abc123", key)
     assert not is_conversation_key("", "abc123", conversation_key("", "abc123"))  # no secret: nothing is proven
-    assert session_confirmation("abc123", "") == {"session_id": "abc123"}  # no secret, no key
+    assert session_confirmation("abc123", "abc123", "") == {"session_id": "abc123", "conversation_id": "abc123"}
 
 
 def test_a_new_session_gets_a_key_for_its_new_id(monkeypatch):
@@ -110,7 +132,8 @@ def test_a_new_session_gets_a_key_for_its_new_id(monkeypatch):
 
     channel.sio.enter_room, channel.sio.emit = enter_room, emit
     asyncio.run(channel.sio.handlers["/"]["session_request"]("sid-1", {"session_id": None}))
-    assert is_conversation_key("chat-key-secret", sent[0]["session_id"], sent[0]["conversation_key"])
+    assert is_conversation_key("chat-key-secret", sent[0]["conversation_id"], sent[0]["conversation_key"])
+    assert sent[0]["conversation_id"] == conversation_of(sent[0]["session_id"], "chat-key-secret")
 
 
 def connected_channel(monkeypatch) -> tuple[SocketIOInput, list, list]:
@@ -138,8 +161,7 @@ def test_a_connection_writes_only_into_its_confirmed_session(monkeypatch):
     handlers = channel.sio.handlers["/"]
 
     async def scenario():
-        await handlers["session_request"]("sid-1", {"session_id": OWN_ID,
-                                                     "conversation_key": conversation_key(SECRET, OWN_ID)})
+        await handlers["session_request"]("sid-1", {"session_id": OWN_ID})
         await handlers["user_uttered"]("sid-1", {"message": "labas", "session_id": OWN_ID,
                                                   "customData": {"language": "lt"}})
         await handlers["user_uttered"]("sid-1", {"message": "hijack", "session_id": "+37060000000"})
@@ -150,7 +172,7 @@ def test_a_connection_writes_only_into_its_confirmed_session(monkeypatch):
 
     asyncio.run(scenario())
     assert [(m.text, m.sender_id, m.metadata, m.input_channel) for m in received] == [
-        ("labas", OWN_ID, {"language": "lt"}, "socketio")]
+        ("labas", conversation_of(OWN_ID, SECRET), {"language": "lt"}, "socketio")]
 
 
 @pytest.mark.parametrize("custom_data, metadata", [('{"language": "en"}', {"language": "en"}), ("{", None),

@@ -66,7 +66,7 @@ def test_customer_and_agent_talk_through_the_handoff(browser, context, servers):
     assert texts[-1].startswith(response("utter_handoff_queued", "lt").split("{")[0])
     chat.send("Turiu klausimą dėl sąskaitos")  # while waiting: the bot stays silent, the agent will see it
     expect(chat.log.locator('li.msg--user[data-state="delivered"]')).to_have_count(2)
-    escalation_id = escalation_id_of(servers, page.evaluate("window.canonChat.sessionId()"))
+    escalation_id = escalation_id_of(servers, page.evaluate("window.canonChat.conversationId()"))
 
     with agent_console(browser, servers, "test_customer_and_agent_talk_through_the_handoff") as agent:
         claim(agent, escalation_id)
@@ -102,7 +102,7 @@ def test_a_reply_sent_while_the_page_was_closed_appears_when_the_customer_comes_
     page, chat = start(context, servers)
     chat.open()
     chat.ask("Noriu kalbėti su žmogumi", 1)
-    escalation_id = escalation_id_of(servers, page.evaluate("window.canonChat.sessionId()"))
+    escalation_id = escalation_id_of(servers, page.evaluate("window.canonChat.conversationId()"))
     page.close()  # e.g. out of hours: the customer leaves and the agent answers the next morning
 
     with agent_console(browser, servers, "test_a_reply_sent_while_the_page_was_closed") as agent:
@@ -128,14 +128,17 @@ def test_a_conversation_kept_without_its_key_is_not_resumed(browser, context, se
     page, chat = start(context, servers)
     chat.open()
     chat.ask("Noriu kalbėti su žmogumi", 1)
-    session = page.evaluate("window.canonChat.sessionId()")
+    session = page.evaluate("window.canonChat.conversationId()")
     stored = page.evaluate("JSON.parse(localStorage.getItem('canonChat.conversationKey'))")
-    assert stored["session"] == session and len(stored["key"]) == 43
+    assert stored["conversation"] == session and len(stored["key"]) == 43
+    page.evaluate("""(kept) => {  // as a widget kept it before conversation ids were derived from session ids
+        localStorage.setItem('canonChat.session', JSON.stringify(kept));
+    }""", session)
     owner = {"X-Conversation-Key": stored["key"]}
     assert httpx.get(f"{servers.core_url}/chat/{session}/agent-messages", headers=owner, timeout=30).status_code == 200
     assert httpx.get(f"{servers.core_url}/chat/{session}/agent-messages", timeout=30).status_code == 404
     escalation_id = escalation_id_of(servers, session)
-    page.evaluate("localStorage.removeItem('canonChat.conversationKey')")  # as an older widget left it
+    page.evaluate("localStorage.removeItem('canonChat.conversationKey')")  # and without its key
     page.close()
 
     with agent_console(browser, servers, "test_a_conversation_kept_without_its_key") as agent:
@@ -144,11 +147,11 @@ def test_a_conversation_kept_without_its_key_is_not_resumed(browser, context, se
 
     page, chat = start(context, servers)
     chat.wait_connected()
-    fresh = page.evaluate("window.canonChat.sessionId()")
+    fresh = page.evaluate("window.canonChat.conversationId()")
     assert fresh != session
     expect(chat.log.locator("li").last).to_contain_text("Pradėtas naujas pokalbis.")
     expect(chat.log.locator("li.msg--agent")).to_have_count(0)
-    assert page.evaluate("JSON.parse(localStorage.getItem('canonChat.conversationKey'))")["session"] == fresh
+    assert page.evaluate("JSON.parse(localStorage.getItem('canonChat.conversationKey'))")["conversation"] == fresh
     assert chat.ask("Kiek kainuoja CPS narystė?", 2)[-1] == response("utter_membership_price", "lt")  # a fresh start
 
 
@@ -156,7 +159,7 @@ def test_the_agent_sees_when_the_customer_starts_a_new_conversation(browser, con
     page, chat = start(context, servers)
     chat.open()
     chat.ask("Noriu kalbėti su žmogumi", 1)
-    old_session = page.evaluate("window.canonChat.sessionId()")
+    old_session = page.evaluate("window.canonChat.conversationId()")
     escalation_id = escalation_id_of(servers, old_session)
 
     with agent_console(browser, servers, "test_the_agent_sees_when_the_customer_starts_a_new_conversation") as agent:
@@ -165,7 +168,7 @@ def test_the_agent_sees_when_the_customer_starts_a_new_conversation(browser, con
         chat.wait_connected()
         expect(agent.locator("#transcript li[data-sender='system']").last).to_contain_text(
             "started a new conversation")
-    assert page.evaluate("window.canonChat.sessionId()") != old_session
+    assert page.evaluate("window.canonChat.conversationId()") != old_session
     assert chat.ask("Kiek kainuoja CPS narystė?", 1)[-1] == response("utter_membership_price", "lt")  # a fresh start
 
 
@@ -175,7 +178,7 @@ def test_messages_pushed_through_any_rasa_worker_reach_the_chat(context, servers
     page, chat = start(context, servers)
     chat.open()
     chat.ask("Laba diena", 1)
-    session = page.evaluate("window.canonChat.sessionId()")
+    session = page.evaluate("window.canonChat.conversationId()")
     pushes = 8
     for _ in range(pushes):
         answer = httpx.post(f"{servers.rasa_url}/conversations/{session}/execute",

@@ -18,7 +18,7 @@ import { setLanguage } from "./chat/language.js";
 import { renderAll } from "./chat/messages.js";
 import { resend, sendUserMessage } from "./chat/outgoing.js";
 import { closeChat, newConversation, openChat } from "./chat/panel.js";
-import { state, storedConversationKey } from "./chat/state.js";
+import { state, storedConversation } from "./chat/state.js";
 import { store } from "./chat/storage.js";
 import { canSend, restartConnection } from "./chat/transport.js";
 
@@ -53,7 +53,7 @@ window.addEventListener("storage", function (event) {
     const id = store.get(KEYS.session, null);
     if (id !== state.sessionId) {
       state.sessionId = id;
-      state.conversationKey = storedConversationKey(id);
+      state.conversation = storedConversation(id);
       restartConnection();
     }
   }
@@ -67,5 +67,6 @@ if (store.get(KEYS.open, false)) openChat(false);
 // For the browser tests and for support staff: the widget's state, read-only.
 window.canonChat = {
   sessionId: function () { return state.sessionId; },
+  conversationId: function () { return state.conversation ? state.conversation.id : state.sessionId; },
   connected: canSend
 };

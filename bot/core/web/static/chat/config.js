@@ -7,7 +7,7 @@ export const config = JSON.parse(document.getElementById("chat-config").textCont
 /** localStorage keys. */
 export const KEYS = {
   session: "canonChat.session",
-  conversationKey: "canonChat.conversationKey", // {session, key}: the key Rasa gave with that session
+  conversationKey: "canonChat.conversationKey", // {session, conversation, key}: as Rasa confirmed that session
   history: "canonChat.history",
   agentSeen: "canonChat.agentSeen",
   open: "canonChat.open",

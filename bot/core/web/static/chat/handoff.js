@@ -9,12 +9,12 @@ import { store } from "./storage.js";
 
 /**
  * The conversation's URL in the core (its id as one path segment, dots too).
- * @param {string} session
+ * @param {string} conversation
  * @param {string} what "agent-messages" or "left"
  * @returns {string}
  */
-function chatUrl(session, what) {
-  return "/chat/" + encodeURIComponent(session).replace(/\./g, "%2E") + "/" + what;
+function chatUrl(conversation, what) {
+  return "/chat/" + encodeURIComponent(conversation).replace(/\./g, "%2E") + "/" + what;
 }
 
 function agentSeen() {
@@ -37,16 +37,15 @@ export function firstSight(id) {
 
 /**
  * The agents' replies sent while no page of this conversation was open: socket.io pushes only to open pages,
- * the core keeps them (GET /chat/{session}/agent-messages). Each goes to `show` like a pushed message.
+ * the core keeps them (GET /chat/{conversation}/agent-messages). Each goes to `show` like a pushed message.
  * @param {function(object): void} show receives {text, agent_name, agent_message_id}
  */
 export function fetchMissedAgentMessages(show) {
-  const session = state.sessionId;
-  const key = state.conversationKey;
-  if (!session || !key || typeof window.fetch !== "function") return;
-  getJson(chatUrl(session, "agent-messages"), { "X-Conversation-Key": key })
+  const conversation = state.conversation;
+  if (!conversation || typeof window.fetch !== "function") return;
+  getJson(chatUrl(conversation.id, "agent-messages"), { "X-Conversation-Key": conversation.key })
     .then(function (body) {
-      if (!body || !Array.isArray(body.messages) || session !== state.sessionId) return;
+      if (!body || !Array.isArray(body.messages) || !state.conversation || conversation.id !== state.conversation.id) return;
       body.messages.forEach(function (m) {
         if (!m || typeof m !== "object") return;
         show({ text: m.text, agent_name: m.agent_name, agent_message_id: m.id });
@@ -57,11 +56,11 @@ export function fetchMissedAgentMessages(show) {
 
 /**
  * Tells the core that the customer left a conversation: the agent of a handoff in it sees so.
- * @param {string|null} session
- * @param {string|null} key the conversation's key
+ * @param {{id: string, key: string}|null} conversation
  */
-export function leaveConversation(session, key) {
-  if (!session || !key || typeof window.fetch !== "function") return;
-  window.fetch(chatUrl(session, "left"), { method: "POST", keepalive: true, headers: { "X-Conversation-Key": key } })
+export function leaveConversation(conversation) {
+  if (!conversation || typeof window.fetch !== "function") return;
+  window.fetch(chatUrl(conversation.id, "left"),
+    { method: "POST", keepalive: true, headers: { "X-Conversation-Key": conversation.key } })
     .catch(function () { /* offline: the agent's replies then simply go unread */ });
 }

@@ -34,12 +34,12 @@ export function closeChat() {
 
 /** Forgets the conversation (the core is told the customer left it) and starts a new Rasa session. */
 export function newConversation() {
-  leaveConversation(state.sessionId, state.conversationKey);
+  leaveConversation(state.conversation);
   state.history = [];
   state.queue = [];
   state.inFlight = {};
   state.sessionId = null;
-  state.conversationKey = null;
+  state.conversation = null;
   store.remove(KEYS.session);
   store.remove(KEYS.conversationKey);
   store.remove(KEYS.agentSeen);

@@ -3,14 +3,16 @@ import { KEYS } from "./config.js";
 import { store } from "./storage.js";
 
 /**
- * The conversation key stored with `session` (Rasa's session_confirm gives it; older widgets kept none).
+ * The conversation of `session` with its key, as Rasa's session_confirm gave them (the conversation's id is
+ * derived from the session's, which only this browser knows; one kept before that was the session's id itself).
  * @param {string|null} session
- * @returns {string|null}
+ * @returns {{id: string, key: string}|null}
  */
-export function storedConversationKey(session) {
+export function storedConversation(session) {
   const stored = store.get(KEYS.conversationKey, null);
   const ok = session && stored && stored.session === session && typeof stored.key === "string";
-  return ok ? stored.key : null;
+  if (!ok) return null;
+  return { id: typeof stored.conversation === "string" ? stored.conversation : session, key: stored.key };
 }
 
 const storedSession = store.get(KEYS.session, null);
@@ -19,7 +21,7 @@ const storedSession = store.get(KEYS.session, null);
 export const state = {
   history: [],          // filled by loadHistory() (history.js) when the widget starts
   sessionId: storedSession,
-  conversationKey: storedConversationKey(storedSession), // proves the conversation ours to the core (handoff.js)
+  conversation: storedConversation(storedSession), // {id, key}: the key proves it ours to the core (handoff.js)
   socket: null,
   confirmed: false,
   everConfirmed: false,

@@ -56,19 +56,21 @@ export function connect() {
 
   socket.on("connect", function () {
     state.confirmed = false;
-    // the key proves the conversation ours: without it Rasa starts a new one
-    socket.emit("session_request", { session_id: state.sessionId, conversation_key: state.conversationKey });
+    // Rasa resumes the session it handed out (a conversation kept from before, only with its key)
+    const kept = state.conversation;
+    socket.emit("session_request", { session_id: state.sessionId, conversation_key: kept ? kept.key : null });
   });
   socket.on("session_confirm", function (data) {
     const id = typeof data === "string" ? data : data && data.session_id;
     if (!id) return;
-    // Rasa resumes a conversation only for its key: one kept without it (an older widget) starts afresh
+    // a conversation Rasa did not resume (kept from before without its key) starts afresh
     if (state.sessionId && id !== state.sessionId) addNote("newConversationNote");
     state.sessionId = id;
     store.set(KEYS.session, id);
     const key = data && typeof data.conversation_key === "string" ? data.conversation_key : null;
-    state.conversationKey = key;
-    if (key) store.set(KEYS.conversationKey, { session: id, key: key });
+    const conversation = data && typeof data.conversation_id === "string" ? data.conversation_id : id;
+    state.conversation = key ? { id: conversation, key: key } : null;
+    if (key) store.set(KEYS.conversationKey, { session: id, conversation: conversation, key: key });
     else store.remove(KEYS.conversationKey);
     state.confirmed = true;
     state.everConfirmed = true;
