@@ -1,8 +1,9 @@
 """Conversation ids (Rasa's sender ids) as the core takes them and as the core and the action server put them
 in a URL (Rasa's HTTP API, the core's routes).
 
-A channel picks the id: a random hex string (the web chat), a phone number (WhatsApp), whatever a REST caller
-sends ("/", "%", spaces, "?", "#", any script). Rasa stores it as received; the core stores the same string.
+A channel picks the id: "web:" and an HMAC of the browser's secret session id (the web chat), a phone number
+(WhatsApp), "rest:" and whatever a REST caller sends ("/", "%", spaces, "?", "#", any script).
+ Rasa stores it as received; the core stores the same string.
 In a URL it is one percent-encoded path segment (`path_segment`), which the core's routes (`{conversation_id:path}`)
 and Rasa's (bot/rasa_ext/conversation_routes.py: Sanic 21.12 itself never decodes a `<conversation_id:path>`)
 decode back exactly.
@@ -39,6 +40,15 @@ def unusable_conversation_id(conversation_id: object) -> str | None:
     except UnicodeEncodeError:
         return "The sender must be valid Unicode text (no lone surrogates)."
     return None
+
+
+REST_PREFIX = "rest:"  # the REST channel's conversations: the sender a caller names, in a namespace of its own
+
+
+def rest_conversation(sender: str) -> str:
+    """The conversation id of a REST caller's `sender`: prefixed, so that a REST caller can never name (write into,
+    read the agents' replies of) another channel's conversation, a WhatsApp phone number say."""
+    return REST_PREFIX + sender
 
 
 def path_segment(conversation_id: str) -> str:

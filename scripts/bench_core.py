@@ -6,10 +6,11 @@ repository root, as scripts/run.sh uses).
       fresh copies of demo customers (bot.core.seed.clone_demo), one "<demo>\\t<new id>" line each: a guided flow
       that changes an account (product details, migration, an order) runs on a copy of its own.
   python scripts/bench_core.py close-escalations bench-
-      closes the open escalations of conversations whose id starts with the prefix (the bench's handoffs),
+      closes the open escalations of the REST conversations whose sender starts with the prefix (the bench's
+      handoffs; their conversation ids are "rest:" + the sender, bot/conversation_ids.py),
       marked as announced so that the core does not hand the conversations back to Rasa; prints how many.
   python scripts/bench_core.py open-escalations [PREFIX]
-      how many escalations are open (of the conversations whose id starts with PREFIX).
+      how many escalations are open (of the REST conversations whose sender starts with PREFIX; else all).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from datetime import datetime
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
+from bot.conversation_ids import rest_conversation
 from bot.core.clock import utc_now
 from bot.core.db.models import Customer, Escalation
 from bot.core.db.session import make_engine, make_sessionmaker
@@ -84,11 +86,11 @@ def clone_command(session: Session, prefix: str, *words: str) -> str:
 
 
 def close_command(session: Session, prefix: str) -> str:
-    return str(close_escalations(session, prefix))
+    return str(close_escalations(session, rest_conversation(prefix)))
 
 
 def count_command(session: Session, prefix: str = "") -> str:
-    return str(open_escalations(session, prefix))
+    return str(open_escalations(session, rest_conversation(prefix) if prefix else ""))
 
 
 def main(argv: list[str]) -> int:

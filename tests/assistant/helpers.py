@@ -16,6 +16,7 @@ from typing import Any, Dict, Iterator, List, Optional, Tuple
 import requests
 import yaml
 
+from bot.conversation_ids import rest_conversation
 from tests.domain_files import load_domain
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -180,6 +181,11 @@ class Chat:
         self.url = f"{rasa_url}/webhooks/rest/webhook"
         self.sender = sender or f"test-{uuid.uuid4().hex[:12]}"
         self.metadata = {"customer_token": token} if token else {}
+
+    @property
+    def conversation_id(self) -> str:
+        """The conversation Rasa keeps for this sender (bot/rasa_ext/channels/rest.py)."""
+        return rest_conversation(self.sender)
 
     def send(self, message: str) -> List[Reply]:
         body = {"sender": self.sender, "message": message, "metadata": self.metadata}

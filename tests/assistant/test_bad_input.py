@@ -92,12 +92,12 @@ def test_rest_message_over_the_limit_is_answered_in_the_conversations_language_a
                                                                                               size):
     chat = Chat(servers.rasa_url)
     assert chat.ask(OPENERS[language][0]).response == "utter_greet"
-    before = servers.tracker(chat.sender)["events"]
+    before = servers.tracker(chat.conversation_id)["events"]
     replies = chat.send(filled(OTHER_LANGUAGE[language], OVER_THE_LIMIT[size]))
     assert [(reply.response, reply.language) for reply in replies] == [(TOO_LONG, language)]
-    assert servers.tracker(chat.sender)["events"] == before  # nothing stored
+    assert servers.tracker(chat.conversation_id)["events"] == before  # nothing stored
     assert chat.send(FOLLOW_UP[language])[0].response == "utter_registration_link"
-    assert max(map(len, user_texts(servers, chat.sender))) <= MAX_CHARACTERS
+    assert max(map(len, user_texts(servers, chat.conversation_id))) <= MAX_CHARACTERS
 
 
 @pytest.mark.parametrize("text, metadata, language", [

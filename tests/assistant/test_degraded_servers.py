@@ -18,6 +18,7 @@ from typing import Dict, Iterator, List, Optional, Tuple
 
 import pytest
 
+from bot.conversation_ids import path_segment
 from tests.assistant.conftest import (
     AGENT_PASSWORD,
     RASA_TOKEN,
@@ -102,7 +103,7 @@ class Stack:
         return core_get(self.urls["core"], path, token)
 
     def tracker(self, chat: Chat) -> dict:
-        return rasa_tracker(self.urls["rasa"], chat.sender)
+        return rasa_tracker(self.urls["rasa"], chat.conversation_id)
 
 
 @pytest.fixture(scope="module")
@@ -186,7 +187,7 @@ def test_action_server_down_mid_conversation(stack, actions_down, language):
     said(chat.send(CANCEL[language]), "utter_nothing_to_stop", language=language)  # answered inside Rasa
     # the offer leads to a person: the handoff runs inside Rasa and reaches the core
     said(chat.send("/request_human"), "utter_handoff_queued", language=language)
-    escalation = stack.core_get(f"/escalations/by-conversation/{chat.sender}")
+    escalation = stack.core_get(f"/escalations/by-conversation/{path_segment(chat.conversation_id)}")
     assert (escalation["status"], escalation["language"]) == ("waiting", language)
     assert stack.tracker(chat)["paused"] is True
     # the agent's reply and the hand-back reach the customer too (those actions also run inside Rasa)

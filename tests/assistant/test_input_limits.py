@@ -17,7 +17,7 @@ from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
 from rasa.shared.nlu.constants import ENTITIES, METADATA, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
-from bot.conversation_ids import MAX_CONVERSATION_ID, unusable_conversation_id
+from bot.conversation_ids import MAX_CONVERSATION_ID, REST_PREFIX, rest_conversation, unusable_conversation_id
 from bot.rasa_ext import input_limits, language_detection
 from bot.rasa_ext.components import LanguageDetector, SignedInFlag
 from bot.vocabulary import CUSTOMER_TOKEN_KEY, MAX_MESSAGE_CHARACTERS
@@ -197,11 +197,12 @@ def test_rest_channel_takes_any_json_body_without_a_server_error():
             handed_on = len(agent.messages)
             status, content_type, text = loop.run_until_complete(post_rest(client, json.dumps(body).encode()))
             assert "json" in content_type
-            refused = isinstance(body, dict) and body.get("sender") is not None and \
-                unusable_conversation_id(body["sender"])
+            refused = isinstance(body, dict) and unusable_conversation_id(body.get("sender"))
             if isinstance(body, dict) and not refused:
-                assert status == 200 and [reply["text"] for reply in json.loads(text)] == ["ok"]
+                assert status == 200 and [(r["text"], r["recipient_id"]) for r in json.loads(text)] == [
+                    ("ok", body["sender"])]
                 message = agent.messages[handed_on]
+                assert message.sender_id == rest_conversation(body["sender"])
                 assert isinstance(message.text, str) and message.metadata in (None, body.get("metadata"))
             elif isinstance(body, dict):
                 assert status == 400 and json.loads(text)["message"] == refused
@@ -278,9 +279,13 @@ def test_whatsapp_answers_a_too_long_message_through_the_graph_api_and_stores_no
     assert run(agent.tracker_store.retrieve(sender)) is None
 
 
+MAX_SENDER = MAX_CONVERSATION_ID - len(REST_PREFIX)  # its conversation, "rest:" + the sender, fits
+
+
 @pytest.mark.parametrize("sender, status", [
-    ("a/b c%2F?#", 200), ("ž" * MAX_CONVERSATION_ID, 200), ("x" * (MAX_CONVERSATION_ID + 1), 400), (12345, 400),
-    ("", 400), ("a\x00b", 400), (None, 200),
+    ("a/b c%2F?#", 200), ("ž" * MAX_SENDER, 200), ("x" * (MAX_SENDER + 1), 400), (12345, 400),
+    ("", 400), ("a\x00b", 400), (None, 400),  # none: Rasa would share one "default" conversation between callers
+    ("+37060000000", 200),  # a WhatsApp customer's number: a REST conversation of its own, not theirs
 ])
 def test_rest_takes_every_sender_that_can_be_a_conversation_and_refuses_others_clearly(sender, status):
     async def scenario() -> tuple:
@@ -293,6 +298,8 @@ def test_rest_takes_every_sender_that_can_be_a_conversation_and_refuses_others_c
     (code, _, text), handed_on = asyncio.new_event_loop().run_until_complete(scenario())
     assert code == status
     if status == 400:
-        assert json.loads(text)["message"] == unusable_conversation_id(sender) and not handed_on
+        expected = unusable_conversation_id(sender) or f"The sender must be at most {MAX_SENDER} characters long."
+        assert json.loads(text)["message"] == expected and not handed_on
     else:
-        assert [m.sender_id for m in handed_on] == [sender or "default"]
+        assert [m.sender_id for m in handed_on] == [REST_PREFIX + sender]
+        assert [reply["recipient_id"] for reply in json.loads(text)] == [sender]

@@ -124,7 +124,7 @@ def test_predictions_and_rule_searches_are_rasas(servers, agent, lookup):
         chat = Chat(servers.rasa_url)
         for message in messages:
             chat.send(message)
-        stored = servers.tracker(chat.sender)
+        stored = servers.tracker(chat.conversation_id)
         tracker = DialogueStateTracker.from_dict(chat.sender, stored["events"], agent.domain.slots)
         events = list(tracker.events)
         for end in range(1, len(events) + 1):

@@ -33,20 +33,20 @@ def test_the_tracker_keeps_no_token_and_signed_in_answers_still_work(servers):
     secret = token("demo-silver")
     chat = Chat(servers.rasa_url, token=secret)
     assert personal(chat.send(POINTS_LT))
-    stored = json.dumps(servers.tracker(chat.sender))
+    stored = json.dumps(servers.tracker(chat.conversation_id))
     assert secret not in stored and "customer_token" not in stored
     assert personal(chat.send("o kiek dabar turiu taškų?"))  # the next message brings the token again
-    assert secret not in json.dumps(servers.tracker(chat.sender))
+    assert secret not in json.dumps(servers.tracker(chat.conversation_id))
 
 
 def test_a_new_session_signs_in_only_from_the_message_itself(servers):
     secret = token("demo-silver")
     chat = Chat(servers.rasa_url, token=secret)
     assert personal(chat.send(POINTS_LT))
-    start_new_session(servers.rasa_url, chat.sender)
-    assert secret not in json.dumps(servers.tracker(chat.sender))
+    start_new_session(servers.rasa_url, chat.conversation_id)
+    assert secret not in json.dumps(servers.tracker(chat.conversation_id))
     chat.metadata = {}  # signed out meanwhile: nothing stored may answer for the account
     assert not personal(chat.send(POINTS_LT))
     chat.metadata = {"customer_token": secret}  # signed in again
     assert personal(chat.send(POINTS_LT))
-    assert secret not in json.dumps(servers.tracker(chat.sender))
+    assert secret not in json.dumps(servers.tracker(chat.conversation_id))

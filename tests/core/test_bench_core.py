@@ -101,7 +101,12 @@ def test_the_command_line(session, database_url, monkeypatch, capsys):
     session.expire_all()
     assert session.get(Customer, "bench-cli-demo-gold-0") is not None
     assert bench_core.main(["open-escalations", "bench-"]) == 0 and capsys.readouterr().out == "0\n"
-    assert bench_core.main(["close-escalations", "bench-"]) == 0 and capsys.readouterr().out == "0\n"
+    escalate(session, "rest:bench-cli-0")  # the REST channel's conversation of the sender "bench-cli-0"
+    escalate(session, "bench-cli-1")
+    session.commit()
+    assert bench_core.main(["open-escalations", "bench-"]) == 0 and capsys.readouterr().out == "1\n"
+    assert bench_core.main(["open-escalations"]) == 0 and capsys.readouterr().out == "2\n"
+    assert bench_core.main(["close-escalations", "bench-"]) == 0 and capsys.readouterr().out == "1\n"
     assert bench_core.main(["clone", "bench-cli", "demo-gold"]) == 1
     assert "DEMO=COUNT" in capsys.readouterr().err
     assert bench_core.main(["close-escalations"]) == 2

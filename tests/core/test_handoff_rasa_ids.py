@@ -13,13 +13,15 @@ from pathlib import Path
 import httpx
 import pytest
 
+from bot.conversation_ids import rest_conversation
 from bot.core.handoff.rasa import HttpRasaClient
 from tests.servers import MODEL, ROOT, free_port
 
 pytestmark = pytest.mark.servers
 RASA_TOKEN = "rasa-ids-test-token"
-ODD_IDS = ["a/b", "/a/b/", "50%", "%2F", "%41", "two words", "ąčę Šilutė 🙂", "a?b#c&d=e", ".", "..", "a/../b",
-           "x" * 300, "ž" * 512, "🙂" * 512]
+# REST senders; their conversations are "rest:" + the sender, up to 512 characters
+ODD_SENDERS = ["a/b", "/a/b/", "50%", "%2F", "%41", "two words", "ąčę Šilutė 🙂", "a?b#c&d=e", ".", "..", "a/../b",
+               "x" * 300, "ž" * 507, "🙂" * 507]
 
 
 @pytest.fixture(scope="module")
@@ -57,26 +59,27 @@ def _answers(url: str) -> bool:
 
 
 def say(rasa_url: str, sender: str, text: str) -> list[dict]:
-    """A customer's message over the REST channel, which stores the sender id as it is."""
+    """A customer's message over the REST channel, which stores it in the conversation `rest:<sender>`."""
     answer = httpx.post(f"{rasa_url}/webhooks/rest/webhook", json={"sender": sender, "message": text}, timeout=60)
     answer.raise_for_status()
     return answer.json()
 
 
-@pytest.mark.parametrize("conversation_id", ODD_IDS)
-def test_the_core_addresses_the_conversation_rasa_stored(rasa_url: str, conversation_id: str) -> None:
+@pytest.mark.parametrize("sender", ODD_SENDERS)
+def test_the_core_addresses_the_conversation_rasa_stored(rasa_url: str, sender: str) -> None:
     client = HttpRasaClient(rasa_url, RASA_TOKEN)
+    conversation_id = rest_conversation(sender)
     try:
-        assert say(rasa_url, conversation_id, "Hello there")  # the assistant answers
+        assert say(rasa_url, sender, "Hello there")  # the assistant answers
         tracker = client.tracker(conversation_id)
         assert tracker["sender_id"] == conversation_id
         assert [e["text"] for e in tracker["events"] if e["event"] == "user"] == ["Hello there"]
 
         client.append_events(conversation_id, [{"event": "pause"}])  # handed over: the bot goes quiet
-        assert say(rasa_url, conversation_id, "Anyone there?") == []
+        assert say(rasa_url, sender, "Anyone there?") == []
         client.execute(conversation_id, "utter_greet")  # as the core delivers an agent's reply
         client.append_events(conversation_id, [{"event": "resume"}])  # closed: the assistant is back
-        assert say(rasa_url, conversation_id, "Hello there")
+        assert say(rasa_url, sender, "Hello there")
 
         events = client.tracker(conversation_id)["events"]
         assert [e["text"] for e in events if e["event"] == "user"] == ["Hello there", "Anyone there?", "Hello there"]
