@@ -15,6 +15,10 @@ An agent's reply (`utter_agent_message`, pushed through Rasa's HTTP API during a
 `{"text": <the agent's words>, "agent_name": <name>, "agent_message_id": <the core's id>}`, so that the web chat
 shows it as the agent's own message with their name (once, by the id); other channels get the response's whole
 text ("Rūta from the Canon support team writes: ...").
+Every message of a domain response also carries the conversation's language, `"metadata": {"language": "en"}`
+(the variation Rasa picked: its `language` condition, else Lithuanian, the unconditioned variation every response
+has; docs/web-chat.md "LT / EN"), so that the web chat's page follows a language switched by typing. Other
+channels get exactly what they got before.
 A client's session id and its conversation's id differ. The session id (32 random hex digits this channel hands
 out; `session_request` resumes it for whoever sends it, as Rasa's own channel and standard clients such as
 rasa-webchat expect) is a secret only that browser holds: the conversation's id, which Rasa stores and which
@@ -41,7 +45,8 @@ import logging
 import os
 import re
 import uuid
-from typing import Any, Awaitable, Callable, Dict, Optional, Text, Tuple
+from contextvars import ContextVar
+from typing import Any, Awaitable, Callable, Dict, Mapping, Optional, Text, Tuple
 
 from rasa.core.channels.channel import OutputChannel, UserMessage
 from rasa.core.channels.socketio import SocketBlueprint
@@ -53,6 +58,7 @@ from socketio import AsyncRedisManager
 from bot.conversation_ids import conversation_key, is_conversation_key
 from bot.rasa_ext import input_limits
 from bot.rasa_ext.conversation_routes import decode_conversation_ids
+from bot.vocabulary import LANGUAGE_SLOT, LANGUAGES, LT
 
 logger = logging.getLogger(__name__)
 
@@ -120,8 +126,39 @@ class ChannelBlueprint(SocketBlueprint):
         super().register(app, options)
 
 
+def response_language(message: Mapping[Text, Any]) -> Optional[Text]:
+    """The language of a bot message Rasa made from a domain response (`utter_action` set): the value of the picked
+    variation's `language` slot condition, else Lithuanian (the unconditioned variation); None for anything else."""
+    if not message.get("utter_action"):
+        return None
+    conditions = message.get("condition")
+    for condition in conditions if isinstance(conditions, list) else []:
+        if isinstance(condition, dict) and condition.get("type") == "slot" and condition.get("name") == LANGUAGE_SLOT:
+            value = condition.get("value")
+            return value if value in LANGUAGES else None
+    return LT
+
+
+# The language of the response being sent (send_response sets it for the messages its parts emit).
+_sending_language: ContextVar[Optional[Text]] = ContextVar("sending_language", default=None)
+
+
 class SocketIOOutput(RasaSocketIOOutput):
-    """Rasa's socket.io output; an agent's reply carries the agent's name (see the module docstring)."""
+    """Rasa's socket.io output; an agent's reply carries the agent's name, a domain response the conversation's
+    language (see the module docstring)."""
+
+    async def send_response(self, recipient_id: Text, message: Dict[Text, Any]) -> None:
+        token = _sending_language.set(response_language(message))
+        try:
+            await super().send_response(recipient_id, message)
+        finally:
+            _sending_language.reset(token)
+
+    async def _send_message(self, socket_id: Text, response: Any) -> None:
+        language = _sending_language.get()
+        if language and isinstance(response, dict):
+            response = {**response, "metadata": {"language": language}}
+        await super()._send_message(socket_id, response)
 
     async def send_text_message(self, recipient_id: Text, text: Text, **kwargs: Any) -> None:
         agent_name, agent_text = kwargs.get("agent_name"), kwargs.get("agent_text")

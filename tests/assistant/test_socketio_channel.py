@@ -17,6 +17,7 @@ from bot.rasa_ext.socketio_channel import (
     PerProcessRedisManager,
     SocketIOInput,
     conversation_of,
+    response_language,
     session_confirmation,
     session_of,
 )
@@ -197,6 +198,21 @@ def test_metadata_sent_as_json_text_is_parsed(monkeypatch, custom_data, metadata
      [{"text": "Hi", "agent_name": "Rūta", "agent_message_id": 7}]),  # the widget shows each reply once by id
     ({"text": "First part.\n\nSecond part."}, [{"text": "First part."}, {"text": "Second part."}]),  # Rasa's own
     ({"text": "Rūta writes:\n", "agent_name": "Rūta", "agent_text": "  "}, [{"text": "Rūta writes:"}]),
+    # a domain response carries the conversation's language: its variation's condition, else Lithuanian
+    ({"text": "Gerai.", "utter_action": "utter_language_switched"},
+     [{"text": "Gerai.", "metadata": {"language": "lt"}}]),
+    ({"text": "Sure.", "utter_action": "utter_language_switched",
+      "condition": [{"type": "slot", "name": "language", "value": "en"}]},
+     [{"text": "Sure.", "metadata": {"language": "en"}}]),
+    ({"text": "One.\n\nTwo?", "utter_action": "utter_x", "buttons": [{"title": "Yes", "payload": "/affirm"}],
+      "condition": [{"type": "slot", "name": "language", "value": "en"}]},
+     [{"text": "One.", "quick_replies": [], "metadata": {"language": "en"}},
+      {"text": "Two?", "quick_replies": [{"content_type": "text", "title": "Yes", "payload": "/affirm"}],
+       "metadata": {"language": "en"}}]),
+    ({"text": "Hi", "agent_name": "Rūta", "agent_text": "Hi", "utter_action": "utter_agent_message"},
+     [{"text": "Hi", "agent_name": "Rūta", "metadata": {"language": "lt"}}]),
+    ({"text": "?", "utter_action": "utter_x", "condition": [{"type": "slot", "name": "language", "value": "de"}]},
+     [{"text": "?"}]),  # not a language of ours: no language rather than a wrong one
 ])
 def test_pushed_messages_and_agents_replies(message, emitted):
     channel = SocketIOInput.from_credentials({"session_persistence": True})
@@ -209,6 +225,30 @@ def test_pushed_messages_and_agents_replies(message, emitted):
     channel.sio.emit = emit
     asyncio.run(channel.get_output_channel().send_response("session-1", dict(message)))
     assert sent == [("bot_uttered", data, "session-1") for data in emitted]
+
+
+@pytest.mark.parametrize("message, language", [
+    ({"text": "x"}, None),  # not made from a domain response
+    ({"text": "x", "utter_action": "utter_x"}, "lt"),
+    ({"text": "x", "utter_action": "utter_x", "condition": [{"type": "slot", "name": "language", "value": "en"}]},
+     "en"),
+    ({"text": "x", "utter_action": "utter_x", "condition": [{"type": "slot", "name": "other", "value": "en"}]},
+     "lt"),
+    ({"text": "x", "utter_action": "utter_x", "condition": "en"}, "lt"),
+])
+def test_response_language(message, language):
+    assert response_language(message) == language
+
+
+def test_other_channels_get_no_language(monkeypatch):
+    """The language is the socket.io channel's: Rasa's collecting (REST) channel answers what it did before."""
+    from rasa.core.channels.channel import CollectingOutputChannel
+
+    output = CollectingOutputChannel()
+    message = {"text": "Sure.", "utter_action": "utter_language_switched",
+               "condition": [{"type": "slot", "name": "language", "value": "en"}]}
+    asyncio.run(output.send_response("user-1", dict(message)))
+    assert output.messages == [{"recipient_id": "user-1", "text": "Sure."}]
 
 
 # ----------------------------------------------------------------------------- several workers

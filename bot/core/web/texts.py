@@ -14,6 +14,8 @@ TEXTS: dict[str, dict[str, str]] = {
         "skipLink": "Pereiti prie turinio",
         "brandTagline": "Verslo klientų palaikymas",
         "languageGroup": "Svetainės ir pokalbio kalba",
+        "languageLt": "LT – lietuvių kalba",
+        "languageEn": "EN – anglų kalba",
         "demoTitle": "Demonstracinis režimas",
         "demoIntro": "Prisijunkite kaip demonstracinis klientas ir paklauskite asistento apie savo taškus, "
         "CPS lygius ar gaminius.",
@@ -73,6 +75,8 @@ TEXTS: dict[str, dict[str, str]] = {
         "skipLink": "Skip to content",
         "brandTagline": "Business customer support",
         "languageGroup": "Language of the site and the chat",
+        "languageLt": "LT – Lithuanian",
+        "languageEn": "EN – English",
         "demoTitle": "Demo mode",
         "demoIntro": "Sign in as a demo customer and ask the assistant about your points, CPS tiers or "
         "products.",

@@ -17,6 +17,7 @@ import { loadHistory } from "./chat/history.js";
 import { setLanguage } from "./chat/language.js";
 import { renderAll } from "./chat/messages.js";
 import { resend, sendUserMessage } from "./chat/outgoing.js";
+import { showLanguage } from "./chat/page-language.js";
 import { closeChat, newConversation, openChat } from "./chat/panel.js";
 import { state, storedConversation } from "./chat/state.js";
 import { store } from "./chat/storage.js";
@@ -42,11 +43,22 @@ document.querySelectorAll("[data-set-lang]").forEach(function (button) {
 });
 setupComposer();
 
+/** @returns {{id: string, lang: string}|null} the latest message that carried the conversation's language */
+function latestLanguage() {
+  for (let i = state.history.length - 1; i >= 0; i--) {
+    if (state.history[i].lang) return { id: state.history[i].id, lang: state.history[i].lang };
+  }
+  return null;
+}
+
 // Another tab of the same site changed the conversation or the sign-in.
 window.addEventListener("storage", function (event) {
   if (event.key === KEYS.history) {
+    const seen = latestLanguage();
     state.history = loadHistory(true);
-    renderAll();
+    // the other tab got a reply in a new language: this page follows it too (showLanguage re-renders)
+    const latest = latestLanguage();
+    if (!(latest && (!seen || latest.id !== seen.id) && showLanguage(latest.lang))) renderAll();
   } else if (event.key === KEYS.demo) {
     renderIdentity();
   } else if (event.key === KEYS.session) {

@@ -4,6 +4,12 @@ import { form, formNote, input } from "./elements.js";
 import { sendUserMessage } from "./outgoing.js";
 import { t } from "./texts.js";
 
+/** The form's note by its text key (data-key: a language switch translates it); "" clears it. */
+function showNote(key) {
+  formNote.dataset.key = key;
+  formNote.textContent = key ? t(key, { max: config.maxMessageLength }) : "";
+}
+
 function autoGrow() {
   input.style.height = "auto";
   input.style.height = Math.min(input.scrollHeight + 2, 120) + "px";
@@ -14,10 +20,10 @@ export function setupComposer() {
   form.addEventListener("submit", function (event) {
     event.preventDefault();
     const text = input.value.trim();
-    formNote.textContent = "";
+    showNote("");
     if (!text) return;
     if (text.length > config.maxMessageLength) {
-      formNote.textContent = t("tooLong", { max: config.maxMessageLength });
+      showNote("tooLong");
       return;
     }
     sendUserMessage(text, text);

@@ -27,7 +27,7 @@ export function demoIdentity() {
   return demo;
 }
 
-/** Shows who is signed in: the demo panel's form or identity, and the badge in the widget's header. */
+/** Shows who is signed in: the demo panel's form or identity, and the badge under the widget's header. */
 export function renderIdentity() {
   const demo = demoIdentity();
   const signedIn = byId("demo-signed-in");
@@ -49,6 +49,7 @@ export function setupDemo() {
   demoForm.addEventListener("submit", function (event) {
     event.preventDefault();
     error.textContent = "";
+    error.dataset.key = "";
     button.disabled = true;
     postJson("/demo/sign-in", { customer_id: byId("demo-customer").value }).then(function (result) {
       if (!result.ok || result.data === null) throw new Error("HTTP " + result.status);
@@ -58,6 +59,7 @@ export function setupDemo() {
       addNote("signedInNote", { id: body.customer_id });
       byId("demo-sign-out").focus();
     }).catch(function () {
+      error.dataset.key = "demoSignInFailed"; // by its key: a language switch translates it
       error.textContent = t("demoSignInFailed");
     }).then(function () {
       button.disabled = false;

@@ -1,6 +1,7 @@
 /* The conversation on screen: one <li> per history entry after the welcome, kept in step with state.history. */
 import { el } from "/static/shared/dom.js";
 import { renderQuickReplies, renderState, suggestions } from "./buttons.js";
+import { config } from "./config.js";
 import { log } from "./elements.js";
 import { findEntry, saveHistory, uid } from "./history.js";
 import { appendPlainText, appendRichText } from "./rich-text.js";
@@ -29,6 +30,8 @@ function renderEntry(entry) {
   if (entry.role === "agent") item.appendChild(el("span", "msg__label", speakerLabel(entry)));
   else item.appendChild(el("span", "sr-only", speakerLabel(entry) + ":"));
   const bubble = el("div", "msg__bubble");
+  // the language the assistant said it in (metadata.language), for screen readers; page texts around it keep theirs
+  if (entry.lang && config.languages.indexOf(entry.lang) >= 0) bubble.lang = entry.lang;
   if (entry.role === "user") appendPlainText(bubble, entry.text);
   else if (entry.text) appendRichText(bubble, entry.text);
   if (entry.image) {

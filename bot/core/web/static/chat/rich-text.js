@@ -1,6 +1,6 @@
 /* Bot texts from plain text into DOM nodes: links (http/https only), **bold**, "- " bullets and line breaks.
  * Built with text nodes and elements only: nothing received or typed is parsed as HTML. */
-import { t } from "./texts.js";
+import { currentLanguage, t } from "./texts.js";
 
 const INLINE = /\[([^\]\n]{1,300})\]\(([^()\s]{1,2000})\)|\*\*(?!\s)([^\n]+?)\*\*|(https?:\/\/[^\s<>"]+)/g;
 
@@ -27,6 +27,7 @@ function makeLink(href, label) {
   const hint = document.createElement("span");
   hint.className = "sr-only";
   hint.textContent = " " + t("opensNewWindow");
+  hint.lang = currentLanguage(); // the page's words, inside a message that may be in the other language
   a.appendChild(hint);
   return a;
 }

@@ -21,7 +21,9 @@ export function announce(text) {
 export function showTyping() {
   if (!log.querySelector(".typing")) {
     const item = el("li", "typing");
-    item.appendChild(el("span", "sr-only", t("typing")));
+    const label = el("span", "sr-only", t("typing"));
+    label.dataset.i18n = "typing"; // the indicator outlives a language switch's re-rendering
+    item.appendChild(label);
     for (let i = 0; i < 3; i++) {
       const dot = el("span", "typing__dot");
       dot.setAttribute("aria-hidden", "true");

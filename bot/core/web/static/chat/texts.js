@@ -9,7 +9,7 @@ export function currentLanguage() {
 }
 
 /**
- * Shows the texts in `next` from now on (setLanguage in language.js also re-renders).
+ * Shows the texts in `next` from now on (showLanguage in page-language.js also re-renders).
  * @param {string} next
  */
 export function useLanguage(next) {
