@@ -128,7 +128,9 @@ def test_rasa_reads_every_endpoint_with_the_values_of_the_environment(monkeypatc
     broker_config = endpoints.event_broker
     broker_class = class_from_module_path(broker_config.type)
     assert broker_class is PikaEventBroker
-    broker = broker_class(broker_config.url, **broker_config.kwargs, event_loop=asyncio.new_event_loop())
+    loop = asyncio.new_event_loop()
+    broker = broker_class(broker_config.url, **broker_config.kwargs, event_loop=loop)  # not connected
+    loop.close()
     assert (broker.host, broker.port, broker.username, broker.password, broker.queues, broker.exchange_name) == (
         env["RABBITMQ_HOST"], 15672, env["RABBITMQ_USERNAME"], env["RABBITMQ_PASSWORD"], [env["RABBITMQ_QUEUE"]],
         env["RABBITMQ_EXCHANGE"])
