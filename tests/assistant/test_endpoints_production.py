@@ -25,7 +25,7 @@ from rasa.shared.utils.common import class_from_module_path
 from bot.rasa_ext.event_broker import PikaEventBroker
 from bot.rasa_ext.tracker_store import SQLTrackerStore
 from bot.vocabulary import CUSTOMER_TOKEN_KEY
-from tests.assistant.helpers import ROOT, require_postgresql, require_rabbitmq, require_redis
+from tests.assistant.helpers import ROOT, require_rabbitmq, require_redis
 
 PRODUCTION = ROOT / "deploy" / "endpoints.production.yml"
 DEPLOY_DOCS = ROOT / "docs" / "deploy.md"
@@ -182,25 +182,6 @@ def test_every_variable_is_documented():
 
 
 # ------------------------------------------------------------------ against the local services
-
-
-@pytest.fixture
-def database() -> Iterator[str]:
-    """A new, empty PostgreSQL database on the local server, dropped afterwards."""
-    require_postgresql()
-    import psycopg2
-
-    name = f"endpoints_test_{uuid.uuid4().hex[:12]}"
-    admin = psycopg2.connect(host="127.0.0.1", port=5432, user="postgres", dbname="postgres")
-    admin.autocommit = True
-    with admin.cursor() as cursor:
-        cursor.execute(f'CREATE DATABASE "{name}"')
-    try:
-        yield name
-    finally:
-        with admin.cursor() as cursor:
-            cursor.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        admin.close()
 
 
 @pytest.fixture
