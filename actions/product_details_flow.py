@@ -169,7 +169,10 @@ class ActionSaveProductDetails(Action):
         if saved is not None and not saved.product.missing_fields:
             dispatcher.utter_message(response="utter_product_completed", product=name, balance=saved.balance)
             if saved.invited and not tracker.get_slot("invited_before"):
-                dispatcher.utter_message(response="utter_cps_invitation_unlocked")
+                # with another product to complete, its question is the open one: the tier is offered later
+                more = any(p.id not in skipped for p in products)
+                dispatcher.utter_message(response="utter_cps_invitation_unlocked_later" if more
+                                         else "utter_cps_invitation_unlocked")
             events.append(SlotSet("invited_before", saved.invited))
         else:
             still = saved.product.missing_fields if saved else next(

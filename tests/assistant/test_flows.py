@@ -273,7 +273,7 @@ def test_product_details_in_lithuanian_with_every_kind_of_answer(servers, custom
     digression = chat.send("kiek kainuoja CPS narystė?")
     said(digression, "utter_membership_price", "utter_ask_dealer", language="lt")
     saved = chat.send("Fotoprekyba")
-    said(saved, "utter_product_completed", "utter_cps_invitation_unlocked", "utter_next_product",
+    said(saved, "utter_product_completed", "utter_cps_invitation_unlocked_later", "utter_next_product",
          "utter_ask_purchase_date", language="lt")
     assert "500" in saved[0].text
     said(chat.send("2099-01-01"), "utter_purchase_date_in_future", "utter_ask_purchase_date", language="lt")
