@@ -511,7 +511,8 @@ def answered_then_asked_again(replies: List[Reply], question: str, language: str
     texts = [r.text for r in replies]
     assert len(replies) >= 2 and replies[-1].response == question, texts
     assert [r.response for r in replies].count(question) == 1, texts
-    asking = [r.response for r in replies[:-1] if r.buttons or r.response.startswith(("utter_ask_", "utter_offer_"))]
+    asking = [r.text for r in replies[:-1]
+              if r.buttons or (r.response or "").startswith(("utter_ask_", "utter_offer_"))]
     assert asking == [], texts
     assert {r.language for r in replies} == {language}, texts
     return replies[:-1]
