@@ -74,6 +74,16 @@ def _amqp_url(url: str) -> str:
     return url
 
 
+def _redis_url(url: str) -> str:
+    """Empty (no Redis), or a redis(s):// URL with a host or a unix:// socket path."""
+    url = url.strip()
+    parts = urlsplit(url)
+    usable = parts.hostname if parts.scheme in ("redis", "rediss") else parts.scheme == "unix" and parts.path
+    if url and not usable:
+        raise ValueError("CORE_REDIS_URL must be a redis://, rediss:// or unix:// URL (or empty)")  # never echo it
+    return url
+
+
 def _number(name: str, default: float, zero_means_default: bool = False) -> Callable[[Any], float]:
     """A finite number >= 0; empty means the default (and so does 0 with `zero_means_default`)."""
 
@@ -232,6 +242,9 @@ class Settings(DatabaseSettings, TokenSettings, DemoSettings):
     chat_key_secret: str = Field("", alias="CHAT_KEY_SECRET")
     rasa_socket_url: SocketUrl = Field(DEFAULT_RASA_SOCKET_URL, alias="RASA_SOCKET_URL")
     trusted_proxies: TrustedProxies = Field((), alias="CORE_TRUSTED_PROXIES")
+    # Redis shared by the core nodes (the console's sign-in throttle, bot/core/console/throttle.py); empty: each
+    # core process keeps its own in memory
+    redis_url: Annotated[str, AfterValidator(_redis_url)] = Field("", alias="CORE_REDIS_URL")
     handoff: HandoffSettings = Field(default_factory=HandoffSettings)
 
     @classmethod
