@@ -5,33 +5,43 @@ only from a trusted proxy)."""
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack
 from datetime import UTC, datetime, timedelta
 
 import pytest
 from fastapi.testclient import TestClient
 
 from bot.core.config import MissingSetting, Settings
-from bot.core.console.throttle import PAIR, BackOff, SignInThrottle
+from bot.core.console.throttle import PAIR, BackOff, RedisSignInThrottle, SignInThrottle, Throttle, make_throttle
 from bot.core.proxies import client_address, parse_networks, scheme
 from tests.core.handoff_support import PASSWORD, AgentBrowser, Env, env, handoff_client  # noqa: F401 - fixtures
+from tests.core.redis_support import REDIS_URL, THROTTLES, new_throttle, redis_throttle
 
 T0 = datetime(2026, 12, 3, 9, 0, tzinfo=UTC)
 WRONG = "wrong password!!"
 ATTACKER, AGENT_HOME, PROXY = "203.0.113.66", "198.51.100.7", "10.0.0.2"
+# the sign-in route with the throttle in memory and in Redis
+BOTH_THROTTLES = pytest.mark.parametrize("sign_in_throttle", THROTTLES, indirect=True)
 
 
-def fail(throttle: SignInThrottle, times: int, username: str = "ona", address: str = ATTACKER,
-         at: datetime = T0) -> None:
+def fail(throttle: Throttle, times: int, username: str = "ona", address: str = ATTACKER, at: datetime = T0) -> None:
     for _ in range(times):
         throttle.failed(username, address, at)
 
 
-# ------------------------------------------------------------------ the rules
+@pytest.fixture(params=THROTTLES)
+def make(request: pytest.FixtureRequest) -> Iterator[Callable[..., Throttle]]:
+    """Makes throttles with the given rules, in memory or in Redis (each test runs with both)."""
+    with ExitStack() as made:
+        yield lambda **rules: made.enter_context(new_throttle(request.param, **rules))
 
 
-def test_a_pair_backs_off_after_three_failures_doubling_up_to_the_cap() -> None:
-    throttle = SignInThrottle(pair=BackOff(free=3, first=1, cap=15 * 60), address=BackOff(free=1000))
+# ------------------------------------------------------------------ the rules (in memory and in Redis)
+
+
+def test_a_pair_backs_off_after_three_failures_doubling_up_to_the_cap(make) -> None:
+    throttle = make(pair=BackOff(free=3, first=1, cap=15 * 60), address=BackOff(free=1000))
     waits = []
     for _ in range(14):
         throttle.failed("ona", ATTACKER, T0)
@@ -41,23 +51,31 @@ def test_a_pair_backs_off_after_three_failures_doubling_up_to_the_cap() -> None:
     assert throttle.retry_after("ona", ATTACKER, T0 + timedelta(seconds=900)) == 0
 
 
-def test_an_attackers_failures_never_hold_back_the_agent_from_another_address() -> None:
-    throttle = SignInThrottle()
+def test_waits_are_rounded_up_to_whole_seconds(make) -> None:
+    throttle = make(pair=BackOff(free=1, first=0.25, cap=60), address=BackOff(free=1000))
+    fail(throttle, 2)  # 0.25 s doubled: waits 0.5 s after the second
+    assert throttle.retry_after("ona", ATTACKER, T0) == 1
+    assert throttle.retry_after("ona", ATTACKER, T0 + timedelta(microseconds=499_999)) == 1
+    assert throttle.retry_after("ona", ATTACKER, T0 + timedelta(microseconds=500_000)) == 0
+
+
+def test_an_attackers_failures_never_hold_back_the_agent_from_another_address(make) -> None:
+    throttle = make()
     fail(throttle, 50)
     assert throttle.retry_after("ona", ATTACKER, T0) == 15 * 60
     assert throttle.retry_after("ona", AGENT_HOME, T0) == 0
 
 
-def test_success_clears_only_its_pair() -> None:
-    throttle = SignInThrottle()
+def test_success_clears_only_its_pair(make) -> None:
+    throttle = make()
     fail(throttle, 4)
     fail(throttle, 4, address=AGENT_HOME)
     throttle.succeeded("ona", AGENT_HOME)
     assert throttle.retry_after("ona", AGENT_HOME, T0) == 0 and throttle.retry_after("ona", ATTACKER, T0) == 2
 
 
-def test_parallel_attempts_pass_the_check_no_more_often_than_failures_allow() -> None:
-    throttle, passed = SignInThrottle(), []
+def test_parallel_attempts_pass_the_check_no_more_often_than_failures_allow(make) -> None:
+    throttle, passed = make(), []
     start = threading.Barrier(40)
 
     def sign_in() -> None:  # the route: check, then the slow password check, then nothing more on a failure
@@ -72,16 +90,16 @@ def test_parallel_attempts_pass_the_check_no_more_often_than_failures_allow() ->
     assert passed.count(True) == PAIR.free  # not 40 guesses before the first failure is recorded
 
 
-def test_an_attempt_that_succeeds_costs_its_address_nothing() -> None:
-    throttle = SignInThrottle(address=BackOff(free=2, first=1, cap=300))
+def test_an_attempt_that_succeeds_costs_its_address_nothing(make) -> None:
+    throttle = make(address=BackOff(free=2, first=1, cap=300))
     for n in range(5):  # colleagues behind one address signing in one after another
         assert throttle.attempt(f"agent-{n}", AGENT_HOME, T0) == 0
         throttle.succeeded(f"agent-{n}", AGENT_HOME, attempted=True)
     assert len(throttle) == 0
 
 
-def test_an_address_spraying_usernames_backs_off_with_a_shorter_cap() -> None:
-    throttle = SignInThrottle(address=BackOff(free=30, first=1, cap=300))
+def test_an_address_spraying_usernames_backs_off_with_a_shorter_cap(make) -> None:
+    throttle = make(address=BackOff(free=30, first=1, cap=300))
     for n in range(29):
         throttle.failed(f"user{n}", ATTACKER, T0)
     assert throttle.retry_after("someone", ATTACKER, T0) == 0
@@ -93,17 +111,33 @@ def test_an_address_spraying_usernames_backs_off_with_a_shorter_cap() -> None:
     assert throttle.retry_after("someone", AGENT_HOME, T0) == 0
 
 
-def test_quiet_failures_are_forgotten_and_memory_stays_bounded() -> None:
-    throttle = SignInThrottle(pair=BackOff(free=3, forget_after=timedelta(hours=1)), max_keys=10)
+def test_quiet_failures_are_forgotten(make) -> None:
+    throttle = make(pair=BackOff(free=3, forget_after=timedelta(hours=1)))
     fail(throttle, 5)
     fail(throttle, 1, at=T0 + timedelta(minutes=59))  # within the hour: the sixth failure
     assert throttle.retry_after("ona", ATTACKER, T0 + timedelta(minutes=59)) == 8
     later = T0 + timedelta(minutes=59 + 60)
     fail(throttle, 1, at=later)  # an hour after the last one: counting starts again
     assert throttle.retry_after("ona", ATTACKER, later) == 0
+
+
+def test_in_memory_at_most_max_keys_are_kept() -> None:
+    throttle = SignInThrottle(max_keys=10)
     for n in range(1000):
         throttle.failed(f"user{n}", f"10.1.{n // 256}.{n % 256}", T0)
     assert len(throttle) <= 10
+
+
+def test_in_redis_each_key_expires_after_forget_after_and_holds_no_username() -> None:
+    with redis_throttle(pair=BackOff(free=3, forget_after=timedelta(minutes=10))) as throttle:
+        fail(throttle, 2, username="my secret password")
+        keys = list(throttle.client.scan_iter(match=f"{throttle.prefix}*"))
+        assert len(keys) == 2  # the pair and the address
+        pair = next(key for key in keys if b":pair:" in key)
+        address = next(key for key in keys if key.endswith(b":address"))
+        assert 9 * 60_000 < throttle.client.pttl(pair) <= 10 * 60_000  # the pair's forget_after
+        assert 59 * 60_000 < throttle.client.pttl(address) <= 60 * 60_000  # ADDRESS's: an hour
+        assert not any(b"secret" in key or b"203.0.113" in key for key in keys)  # hashed
 
 
 def test_the_forwarded_client_counts_only_from_a_trusted_proxy() -> None:
@@ -118,6 +152,23 @@ def test_the_forwarded_client_counts_only_from_a_trusted_proxy() -> None:
     assert scheme(PROXY, "http", "https", trusted) == "https" and scheme(ATTACKER, "http", "https", trusted) == "http"
     with pytest.raises(ValueError, match="not-an-address"):
         parse_networks("10.0.0.0/8 not-an-address")
+
+
+def test_the_redis_url_is_read_from_core_redis_url() -> None:
+    env = {"CORE_SERVICE_KEY": "k", "CUSTOMER_TOKEN_SECRET": "s"}
+    assert Settings.from_env(env).redis_url == ""  # none by default: the throttle stays in memory
+    assert isinstance(make_throttle(""), SignInThrottle)
+    for url in ("redis://:pw@redis.example:6379/2", "rediss://redis.example", "unix:///run/redis.sock"):
+        assert Settings.from_env({**env, "CORE_REDIS_URL": url}).redis_url == url
+    for url in ("http://user:hunter2@redis.example", "redis://", "unix://"):
+        with pytest.raises(MissingSetting, match="CORE_REDIS_URL") as refused:
+            Settings.from_env({**env, "CORE_REDIS_URL": url})
+        assert "hunter2" not in str(refused.value)  # a URL may hold a password: never echoed
+    throttle = make_throttle(REDIS_URL)
+    try:
+        assert isinstance(throttle, RedisSignInThrottle)
+    finally:
+        throttle.close()
 
 
 def test_trusted_proxies_are_read_once_from_core_trusted_proxies() -> None:
@@ -173,6 +224,7 @@ def forwarded(browser: AgentBrowser, address: str, password: str = PASSWORD) -> 
         browser.request = original  # type: ignore[method-assign]
 
 
+@BOTH_THROTTLES
 def test_an_attackers_failures_do_not_lock_out_the_agent_signing_in_elsewhere(env: Env, browser_at) -> None:  # noqa: F811
     env.agent("ona")
     attacker = browser_at(ATTACKER)
@@ -184,6 +236,7 @@ def test_an_attackers_failures_do_not_lock_out_the_agent_signing_in_elsewhere(en
     assert browser_at(AGENT_HOME).sign_in().status_code == 303
 
 
+@BOTH_THROTTLES
 def test_the_back_off_grows_and_a_success_resets_it(env: Env, browser_at) -> None:  # noqa: F811
     env.agent("ona")
     browser = browser_at(AGENT_HOME)
@@ -202,6 +255,7 @@ def test_the_back_off_grows_and_a_success_resets_it(env: Env, browser_at) -> Non
         assert browser.sign_in(password=WRONG).status_code == 401  # the pair starts afresh
 
 
+@BOTH_THROTTLES
 def test_the_wait_is_shown_in_minutes_once_it_is_long(env: Env, browser_at) -> None:  # noqa: F811
     env.agent("ona")
     browser = browser_at(AGENT_HOME)
@@ -212,6 +266,7 @@ def test_the_wait_is_shown_in_minutes_once_it_is_long(env: Env, browser_at) -> N
     assert refused.headers["Retry-After"] == "64" and "Try again in 2 min." in refused.text
 
 
+@BOTH_THROTTLES
 def test_x_forwarded_for_is_ignored_from_an_untrusted_peer(env: Env, browser_at) -> None:  # noqa: F811
     env.agent("ona")
     attacker = browser_at(ATTACKER)
@@ -220,6 +275,7 @@ def test_x_forwarded_for_is_ignored_from_an_untrusted_peer(env: Env, browser_at)
     assert forwarded(attacker, "192.0.2.200", WRONG) == 429  # a fresh forged address does not help
 
 
+@BOTH_THROTTLES
 def test_x_forwarded_for_is_honoured_from_a_trusted_proxy(env: Env, browser_at, trust) -> None:  # noqa: F811
     env.agent("ona")
     trust("10.0.0.0/8")
