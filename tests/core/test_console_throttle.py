@@ -1,22 +1,53 @@
-"""Failed console sign-ins: the throttle's rules and the forwarded client address as plain functions (with a
-clock), and the sign-in route end to end (429 with Retry-After; other addresses unaffected; X-Forwarded-For
-only from a trusted proxy)."""
+"""Failed console sign-ins: the throttle's rules (in memory and in Redis) and the forwarded client address as plain
+functions (with a clock); the sign-in route end to end with either store (429 with Retry-After; other addresses
+unaffected; X-Forwarded-For only from a trusted proxy); core nodes sharing Redis (failures on one count on the
+other, parallel guesses spread over nodes); Redis cut off, down at start, or hanging (the throttle falls back to
+the node's memory, with a log line, and comes back)."""
 
 from __future__ import annotations
 
+import logging
+import re
+import socket
 import threading
+import time
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from urllib.parse import urlsplit
 
 import pytest
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
+from bot.core.agents import create_agent
 from bot.core.config import MissingSetting, Settings
-from bot.core.console.throttle import PAIR, BackOff, RedisSignInThrottle, SignInThrottle, Throttle, make_throttle
+from bot.core.console.throttle import (
+    MEMORY_SECONDS,
+    PAIR,
+    REDIS_PREFIX,
+    REDIS_TIMEOUT,
+    BackOff,
+    RedisSignInThrottle,
+    SignInThrottle,
+    Throttle,
+    make_throttle,
+)
+from bot.core.main import create_app
 from bot.core.proxies import client_address, parse_networks, scheme
-from tests.core.handoff_support import PASSWORD, AgentBrowser, Env, env, handoff_client  # noqa: F401 - fixtures
-from tests.core.redis_support import REDIS_URL, THROTTLES, new_throttle, redis_throttle
+from tests.core.handoff_support import (  # noqa: F401 - fixtures
+    PASSWORD,
+    AgentBrowser,
+    Env,
+    FakeRasa,
+    env,
+    handoff_client,
+    make_settings,
+)
+from tests.core.redis_support import REDIS_URL, THROTTLES, new_throttle, redis_throttle, remove_keys, require_redis
+from tests.tcp_proxy import TcpProxy
 
 T0 = datetime(2026, 12, 3, 9, 0, tzinfo=UTC)
 WRONG = "wrong password!!"
@@ -284,3 +315,164 @@ def test_x_forwarded_for_is_honoured_from_a_trusted_proxy(env: Env, browser_at, 
         assert forwarded(proxy, ATTACKER, WRONG) == 401
     assert forwarded(proxy, ATTACKER) == 429
     assert forwarded(proxy, AGENT_HOME) == 303  # the same proxy, another client: not held back
+
+
+# ------------------------------------------------------------------ several core nodes sharing Redis
+
+
+@dataclass
+class Node:
+    """A core node (its own app, as another process would be) on the test's database and clock."""
+
+    app: FastAPI
+    clients: list[TestClient]
+
+    @property
+    def throttle(self) -> Throttle:
+        return self.app.state.sign_in_throttle
+
+    def browser(self, address: str, username: str = "ona") -> AgentBrowser:
+        """An agent's browser whose connection comes from `address`."""
+        self.clients.append(TestClient(self.app, client=(address, 40000)))
+        return AgentBrowser(self.clients[-1], username)
+
+
+@pytest.fixture
+def nodes(env: Env) -> Iterator[Callable[..., Node]]:  # noqa: F811
+    """Starts core nodes configured with CORE_REDIS_URL (REDIS_URL unless given; "" for none), as behind a load
+    balancer; the throttle's keys (the app's own prefix) are removed before and after."""
+    require_redis()
+    remove_keys(REDIS_PREFIX)
+    with ExitStack() as running:
+
+        def start(redis_url: str = REDIS_URL) -> Node:
+            settings = make_settings(env.database_url).model_copy(update={"redis_url": redis_url})
+            first = running.enter_context(TestClient(create_app(settings, clock=env.clock, rasa=FakeRasa())))
+            node = Node(first.app, [first])
+            running.callback(lambda: [client.close() for client in node.clients[1:]])
+            return node
+
+        yield start
+    remove_keys(REDIS_PREFIX)
+
+
+def sign_in_form(browser: AgentBrowser) -> dict[str, str]:
+    token = re.search(r'name="csrf_token" value="([^"]+)"', browser.get("/agent/sign-in").text)
+    assert token
+    return {"username": browser.username, "password": WRONG, "csrf_token": token.group(1)}
+
+
+def test_failures_on_one_core_node_count_on_the_other(env: Env, nodes) -> None:  # noqa: F811
+    with env.sessions() as session:
+        create_agent(session, "ona", PASSWORD)
+    a, b = nodes(), nodes()
+    assert isinstance(a.throttle, RedisSignInThrottle) and a.throttle is not b.throttle
+    on_a, on_b = a.browser(ATTACKER), b.browser(ATTACKER)
+    assert on_a.sign_in(password=WRONG).status_code == 401
+    assert on_b.sign_in(password=WRONG).status_code == 401
+    assert on_a.sign_in(password=WRONG).status_code == 401  # the third guess, whichever node took the others
+    refused = on_b.sign_in()  # even the right password waits, on the other node too
+    assert refused.status_code == 429 and refused.headers["Retry-After"] == "1"
+    assert on_a.sign_in().status_code == 429
+    env.clock.advance(seconds=1)
+    assert on_b.sign_in(password=WRONG).status_code == 401
+    assert on_a.sign_in().headers["Retry-After"] == "2"  # the back-off grows alike on both nodes
+    assert a.browser(AGENT_HOME).sign_in().status_code == 303  # the agent elsewhere is not held back
+    env.clock.advance(seconds=2)
+    assert on_b.sign_in().status_code == 303  # a success on one node clears the pair on both
+    for _ in range(3):
+        assert on_a.sign_in(password=WRONG).status_code == 401
+
+
+def test_without_redis_each_node_counts_on_its_own(env: Env, nodes) -> None:  # noqa: F811
+    """What CORE_REDIS_URL is for: in memory, two nodes give an attacker twice the free guesses."""
+    with env.sessions() as session:
+        create_agent(session, "ona", PASSWORD)
+    a, b = nodes(""), nodes("")
+    assert isinstance(a.throttle, SignInThrottle)
+    on_a, on_b = a.browser(ATTACKER), b.browser(ATTACKER)
+    assert [on_a.sign_in(password=WRONG).status_code for _ in range(3)] == [401] * 3
+    assert [on_b.sign_in(password=WRONG).status_code for _ in range(3)] == [401] * 3
+
+
+def test_parallel_sign_ins_spread_over_nodes_get_no_more_guesses(env: Env, nodes) -> None:  # noqa: F811
+    with env.sessions() as session:
+        create_agent(session, "ona", PASSWORD)
+    a, b = nodes(), nodes()
+    browsers = [(a, b)[n % 2].browser(ATTACKER) for n in range(12)]
+    forms = [sign_in_form(browser) for browser in browsers]
+    start = threading.Barrier(len(browsers))
+
+    def guess(n: int) -> int:
+        start.wait()
+        return browsers[n].request("POST", "/agent/sign-in", data=forms[n]).status_code
+
+    with ThreadPoolExecutor(len(browsers)) as pool:
+        statuses = sorted(pool.map(guess, range(len(browsers))))
+    assert statuses == [401] * PAIR.free + [429] * (len(browsers) - PAIR.free)
+
+
+def test_redis_going_away_falls_back_to_each_nodes_memory_and_back(env: Env, nodes, caplog) -> None:  # noqa: F811
+    with env.sessions() as session:
+        create_agent(session, "ona", PASSWORD)
+    target = urlsplit(REDIS_URL)
+    proxy = TcpProxy(target.hostname or "127.0.0.1", target.port or 6379)
+    try:
+        node = nodes(target._replace(netloc=f"127.0.0.1:{proxy.port}").geturl())
+        throttle = node.throttle
+        assert isinstance(throttle, RedisSignInThrottle)
+        throttle.memory_seconds = 0  # asks Redis again at every step (5 s in production)
+        attacker, agent = node.browser(ATTACKER), node.browser(AGENT_HOME)
+        for _ in range(3):
+            assert attacker.sign_in(password=WRONG).status_code == 401
+        assert attacker.sign_in().status_code == 429  # counted in Redis
+        proxy.cut()
+        with caplog.at_level(logging.WARNING, logger="bot.core.console.throttle"):
+            assert agent.sign_in().status_code == 303  # no agent locked out, no error page
+            assert throttle.on_memory
+            # not wide open either: this node's memory counts the attacker from now on
+            assert [attacker.sign_in(password=WRONG).status_code for _ in range(3)] == [401] * 3
+            assert attacker.sign_in().status_code == 429
+            proxy.restore()
+            refused = attacker.sign_in()  # Redis answers again: its count is the one that holds
+            assert refused.status_code == 429 and refused.headers["Retry-After"] == "1" and not throttle.on_memory
+        lines = [record.getMessage() for record in caplog.records if record.name == "bot.core.console.throttle"]
+        assert len(lines) == 2, lines  # one line when Redis fails, one when it is back
+        assert "Redis failed (ConnectionError" in lines[0] and "counted in this process only" in lines[0]
+        assert "Redis answers again" in lines[1]
+    finally:
+        proxy.close()
+
+
+def test_a_core_started_while_redis_is_down_signs_agents_in(env: Env, nodes) -> None:  # noqa: F811
+    with socket.socket() as unused:  # a port nobody listens on
+        unused.bind(("127.0.0.1", 0))
+        port = unused.getsockname()[1]
+    with env.sessions() as session:
+        create_agent(session, "ona", PASSWORD)
+    node = nodes(f"redis://127.0.0.1:{port}/14")
+    assert node.browser(AGENT_HOME).sign_in().status_code == 303
+    assert node.throttle.on_memory  # type: ignore[attr-defined]
+
+
+def test_a_redis_that_hangs_costs_one_timeout_then_memory_until_it_is_asked_again() -> None:
+    ticks = [0.0]
+    with socket.socket() as silent:  # connections are accepted (the kernel's backlog), nothing ever answers
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(8)
+        throttle = RedisSignInThrottle.from_url(f"redis://127.0.0.1:{silent.getsockname()[1]}/14",
+                                                monotonic=lambda: ticks[0])
+        try:
+            started = time.monotonic()
+            assert throttle.attempt("ona", ATTACKER, T0) == 0
+            assert time.monotonic() - started < REDIS_TIMEOUT + 1  # one timeout, no retries
+            started = time.monotonic()
+            fail(throttle, 3)
+            assert throttle.retry_after("ona", ATTACKER, T0) == 2  # 4 failures counted in memory
+            assert time.monotonic() - started < 0.5 and throttle.on_memory  # Redis not asked meanwhile
+            ticks[0] += MEMORY_SECONDS
+            started = time.monotonic()
+            assert throttle.retry_after("ona", ATTACKER, T0) == 2  # asked again (a timeout), still in memory
+            assert time.monotonic() - started >= REDIS_TIMEOUT * 0.9
+        finally:
+            throttle.close()
