@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo
 
 from pydantic import AfterValidator, BeforeValidator, Field, ValidationError
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+from redis.connection import parse_url as parse_redis_url
 
 from bot.core.domain.support_hours import DEFAULT_COUNTRY, DEFAULT_HOURS, DEFAULT_TIMEZONE, parse_hours
 from bot.core.proxies import Network, parse_networks
@@ -75,11 +76,13 @@ def _amqp_url(url: str) -> str:
 
 
 def _redis_url(url: str) -> str:
-    """Empty (no Redis), or a redis(s):// URL with a host or a unix:// socket path."""
+    """Empty (no Redis), or what redis-py reads as a redis(s):// URL with a host or a unix:// socket path."""
     url = url.strip()
-    parts = urlsplit(url)
-    usable = parts.hostname if parts.scheme in ("redis", "rediss") else parts.scheme == "unix" and parts.path
-    if url and not usable:
+    try:
+        parts = parse_redis_url(url) if url else {}
+    except ValueError:  # a scheme or port it does not know
+        parts = {}
+    if url and not (parts.get("host") or parts.get("path")):
         raise ValueError("CORE_REDIS_URL must be a redis://, rediss:// or unix:// URL (or empty)")  # never echo it
     return url
 

@@ -191,7 +191,7 @@ def test_the_redis_url_is_read_from_core_redis_url() -> None:
     assert isinstance(make_throttle(""), SignInThrottle)
     for url in ("redis://:pw@redis.example:6379/2", "rediss://redis.example", "unix:///run/redis.sock"):
         assert Settings.from_env({**env, "CORE_REDIS_URL": url}).redis_url == url
-    for url in ("http://user:hunter2@redis.example", "redis://", "unix://"):
+    for url in ("http://user:hunter2@redis.example", "redis://", "unix://", "redis://:hunter2@redis.example:port/0"):
         with pytest.raises(MissingSetting, match="CORE_REDIS_URL") as refused:
             Settings.from_env({**env, "CORE_REDIS_URL": url})
         assert "hunter2" not in str(refused.value)  # a URL may hold a password: never echoed
