@@ -150,6 +150,8 @@ YAML
   export SANIC_WORKERS=${RASA_WORKERS:-$(nproc)}
   # socket.io rooms shared by the workers, so that a message pushed through any worker reaches the browser
   export SOCKETIO_REDIS_URL="redis://$REDIS_HOST:$REDIS_PORT/$REDIS_DB"
+  # the console's failed sign-ins counted once for every core process (bot/core/console/throttle.py)
+  export CORE_REDIS_URL=${CORE_REDIS_URL:-$SOCKETIO_REDIS_URL}
   STORE="Redis at $REDIS_HOST:$REDIS_PORT, $SANIC_WORKERS Rasa workers"
 elif [[ "$USE_REDIS" == no ]]; then
   memory_store
