@@ -6,10 +6,12 @@ than the retention (CONVERSATION_RETENTION_DAYS, default 90 days): all its event
 is left half. The core keeps its own records (escalations and their transcripts, the fallback log) under its own
 rules (docs/operations.md).
 
-    python -m bot.rasa_ext.retention --endpoints endpoints.yml [--days 90] [--every 86400]
+    python -m bot.rasa_ext.retention [--endpoints endpoints.yml] [--days 90] [--every 86400]
 
-prunes once (or, with `--every`, again every that many seconds: the launcher runs it so, supervised) and prints
-how many conversations it removed. With a tracker store that is not SQL it says so and does nothing.
+prunes once (or, with `--every`, again every that many seconds) and prints how many conversations it removed.
+The store is the endpoints file's (a tracker store that is not SQL: it says so and does nothing), else the
+PostgreSQL database of TRACKER_DB_HOST, TRACKER_DB_PORT, TRACKER_DB_NAME, TRACKER_DB_USER and TRACKER_DB_PASSWORD,
+the variables of deploy/endpoints.production.yml (a Kubernetes CronJob or a compose service needs no more).
 """
 
 from __future__ import annotations
@@ -76,18 +78,28 @@ def sql_store(endpoints: str) -> Optional[SQLTrackerStore]:
     return store if isinstance(store, SQLTrackerStore) else None
 
 
+def environment_store() -> SQLTrackerStore:
+    """The PostgreSQL tracker store named by the TRACKER_DB_* variables (deploy/endpoints.production.yml)."""
+    missing = [name for name in ("TRACKER_DB_HOST", "TRACKER_DB_NAME") if not os.environ.get(name)]
+    if missing:
+        raise ValueError(f"set {' and '.join(missing)} (or give --endpoints)")
+    return SQLTrackerStore(dialect="postgresql", host=os.environ["TRACKER_DB_HOST"],
+                           port=os.environ.get("TRACKER_DB_PORT") or 5432, db=os.environ["TRACKER_DB_NAME"],
+                           username=os.environ.get("TRACKER_DB_USER"), password=os.environ.get("TRACKER_DB_PASSWORD"))
+
+
 def main(argv: Optional[Sequence[str]] = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--endpoints", required=True)
+    parser.add_argument("--endpoints", help="default: the TRACKER_DB_* variables")
     parser.add_argument("--days", default=None, help=f"default: ${DAYS_VARIABLE}, else {DEFAULT_DAYS}")
     parser.add_argument("--every", type=float, default=0, help="seconds between prunes (default: once)")
     args = parser.parse_args(argv)
     try:
         days = retention_days(args.days)
+        store = sql_store(args.endpoints) if args.endpoints else environment_store()
     except ValueError as error:
         print(error, file=sys.stderr)
         return 2
-    store = sql_store(args.endpoints)
     if store is None:
         print(f"{args.endpoints}: the tracker store is not SQL; nothing to prune (Redis expires conversations).")
         return 0

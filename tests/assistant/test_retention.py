@@ -98,6 +98,24 @@ def test_a_store_that_is_not_sql_is_left_alone(tmp_path, capsys):
     assert "nothing to prune" in capsys.readouterr().out
 
 
+def test_the_command_takes_the_production_variables(database, monkeypatch, capsys):
+    monkeypatch.setenv("TRACKER_DB_HOST", "127.0.0.1")
+    monkeypatch.setenv("TRACKER_DB_PORT", "5432")
+    monkeypatch.setenv("TRACKER_DB_NAME", database)
+    monkeypatch.setenv("TRACKER_DB_USER", "postgres")
+    monkeypatch.setenv("TRACKER_DB_PASSWORD", "")
+    store = SQLTrackerStore(dialect="postgresql", host="127.0.0.1", port=5432, db=database, username="postgres")
+    try:
+        fill(store)
+        assert retention.main(["--days", "100"]) == 0
+        assert "removed 1 conversation(s)" in capsys.readouterr().out
+        assert set(stored(store)) == {"recent", "came back", "edge"}
+    finally:
+        store.engine.dispose()
+    monkeypatch.delenv("TRACKER_DB_HOST")
+    assert retention.main([]) == 2 and "TRACKER_DB_HOST" in capsys.readouterr().err
+
+
 def test_on_postgresql(database):
     store = SQLTrackerStore(dialect="postgresql", host="127.0.0.1", port=5432, db=database, username="postgres")
     try:
