@@ -49,7 +49,8 @@ def port_of(url: str) -> int:
 
 
 def crash(url: str) -> None:
-    """SIGKILL every process group listening on the server's port (its workers too), as a crash would."""
+    """SIGKILL every process group listening on the server's port (its workers too), as a crash would (Rasa: one of
+    its processes; `stack.rasa_url` is HAProxy's)."""
     pids = listening_pids(port_of(url))
     assert pids, f"nothing listens at {url}"
     for group in {os.getpgid(pid) for pid in pids}:
@@ -120,11 +121,28 @@ def test_core_crash_mid_flow(stack: Servers):
     assert saved_details(stack, token) == SAVED
 
 
+def test_one_rasa_process_crash_mid_flow(stack: Servers):
+    """Several Rasa processes behind HAProxy: one crashes, the next message is answered at once by another, at the
+    flow's right step (the conversation and its lock are in Redis)."""
+    chat, token = customer(stack)
+    start_flow(chat)
+    first, *others = stack.rasa_nodes
+    assert others, "the servers run a single Rasa process"
+    crash(first)
+    said(chat.send(FLOW[2]), "utter_ask_country_of_purchase")
+    said(chat.send(FLOW[3]), "utter_ask_dealer")
+    said(chat.send(FLOW[4]), "utter_product_completed", "utter_cps_invitation_unlocked",
+         "utter_product_details_finished")
+    assert saved_details(stack, token) == SAVED
+    restarted(stack, f"{first}/")  # the supervisor started it again
+
+
 def test_rasa_crash_mid_flow(stack: Servers):
     chat, token = customer(stack)
     start_flow(chat)
-    crash(stack.rasa_url)
-    restarted(stack, f"{stack.rasa_url}/")
+    for node in stack.rasa_nodes:  # every Rasa process: Rasa is down
+        crash(node)
+    restarted(stack, f"{stack.rasa_url}/")  # through HAProxy: once a Rasa process answers again
     # the conversation lives in Redis: the flow goes on where it was
     said(chat.send(FLOW[2]), "utter_ask_country_of_purchase")
     said(chat.send(FLOW[3]), "utter_ask_dealer")
