@@ -118,6 +118,7 @@ def test_launcher_serves_on_loopback_keeps_secrets_restarts_and_stops_on_sigterm
         # a crashed Rasa process: the others answer meanwhile through HAProxy, the supervisor starts it again, and
         # HAProxy sends requests to it once it has loaded its model
         subprocess.run(["kill", "-9", str(leader_listening_on(nodes[0]))], check=True)
+        wait_until(lambda: not listening_addresses(nodes[0]), 10, "the Rasa process is gone")
         assert all(rest_answers(servers.rasa_url, f"launcher-node-{uuid.uuid4().hex}") for _ in range(4))
         wait_until(lambda: "rasa-1 restarted" in servers.log.read_text(), 30, "the Rasa process restarts")
         wait_until(lambda: listening_addresses(nodes[0]) == {"127.0.0.1"}, 180, "the Rasa process listens again")

@@ -151,6 +151,10 @@ def test_socketio_sessions_stick_to_their_process_and_the_rest_is_balanced(balan
 def test_crashed_processes_and_haproxy_are_restarted_and_one_term_stops_everything(balanced):
     # a Rasa process dies: the other answers meanwhile (a refused connection is sent there), it comes back
     subprocess.run(["kill", "-9", str(balanced.leader(f"--port\0{balanced.nodes[0]}"))], check=True)
+    deadline = time.monotonic() + 5
+    while listening_addresses(balanced.nodes[0]):  # gone (a request it had accepted would be lost: a 502)
+        assert time.monotonic() < deadline
+        time.sleep(0.01)
     answers = [get(f"{balanced.url}/webhooks/rest/webhook") for _ in range(20)]
     assert [status for status, _, _ in answers] == [200] * 20
     balanced.wait_for(r"rasa-1 stopped \(killed by signal 9\) after [\d.]+ s; restarting it in 0.2 s")
