@@ -318,7 +318,9 @@ if [[ -n "$HAPROXY" ]]; then
     RASA_SERVICES+=(--service "rasa-$((index + 1))" "http://127.0.0.1:$port/"
       "${RASA_RUN[@]}" --interface 127.0.0.1 --port "$port")
   done
-  RASA_SERVICES+=(--service haproxy "http://$LOCAL_HOST:$RASA_PORT/" "$HAPROXY" -db -f "$BALANCER_CONFIG")
+  # ready once every Rasa process is in the balance (HAProxy's monitor URI, bot/launcher/balancer.py)
+  RASA_SERVICES+=(--service haproxy "http://$LOCAL_HOST:$RASA_PORT/balancer-health"
+    "$HAPROXY" -db -f "$BALANCER_CONFIG")
 else
   RASA_SERVICES+=(--service rasa "http://$LOCAL_HOST:$RASA_PORT/"
     "${RASA_RUN[@]}" --interface "$ASSISTANT_BIND_HOST" --port "$RASA_PORT")

@@ -22,7 +22,7 @@ from typing import Any
 
 import pytest
 
-from bot.launcher.balancer import config, free_ports
+from bot.launcher.balancer import MONITOR, config, free_ports
 from tests.launcher.test_supervisor import STOP_SECONDS, STUB, processes_with
 from tests.servers import ROOT, listening_addresses
 
@@ -63,7 +63,8 @@ class Balanced:
         for number, port in enumerate(self.nodes, 1):
             argv += ["--service", f"rasa-{number}", f"http://127.0.0.1:{port}/",
                      sys.executable, str(STUB), self.marker, "--port", str(port)]  # one process, as a Rasa node
-        argv += ["--service", "haproxy", f"http://127.0.0.1:{self.listen}/", HAPROXY, "-db", "-f", str(self.config)]
+        argv += ["--service", "haproxy", f"http://127.0.0.1:{self.listen}{MONITOR}", HAPROXY, "-db", "-f",
+                 str(self.config)]
         self.log = tmp_path / "supervisor.log"
         with self.log.open("w") as handle:
             self.process = subprocess.Popen(argv, cwd=ROOT, stdout=handle, stderr=subprocess.STDOUT,
@@ -108,8 +109,7 @@ class Balanced:
 def balanced(tmp_path):
     run = Balanced(tmp_path)
     try:
-        run.wait_for("READY")
-        run.wait_balanced()
+        run.wait_for("READY")  # HAProxy's monitor URI said every process is in the balance
         yield run
     finally:
         run.clean_up()
@@ -128,6 +128,21 @@ def test_the_generated_configuration_is_valid():
 def test_bad_addresses_are_refused(listen, nodes):
     with pytest.raises(ValueError):
         config(listen, nodes)
+
+
+def test_haproxy_is_ready_once_every_process_is_in_the_balance(balanced):
+    assert get(f"{balanced.url}{MONITOR}")[0] == 200
+    assert {get(f"{balanced.url}/")[1] for _ in range(4)} == {str(port) for port in balanced.nodes}
+    subprocess.run(["kill", "-STOP", str(balanced.leader(f"--port\0{balanced.nodes[1]}"))], check=True)
+    try:  # a process that does not answer its health checks: out of the balance, HAProxy not ready
+        deadline = time.monotonic() + 10
+        while get(f"{balanced.url}{MONITOR}")[0] != 503:
+            assert time.monotonic() < deadline, balanced.text()
+            time.sleep(0.1)
+        assert {get(f"{balanced.url}/")[1] for _ in range(4)} == {str(balanced.nodes[0])}
+    finally:
+        subprocess.run(["kill", "-CONT", str(balanced.leader(f"--port\0{balanced.nodes[1]}"))], check=True)
+    assert "balancer-health" not in balanced.text()  # never logged
 
 
 def test_socketio_sessions_stick_to_their_process_and_the_rest_is_balanced(balanced):
