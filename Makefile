@@ -31,8 +31,8 @@ export RASA_TELEMETRY_ENABLED := false
 .PHONY: help run test test-deploy train bench bench-idle blind-conversations validate lint clean browser haproxy
 
 help:
-	@echo "make run    set up, train if needed, start the assistant (REST + socket.io on :5005, actions on :5055,"
-	@echo "            core service on :8000)"
+	@echo "make run    set up, train if needed, start the assistant (REST + socket.io on :5005 through HAProxy to one"
+	@echo "            Rasa process per core, actions on :5055, core service on :8000)"
 	@echo "            then open http://localhost:8000/ (the support page with the chat widget)"
 	@echo "make test   set up, train if needed, run the whole test suite"
 	@echo "make bench  load-test the servers that 'make run' started on the whole conversation mix, beside the"
@@ -66,12 +66,17 @@ validate: $(RASA_READY)
 
 # The support page's browser code (bot/core/web): socket.io-client from the npm registry, pinned by
 # web/package-lock.json, copied to where the core serves it (/static/socket.io.min.js). No CDN, nothing at run time.
+# rasa-webchat (a standard client, a dev dependency) is copied beside it for the tests only
+# (tests/web/test_standard_clients.py serves it from a page of its own; the core does not serve it).
+# Peer dependencies (React for rasa-webchat's sources) are left out: its bundle holds what it needs.
 WEB_VENDOR := build/static/socket.io.min.js
-$(WEB_VENDOR): web/package.json web/package-lock.json
+WEBCHAT := build/static/rasa-webchat.js
+$(WEB_VENDOR) $(WEBCHAT) &: web/package.json web/package-lock.json
 	@command -v npm >/dev/null || { echo "npm not found: install Node.js 20 with npm (the support page needs it)." >&2; exit 1; }
-	npm ci --prefix web --no-audit --no-fund --loglevel=error
+	npm ci --prefix web --no-audit --no-fund --loglevel=error --omit=peer --ignore-scripts
 	@mkdir -p $(@D)
-	cp web/node_modules/socket.io-client/dist/socket.io.min.js $@
+	cp web/node_modules/socket.io-client/dist/socket.io.min.js $(WEB_VENDOR)
+	cp web/node_modules/rasa-webchat/lib/index.js $(WEBCHAT)
 
 # The browser tests (tests/web) drive Debian's Chromium: installed with apt-get when missing (as root). When it
 # cannot be installed they are skipped, except with CI=true, where they fail.
@@ -89,34 +94,35 @@ browser:
 	       "the browser tests will be skipped (or fail with CI=true)." >&2; \
 	fi
 
-# HAProxy's own check of deploy/haproxy/haproxy.cfg (tests/deploy) uses Debian's haproxy: installed with apt-get when
-# missing (as root). When it cannot be installed that check is skipped, except with CI=true, where it fails.
+# HAProxy in front of the Rasa processes (scripts/run.sh, bot/launcher/balancer.py): Debian's haproxy, installed
+# with apt-get when missing (as root). Without it `make run` runs one Rasa process with Sanic workers (a warning),
+# and the balancer's tests are skipped, except with CI=true, where they fail.
+HAPROXY ?= /usr/sbin/haproxy
 haproxy:
-	@if command -v haproxy >/dev/null; then exit 0; fi; \
+	@if [ -x "$(HAPROXY)" ]; then exit 0; fi; \
 	if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
-	  echo "Installing Debian's haproxy for the check of deploy/haproxy/haproxy.cfg"; \
+	  echo "Installing Debian's haproxy (the balancer in front of the Rasa processes)"; \
 	  export DEBIAN_FRONTEND=noninteractive; \
 	  apt-get install -y -qq haproxy >/dev/null 2>&1 \
 	  || { apt-get update -qq && apt-get install -y -qq haproxy >/dev/null; } \
-	  || echo "Could not install haproxy: its check will be skipped (or fail with CI=true)." >&2; \
+	  || echo "Could not install haproxy: make run warns and runs one Rasa process; its tests are skipped (or fail with CI=true)." >&2; \
 	else \
-	  echo "haproxy is missing and cannot be installed here (needs root and apt-get):" \
-	       "its check will be skipped (or fail with CI=true)." >&2; \
+	  echo "$(HAPROXY) is missing and cannot be installed here (needs root and apt-get): make run warns and runs" \
+	       "one Rasa process; the balancer's tests are skipped (or fail with CI=true)." >&2; \
 	fi
 
-# The deployment artefacts (deploy/: Dockerfiles, compose, Kubernetes, Helm values, HAProxy), checked offline
-# (docs/deploy.md): no container engine or cluster is needed. The Rasa image bakes the trained model in.
+# The offline checks of the deployment artefacts (tests/deploy; docs/deploy.md)
 test-deploy: $(MODEL) $(CORE_READY) haproxy
 	$(CORE_PY) -m pytest tests/deploy $(PYTEST_ARGS)
 
-run: $(MODEL) $(CORE_READY) $(WEB_VENDOR)
+run: $(MODEL) $(CORE_READY) $(WEB_VENDOR) haproxy
 	@RASA=$(RASA) CORE_PY=$(CORE_PY) MODEL=$(MODEL) scripts/run.sh
 
 # ruff (lint and import order) over both environments' code, from the core environment; settings in pyproject.toml.
 lint: $(CORE_READY)
 	$(CORE_VENV)/bin/ruff check .
 
-test: $(MODEL) $(CORE_READY) $(WEB_VENDOR) browser haproxy lint validate
+test: $(MODEL) $(CORE_READY) $(WEB_VENDOR) $(WEBCHAT) browser haproxy lint validate
 	$(CORE_PY) -m pytest tests/core $(PYTEST_ARGS)
 	$(CORE_PY) -m pytest tests/launcher $(PYTEST_ARGS)
 	$(CORE_PY) -m pytest tests/deploy $(PYTEST_ARGS)

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Set up the environment of `make run` (secrets, stores, endpoints) and hand over to the supervisor
-# (bot/launcher/supervisor.py), which starts the core service, the action server and the Rasa server, restarts one
-# that crashes, and stops them all on one Ctrl-C or SIGTERM (docs/operations.md).
+# (bot/launcher/supervisor.py), which starts the core service, the action server, the Rasa processes and HAProxy in
+# front of them, restarts one that crashes, and stops them all on one Ctrl-C or SIGTERM (docs/operations.md).
 # `scripts/run.sh --check` does the set-up and its checks and prints the summary, without starting anything.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -15,6 +15,9 @@ MODEL=${MODEL:-models/assistant.tar.gz}
 ACTION_PORT=${ACTION_PORT:-5055}
 RASA_PORT=${RASA_PORT:-5005}
 CORE_PORT=${CORE_PORT:-8000}
+# HAProxy on RASA_PORT in front of the Rasa processes (Debian's package haproxy; `make run` installs it as root)
+HAPROXY=${HAPROXY:-/usr/sbin/haproxy}
+if [[ ! -x "$HAPROXY" ]]; then HAPROXY=$(command -v haproxy || true); fi
 CHECK_ONLY=no
 [[ "${1:-}" == --check ]] && CHECK_ONLY=yes
 
@@ -111,8 +114,8 @@ redis_answers() {
   [[ "$reply" == +PONG* ]]
 }
 
-# With Redis, conversations live in Redis and Rasa runs one worker per core (Redis lock store); without it,
-# one worker keeps everything in memory. The tracker store is Rasa's Redis store with a cheaper save
+# With Redis, conversations live in Redis and Rasa runs one process per core (RASA_WORKERS; Redis lock store);
+# without it, one process keeps everything in memory. The tracker store is Rasa's Redis store with a cheaper save
 # (bot/rasa_ext/tracker_store.py; same keys and format as `type: redis`).
 # In production (ASSISTANT_ENV=production) Redis is required: the launcher refuses to run on memory.
 USE_REDIS=${USE_REDIS:-auto}
@@ -123,13 +126,13 @@ fi
 # socket.io frames over a websocket up to the same 2 MB as HTTP bodies (bot/rasa_ext/input_limits.py), so that a
 # long message gets the "keep it shorter" answer instead of a closed connection (Sanic reads it at start; 1 MiB else)
 export SANIC_WEBSOCKET_MAX_SIZE=${SANIC_WEBSOCKET_MAX_SIZE:-2097152}
-# Without Redis: one worker, Rasa's in-memory store without customer tokens (bot/rasa_ext/tracker_store.py).
+# Without Redis: one process, Rasa's in-memory store without customer tokens (bot/rasa_ext/tracker_store.py).
 memory_store() {
   cat >> "$ENDPOINTS" <<YAML
 tracker_store:
   type: bot.rasa_ext.tracker_store.InMemoryTrackerStore
 YAML
-  export SANIC_WORKERS=1
+  RASA_PROCESSES=1
 }
 if [[ "$USE_REDIS" != "no" ]] && redis_answers; then
   cat >> "$ENDPOINTS" <<YAML
@@ -147,27 +150,70 @@ lock_store:
   db: $REDIS_DB
   key_prefix: canonassistant
 YAML
-  export SANIC_WORKERS=${RASA_WORKERS:-$(nproc)}
-  # socket.io rooms shared by the workers, so that a message pushed through any worker reaches the browser
+  RASA_PROCESSES=${RASA_WORKERS:-$(nproc)}
+  if ! [[ "$RASA_PROCESSES" =~ ^[1-9][0-9]*$ ]]; then
+    echo "RASA_WORKERS must be a number of Rasa processes (1 or more), not '$RASA_PROCESSES'." >&2
+    exit 1
+  fi
+  # socket.io rooms shared by the processes, so that a message pushed through any of them reaches the browser
   export SOCKETIO_REDIS_URL="redis://$REDIS_HOST:$REDIS_PORT/$REDIS_DB"
   # the console's failed sign-ins counted once for every core process (bot/core/console/throttle.py)
   export CORE_REDIS_URL=${CORE_REDIS_URL:-$SOCKETIO_REDIS_URL}
-  STORE="Redis at $REDIS_HOST:$REDIS_PORT, $SANIC_WORKERS Rasa workers"
+  STORE="Redis at $REDIS_HOST:$REDIS_PORT"
 elif [[ "$USE_REDIS" == no ]]; then
   memory_store
-  STORE="memory (USE_REDIS=no), 1 Rasa worker"
+  STORE="memory (USE_REDIS=no)"
 else
   if [[ $PRODUCTION == yes || "$USE_REDIS" == yes ]]; then
     refuse "Redis does not answer at $REDIS_HOST:$REDIS_PORT (REDIS_HOST, REDIS_PORT)." \
       "Conversations would be kept in memory and lost at every restart. Start Redis, then start again."
   fi
   warn "WARNING: Redis does not answer at $REDIS_HOST:$REDIS_PORT (REDIS_HOST, REDIS_PORT)." \
-    "Running on MEMORY with ONE Rasa worker: every open conversation and guided flow is forgotten when Rasa" \
+    "Running on MEMORY with ONE Rasa process: every open conversation and guided flow is forgotten when Rasa" \
     "stops or restarts, and only one customer message is handled at a time." \
     "Start Redis and start again (USE_REDIS=no runs on memory on purpose, without this warning)." \
     "With ASSISTANT_ENV=production the launcher refuses to start without Redis."
   memory_store
-  STORE="MEMORY (no Redis at $REDIS_HOST:$REDIS_PORT: see the warning above), 1 Rasa worker"
+  STORE="MEMORY (no Redis at $REDIS_HOST:$REDIS_PORT: see the warning above)"
+fi
+
+# Rasa: RASA_PROCESSES processes, each with one Sanic worker on a loopback port of its own (RASA_NODE_PORTS, else
+# free ports chosen now), behind HAProxy on RASA_PORT (build/haproxy-$RASA_PORT.cfg, bot/launcher/balancer.py): a
+# socket.io session's requests stick to the process that opened it, everything else is balanced. Sanic's own
+# workers on one port would refuse a polling client's requests that land on another worker ("Invalid session").
+# The core, the benches and every client use RASA_PORT alone. Without HAProxy: one Rasa process on RASA_PORT with
+# RASA_PROCESSES Sanic workers, as before (polling clients then fail on some loads: a loud warning).
+BALANCER_CONFIG=build/haproxy-$RASA_PORT.cfg
+if [[ -n "$HAPROXY" ]]; then
+  export SANIC_WORKERS=1
+  read -r -a NODE_PORTS <<< "${RASA_NODE_PORTS:-$("$CORE_PY" -m bot.launcher.balancer free-ports "$RASA_PROCESSES")}"
+  if [[ ${#NODE_PORTS[@]} != "$RASA_PROCESSES" ]]; then
+    echo "RASA_NODE_PORTS must name $RASA_PROCESSES ports (one per Rasa process), not '${RASA_NODE_PORTS:-}'." >&2
+    exit 1
+  fi
+  NODES=() LISTED=""
+  for port in "${NODE_PORTS[@]}"; do NODES+=(--node "127.0.0.1:$port"); LISTED+="${LISTED:+, }127.0.0.1:$port"; done
+  "$CORE_PY" -m bot.launcher.balancer config --listen "$ASSISTANT_BIND_HOST:$RASA_PORT" "${NODES[@]}" \
+    > "$BALANCER_CONFIG"
+  if [[ -n "${SOCKETIO_REDIS_URL:-}" ]]; then WHY="RASA_WORKERS"; else WHY="one: conversations in memory"; fi
+  if [[ $RASA_PROCESSES == 1 ]]; then WHAT="1 Rasa process"; else WHAT="$RASA_PROCESSES Rasa processes"; fi
+  TOPOLOGY="$WHAT ($WHY) on $LISTED"
+  TOPOLOGY+=" behind HAProxy on $ASSISTANT_BIND_HOST:$RASA_PORT (socket.io sessions stick to their process;"
+  TOPOLOGY+=" $BALANCER_CONFIG)"
+else
+  export SANIC_WORKERS=$RASA_PROCESSES
+  if [[ $RASA_PROCESSES -gt 1 ]]; then
+    if [[ $PRODUCTION == yes ]]; then
+      refuse "HAProxy is missing (Debian's package haproxy; HAPROXY names its binary)." \
+        "Without it several Rasa workers share RASA_PORT and socket.io clients that start with HTTP long-polling" \
+        "(rasa-webchat) fail on some page loads. Install haproxy, or set RASA_WORKERS=1."
+    fi
+    warn "WARNING: HAProxy is missing (Debian's package haproxy; \`make run\` installs it as root)." \
+      "Running ONE Rasa process with $RASA_PROCESSES Sanic workers on port $RASA_PORT: socket.io clients that start" \
+      "with HTTP long-polling (rasa-webchat, python-socketio's default) fail on some page loads and reloads" \
+      "(400 Invalid session); our web chat (websocket only) and REST work. Install haproxy and start again."
+  fi
+  TOPOLOGY="1 Rasa process with $RASA_PROCESSES Sanic worker(s) on $ASSISTANT_BIND_HOST:$RASA_PORT (no HAProxy)"
 fi
 
 # An AMQP 0-9-1 server answers the protocol header with a Connection.Start frame (type 1, channel 0, class and
@@ -250,6 +296,7 @@ cat > "$BANNER" <<MSG
              $AGENTS
   Rasa API:  $RASA_URL (RASA_TOKEN: header Authorization: Bearer <JWT signed with it>, used by the core)
   Listening: on $ASSISTANT_BIND_HOST (ASSISTANT_BIND_HOST); configuration: $ASSISTANT_ENV (ASSISTANT_ENV)
+  Rasa:      $TOPOLOGY
   Conversations are kept in $STORE.
   Handed-over conversations: $HANDOFF_MODE.
   Secrets (never printed):
@@ -258,9 +305,30 @@ $(printf '             %s\n' "${SECRETS[@]}")
 
 MSG
 
-if [[ $CHECK_ONLY == yes ]]; then cat "$BANNER"; exit 0; fi
+if [[ $CHECK_ONLY == yes ]]; then
+  cat "$BANNER"
+  if [[ -n "$HAPROXY" ]]; then "$HAPROXY" -c -q -f "$BALANCER_CONFIG"; fi  # the generated configuration is valid
+  exit 0
+fi
 
-# The supervisor starts the three servers, each in its own process group (stopping one reaches its workers).
+RASA_RUN=("$RASA_PY" -m bot.rasa_ext.rasa_cli run --model "$MODEL" --credentials credentials.yml
+  --endpoints "$ENDPOINTS" --cors "*" --enable-api)
+RASA_SERVICES=()
+if [[ -n "$HAPROXY" ]]; then
+  for index in "${!NODE_PORTS[@]}"; do
+    port=${NODE_PORTS[$index]}
+    RASA_SERVICES+=(--service "rasa-$((index + 1))" "http://127.0.0.1:$port/"
+      "${RASA_RUN[@]}" --interface 127.0.0.1 --port "$port")
+  done
+  # ready once every Rasa process is in the balance (HAProxy's monitor URI, bot/launcher/balancer.py)
+  RASA_SERVICES+=(--service haproxy "http://$LOCAL_HOST:$RASA_PORT/balancer-health"
+    "$HAPROXY" -db -f "$BALANCER_CONFIG")
+else
+  RASA_SERVICES+=(--service rasa "http://$LOCAL_HOST:$RASA_PORT/"
+    "${RASA_RUN[@]}" --interface "$ASSISTANT_BIND_HOST" --port "$RASA_PORT")
+fi
+
+# The supervisor starts the servers, each in its own process group (stopping one reaches its workers).
 # Servers started for a while only (the tests' own ports) leave no queue behind on a shared RabbitMQ.
 FINALLY=()
 if [[ -n "${HANDOFF_EVENTS_URL:-}" && "${RABBITMQ_DELETE_ON_EXIT:-no}" == yes ]]; then
@@ -272,7 +340,5 @@ exec "$CORE_PY" -m bot.launcher.supervisor --banner "$BANNER" \
     --timeout-graceful-shutdown 5 --no-proxy-headers \
   --service actions "http://$LOCAL_HOST:$ACTION_PORT/health" \
     "$RASA_PY" -m bot.rasa_ext.action_server --actions actions --port "$ACTION_PORT" \
-  --service rasa "http://$LOCAL_HOST:$RASA_PORT/" \
-    "$RASA_PY" -m bot.rasa_ext.rasa_cli run --model "$MODEL" --interface "$ASSISTANT_BIND_HOST" --port "$RASA_PORT" \
-    --credentials credentials.yml --endpoints "$ENDPOINTS" --cors "*" --enable-api \
+  "${RASA_SERVICES[@]}" \
   "${FINALLY[@]}"

@@ -1,9 +1,11 @@
 """CPU time of the servers that `make run` started, read from /proc (Linux): stable on a noisy machine, because it
 counts what each server process used, not how long a request waited.
 
-Used by scripts/bench.py (CPU milliseconds per turn of Rasa, all its workers, the action server and the core) and
-scripts/bench_idle.py (their share of a core while idle). Servers are told apart by their command line and, when
-ports are given, by the `--port` scripts/run.sh passes each: another stack on the same machine is not counted.
+Used by scripts/bench.py (CPU milliseconds per turn of Rasa, all its processes, HAProxy in front of them, the
+action server and the core) and scripts/bench_idle.py (their share of a core while idle). Servers are told apart by
+their command line and, when ports are given, by the `--port` scripts/run.sh passes each: another stack on the same
+machine is not counted. Rasa's processes behind HAProxy listen on ports of their own: they are the stack's by their
+endpoints file, `build/endpoints-$RASA_PORT.yml`, and HAProxy by its configuration, `build/haproxy-$RASA_PORT.cfg`.
 """
 
 from __future__ import annotations
@@ -17,9 +19,11 @@ SUPERVISOR = "bot.launcher.supervisor"  # scripts/run.sh's supervisor, the paren
 # a server: words its command line contains, and words it must not contain
 SERVERS = {
     "rasa": (("rasa", "run", "--model"), ("actions",)),
+    "haproxy": (("haproxy", "-f"), ()),  # in front of the Rasa processes; none without HAProxy
     "actions": (("rasa", "actions", "--actions"), ()),  # `rasa run actions` or bot.rasa_ext.action_server
     "core": (("uvicorn", "bot.core.main:app"), ()),
 }
+OPTIONAL = {"haproxy"}  # a stack may run without it (scripts/run.sh without HAProxy)
 
 
 def _processes() -> dict[int, tuple[int, list[str]]]:
@@ -42,20 +46,29 @@ def _matches(words: list[str], wanted: tuple[str, ...], unwanted: tuple[str, ...
     if SUPERVISOR in line:  # its command line holds every server's; its children are counted as themselves
         return False
     return all(w in line for w in wanted) and not any(w in words for w in unwanted) \
-        and (port is None or _port(words) == port)
+        and (port is None or _port(words) == port or _of_rasa_port(words, port))
+
+
+def _option(words: list[str], name: str) -> str | None:
+    """The value of `name V` (or `name=V`) in a command line, None without one."""
+    for index, word in enumerate(words):
+        if word == name and index + 1 < len(words):
+            return words[index + 1]
+        if word.startswith(f"{name}="):
+            return word.split("=", 1)[1]
+    return None
 
 
 def _port(words: list[str]) -> int | None:
     """The value of `--port N` (or `--port=N`) in a command line, None without one."""
-    for index, word in enumerate(words):
-        if word == "--port" and index + 1 < len(words):
-            value = words[index + 1]
-        elif word.startswith("--port="):
-            value = word.split("=", 1)[1]
-        else:
-            continue
-        return int(value) if value.isdigit() else None
-    return None
+    value = _option(words, "--port")
+    return int(value) if value is not None and value.isdigit() else None
+
+
+def _of_rasa_port(words: list[str], port: int) -> bool:
+    """A Rasa process (its endpoints file) or HAProxy (its configuration) of the stack whose RASA_PORT is `port`."""
+    return (_option(words, "--endpoints") or "").endswith(f"endpoints-{port}.yml") \
+        or (_option(words, "-f") or "").endswith(f"haproxy-{port}.cfg")
 
 
 def _with_descendants(pids: set[int], processes: dict[int, tuple[int, list[str]]]) -> set[int]:
@@ -77,7 +90,7 @@ def server_pids(ports: Mapping[str, int] | None = None) -> dict[str, set[int]]:
     processes = _processes()
     result = {}
     for name, (wanted, unwanted) in SERVERS.items():
-        port = (ports or {}).get(name)
+        port = (ports or {}).get(name, (ports or {}).get("rasa") if name == "haproxy" else None)
         matching = {pid for pid, (_, words) in processes.items() if _matches(words, wanted, unwanted, port)}
         result[name] = _with_descendants(matching, processes)
     return result

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import ipaddress
 import os
+import re
 import secrets as random_secrets
 import signal
 import socket
@@ -67,6 +68,12 @@ def listening_pids(port: int) -> set[int]:
     return pids
 
 
+def several_rasa_processes() -> dict[str, str]:
+    """The environment that makes scripts/run.sh start at least two Rasa processes behind HAProxy (one per core as
+    `make run`, but never one alone: the server tests go through the balancer's routing on any machine)."""
+    return {"RASA_WORKERS": str(max(2, os.cpu_count() or 1))}
+
+
 @dataclass
 class Launched:
     """scripts/run.sh running the core, the action server and Rasa."""
@@ -81,6 +88,14 @@ class Launched:
     @property
     def database_url(self) -> str:
         return self.env["CORE_DATABASE_URL"]
+
+    @property
+    def rasa_nodes(self) -> list[str]:
+        """The URLs of the Rasa processes behind HAProxy (rasa_url is HAProxy's), from the launcher's banner."""
+        line = next(line for line in self.log.read_text(errors="replace").splitlines()
+                    if line.strip().startswith("Rasa:"))
+        assert " behind HAProxy on " in line, line
+        return [f"http://{node}" for node in re.findall(r"127\.0\.0\.1:\d+", line.split(" behind ")[0])]
 
     def stop(self) -> int:
         """SIGTERM the launcher (as a service manager would) and return its exit code."""

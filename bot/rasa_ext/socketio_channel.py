@@ -33,6 +33,11 @@ widget shows the core to prove the conversation is its own (its missed agents' r
 CHAT_KEY_SECRET (a warning at start) the conversation id is the session id, no key is sent and the core answers the
 widget's handoff calls 404; chatting works all the same.
 
+Several Rasa processes run behind HAProxy (bot/launcher/balancer.py): engine.io's polling handshake sets the cookie
+`io` with the engine.io session id, from which HAProxy learns which process holds the session and sends the
+session's later requests (`?sid=`) there; without it a polling client's requests would be spread over the processes
+and refused (`400 Invalid session`). The browser need not keep the cookie (HttpOnly, SameSite=Lax, path /).
+
 Registering the channel with Rasa's app also makes Rasa's HTTP API decode the conversation ids of its
 `/conversations/...` routes (bot/rasa_ext/conversation_routes.py), as the core encodes them.
 Everything else (events, metadata key, name "socketio") is Rasa's own. Used in credentials.yml.
@@ -67,6 +72,8 @@ REDIS_URL_VARIABLE = "SOCKETIO_REDIS_URL"
 REDIS_CHANNEL = "canonassistant-socketio"
 KEY_SECRET_VARIABLE = "CHAT_KEY_SECRET"
 GENERATED_ID = re.compile(r"[0-9a-f]{32}")  # uuid4().hex: the ids this channel hands out
+# The engine.io session cookie HAProxy routes by (its name is bot/launcher/balancer.py's COOKIE)
+SESSION_COOKIE = {"name": "io", "path": "/", "SameSite": "Lax", "HttpOnly": True}
 
 
 WEB_PREFIX = "web:"  # the conversation ids of this channel's sessions (with a secret)
@@ -185,6 +192,7 @@ class SocketIOInput(RasaSocketIOInput):
         socketio_webhook.__class__ = ChannelBlueprint  # Rasa builds a SocketBlueprint: same object, one more step
         sio = self.sio
         assert sio is not None
+        sio.eio.cookie = dict(SESSION_COOKIE)  # set on the polling handshake: the balancer's stickiness
         redis_url = os.environ.get(REDIS_URL_VARIABLE)
         if redis_url:  # before any client connects: the server initialises its manager on the first connection
             sio.manager = PerProcessRedisManager(redis_url, channel=REDIS_CHANNEL)

@@ -16,7 +16,7 @@ import requests
 
 from bot.conversation_ids import path_segment
 from tests.assistant.helpers import SUMMARY
-from tests.servers import MODEL, ROOT, Launched, launch
+from tests.servers import MODEL, ROOT, Launched, launch, several_rasa_processes
 
 TOKEN_SECRET = "assistant-tests-customer-token-secret"
 SERVICE_KEY = "assistant-tests-core-service-key"
@@ -97,10 +97,12 @@ def rasa_tracker(rasa_url: str, conversation_id: str) -> dict:
 
 
 def start_servers(folder: Path, **extra_env: str) -> Servers:
-    """Start the core, the action server and Rasa with scripts/run.sh (the launcher of `make run`)."""
+    """Start the core, the action server and Rasa with scripts/run.sh (the launcher of `make run`; at least two Rasa
+    processes behind HAProxy)."""
     secrets = {"CUSTOMER_TOKEN_SECRET": TOKEN_SECRET, "CORE_SERVICE_KEY": SERVICE_KEY, "RASA_TOKEN": RASA_TOKEN,
                "CORE_DEMO_MODE": "true", "CORE_DEMO_AGENT_PASSWORD": AGENT_PASSWORD}
-    return Servers(**vars(launch(folder, secrets, {"SUPPORT_HOURS": "always", **extra_env})))
+    extra = {"SUPPORT_HOURS": "always", **several_rasa_processes(), **extra_env}
+    return Servers(**vars(launch(folder, secrets, extra)))
 
 
 @pytest.fixture(scope="session")

@@ -335,6 +335,20 @@ def test_servers_are_told_apart_by_port():
     assert server_cpu._port(["rasa", "run", "--port"]) is None and server_cpu._port(["x", "--port", "a"]) is None
 
 
+def test_rasa_processes_behind_haproxy_are_their_stack_s():
+    """scripts/run.sh's Rasa processes listen on ports of their own: their endpoints file names RASA_PORT, and
+    HAProxy's configuration does."""
+    node = [".venv/rasa/bin/python", "-m", "bot.rasa_ext.rasa_cli", "run", "--model", "m.tar.gz", "--credentials",
+            "credentials.yml", "--endpoints", "build/endpoints-5005.yml", "--interface", "127.0.0.1", "--port", "41001"]
+    haproxy = ["/usr/sbin/haproxy", "-db", "-f", "build/haproxy-5005.cfg"]
+    assert server_cpu._matches(node, *server_cpu.SERVERS["rasa"], 5005)
+    assert not server_cpu._matches(node, *server_cpu.SERVERS["rasa"], 6005)
+    assert server_cpu._matches(haproxy, *server_cpu.SERVERS["haproxy"], 5005)
+    assert not server_cpu._matches(haproxy, *server_cpu.SERVERS["haproxy"], 6005)
+    assert not server_cpu._matches(haproxy, *server_cpu.SERVERS["rasa"], 5005)
+    assert not server_cpu._matches(node, *server_cpu.SERVERS["haproxy"], 5005)
+
+
 def test_a_process_tree_and_its_share_of_a_core():
     parent = subprocess.Popen([sys.executable, "-c", "import subprocess, sys, time; subprocess.Popen([sys.executable, "
                                "'-c', 'import time; time.sleep(30)']); time.sleep(30)"])

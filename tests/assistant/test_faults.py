@@ -20,7 +20,7 @@ import pytest
 
 from tests.assistant.conftest import Servers, server_alive, start_servers
 from tests.assistant.helpers import Chat, Reply, require_redis
-from tests.servers import listening_pids
+from tests.servers import listening_addresses, listening_pids
 from tests.tcp_proxy import TcpProxy
 
 pytestmark = pytest.mark.servers
@@ -49,12 +49,14 @@ def port_of(url: str) -> int:
 
 
 def crash(url: str) -> None:
-    """SIGKILL every process group listening on the server's port (its workers too), as a crash would."""
+    """SIGKILL every process group listening on the server's port (its workers too), as a crash would (Rasa: one of
+    its processes; `stack.rasa_url` is HAProxy's)."""
     pids = listening_pids(port_of(url))
     assert pids, f"nothing listens at {url}"
     for group in {os.getpgid(pid) for pid in pids}:
         os.killpg(group, signal.SIGKILL)
-    eventually(lambda: not listening_pids(port_of(url)), f"{url} is down", 10)
+    # the socket itself, not its owner: a dying process (freeing its memory) still accepts connections for a while
+    eventually(lambda: not listening_addresses(port_of(url)), f"{url} is down", 10)
 
 
 def eventually(check: Callable[[], bool], what: str, seconds: float) -> None:
@@ -120,11 +122,29 @@ def test_core_crash_mid_flow(stack: Servers):
     assert saved_details(stack, token) == SAVED
 
 
+def test_one_rasa_process_crash_mid_flow(stack: Servers):
+    """Several Rasa processes behind HAProxy: one crashes, the next message is answered at once by another, at the
+    flow's right step (the conversation and its lock are in Redis)."""
+    chat, token = customer(stack)
+    start_flow(chat)
+    first, *others = stack.rasa_nodes
+    assert others, "the servers run a single Rasa process"
+    crash(first)
+    said(chat.send(FLOW[2]), "utter_ask_country_of_purchase")
+    said(chat.send(FLOW[3]), "utter_ask_dealer")
+    said(chat.send(FLOW[4]), "utter_product_completed", "utter_cps_invitation_unlocked",
+         "utter_product_details_finished")
+    assert saved_details(stack, token) == SAVED
+    restarted(stack, f"{first}/")  # the supervisor started it again
+
+
 def test_rasa_crash_mid_flow(stack: Servers):
     chat, token = customer(stack)
     start_flow(chat)
-    crash(stack.rasa_url)
-    restarted(stack, f"{stack.rasa_url}/")
+    for node in stack.rasa_nodes:  # every Rasa process (each up first): Rasa is down
+        eventually(lambda: server_alive(f"{node}/"), f"{node} answers", RESTART_SECONDS)  # noqa: B023
+        crash(node)
+    restarted(stack, f"{stack.rasa_url}/")  # through HAProxy: once a Rasa process answers again
     # the conversation lives in Redis: the flow goes on where it was
     said(chat.send(FLOW[2]), "utter_ask_country_of_purchase")
     said(chat.send(FLOW[3]), "utter_ask_dealer")

@@ -1,10 +1,12 @@
-"""The project's own set-up: the launcher of `make run` (scripts/run.sh and its supervisor), with the real servers.
+"""The project's own set-up: the launcher of `make run` (scripts/run.sh and its supervisor), with the real servers:
+the core, the action server, several Rasa processes and HAProxy in front of them.
 
 (`rasa data validate --fail-on-warnings` runs as `make validate`, before the test suites of `make test`; the
 supervisor's own tests, with stand-in servers, are in tests/launcher.)"""
 
 from __future__ import annotations
 
+import re
 import signal
 import stat
 import subprocess
@@ -14,8 +16,8 @@ from pathlib import Path
 
 import requests
 
-from tests.assistant.conftest import start_servers
-from tests.servers import listening_addresses
+from tests.assistant.conftest import server_alive, start_servers
+from tests.servers import listening_addresses, listening_pids
 
 SECRET_NAMES = ("CUSTOMER_TOKEN_SECRET", "CORE_SERVICE_KEY", "RASA_TOKEN", "ACTION_SERVER_TOKEN",
                 "CORE_DEMO_AGENT_PASSWORD")
@@ -59,12 +61,26 @@ def wait_until(check, seconds: float, what: str) -> None:
         time.sleep(0.2)
 
 
+def leader_listening_on(port: int) -> int:
+    [leader] = {pid for pid in listening_pids(port) if is_group_leader(pid)}
+    return leader
+
+
+def rest_answers(rasa_url: str, sender: str) -> bool:
+    answer = requests.post(f"{rasa_url}/webhooks/rest/webhook", json={"sender": sender, "message": "Labas"},
+                           timeout=60)
+    return answer.ok and bool(answer.json())
+
+
 def test_launcher_serves_on_loopback_keeps_secrets_restarts_and_stops_on_sigterm(model_path, tmp_path):
     servers = start_servers(tmp_path)
-    ports = [port_of(url) for url in (servers.rasa_url, servers.actions_url, servers.core_url)]
+    printed = servers.log.read_text()
+    nodes = [port_of(url) for url in servers.rasa_nodes]  # Rasa processes, each on a loopback port, behind HAProxy
+    ports = [port_of(url) for url in (servers.rasa_url, servers.actions_url, servers.core_url)] + nodes
     secrets = [servers.env[name] for name in SECRET_NAMES]
     try:
-        printed = servers.log.read_text()
+        assert re.search(r"Rasa: +\d+ Rasa processes \(RASA_WORKERS\) on ", printed)
+        assert len(nodes) >= 2 and len(set(nodes)) == len(nodes)
         assert "curl" in printed  # it tells how to chat with it
         # where the secrets and the demo tokens are, never their values; not on any command line either
         assert "CUSTOMER_TOKEN_SECRET from the environment" in printed
@@ -74,8 +90,11 @@ def test_launcher_serves_on_loopback_keeps_secrets_restarts_and_stops_on_sigterm
         tokens = Path(servers.env["DEMO_TOKENS_FILE"])
         assert str(tokens) in printed and "demo-2000\t" in tokens.read_text()
         assert stat.S_IMODE(tokens.stat().st_mode) == 0o600
-        # every server on 127.0.0.1 only
-        assert [listening_addresses(port) for port in ports] == [{"127.0.0.1"}] * 3
+        # every server on 127.0.0.1 only; RASA_PORT is HAProxy's, each Rasa process has its own port
+        assert [listening_addresses(port) for port in ports] == [{"127.0.0.1"}] * len(ports)
+        haproxy = leader_listening_on(ports[0])
+        assert Path(f"/proc/{haproxy}/exe").resolve().name == "haproxy"
+        assert len({leader_listening_on(port) for port in nodes}) == len(nodes)
         assert requests.get(f"{servers.core_url}/health", timeout=10).ok
         answer = requests.post(f"{servers.rasa_url}/webhooks/rest/webhook",
                                json={"sender": f"launcher-{uuid.uuid4().hex}", "message": "Labas"}, timeout=60)
@@ -96,6 +115,19 @@ def test_launcher_serves_on_loopback_keeps_secrets_restarts_and_stops_on_sigterm
         wait_until(lambda: "actions restarted" in servers.log.read_text(), 30, "the action server restarts")
         wait_until(lambda: listening_addresses(ports[1]) == {"127.0.0.1"}, 60, "the action server listens again")
         assert servers.process.poll() is None and requests.get(f"{servers.core_url}/health", timeout=10).ok
+        # a crashed Rasa process: the others answer meanwhile through HAProxy, the supervisor starts it again, and
+        # HAProxy sends requests to it once it has loaded its model
+        subprocess.run(["kill", "-9", str(leader_listening_on(nodes[0]))], check=True)
+        wait_until(lambda: not listening_addresses(nodes[0]), 10, "the Rasa process is gone")
+        assert all(rest_answers(servers.rasa_url, f"launcher-node-{uuid.uuid4().hex}") for _ in range(4))
+        wait_until(lambda: "rasa-1 restarted" in servers.log.read_text(), 30, "the Rasa process restarts")
+        wait_until(lambda: listening_addresses(nodes[0]) == {"127.0.0.1"}, 180, "the Rasa process listens again")
+        assert requests.get(f"http://127.0.0.1:{nodes[0]}/", timeout=10).ok
+        # a crashed HAProxy: restarted, RASA_PORT answers again
+        subprocess.run(["kill", "-9", str(haproxy)], check=True)
+        wait_until(lambda: "haproxy restarted" in servers.log.read_text(), 30, "HAProxy restarts")
+        wait_until(lambda: server_alive(f"{servers.rasa_url}/"), 30, "RASA_PORT answers again")
+        assert rest_answers(servers.rasa_url, f"launcher-after-{uuid.uuid4().hex}")
     finally:
         started = time.monotonic()
         if servers.process.poll() is None:
@@ -106,5 +138,6 @@ def test_launcher_serves_on_loopback_keeps_secrets_restarts_and_stops_on_sigterm
         code = servers.process.wait(timeout=60)
     assert code == 143
     assert time.monotonic() - started < 15
-    assert [listening_addresses(port) for port in ports] == [set()] * 3
+    assert [listening_addresses(port) for port in ports] == [set()] * len(ports)
     assert pids_mentioning({str(port) for port in ports}) == []
+    assert pids_mentioning({f"build/haproxy-{ports[0]}.cfg"}) == []  # HAProxy is gone too

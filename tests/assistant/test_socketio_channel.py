@@ -324,3 +324,41 @@ def test_without_redis_each_worker_keeps_its_own_rooms(monkeypatch):
     channel = SocketIOInput.from_credentials({"session_persistence": True})
     channel.blueprint(lambda _message: None)
     assert type(channel.sio.manager).__name__ == "AsyncManager"
+
+
+# ----------------------------------------------------------------------------- several processes behind HAProxy
+
+async def polling_handshake() -> tuple[str, str]:
+    """(the engine.io session id of a polling handshake's open packet, the response's Set-Cookie)."""
+    import json
+
+    import aiohttp
+    from sanic import Sanic
+
+    channel = SocketIOInput.from_credentials({"session_persistence": True})
+    app = Sanic(f"handshake-{free_port()}")
+
+    async def on_new_message(_message):
+        return None
+
+    app.blueprint(channel.blueprint(on_new_message))
+    port = free_port()
+    server = await app.create_server(host="127.0.0.1", port=port, return_asyncio_server=True)
+    await server.startup()
+    serving = asyncio.ensure_future(server.serve_forever())
+    try:
+        async with aiohttp.ClientSession() as session:
+            async with session.get(f"http://127.0.0.1:{port}/socket.io/?EIO=4&transport=polling") as answer:
+                body, cookie = await answer.text(), answer.headers.get("Set-Cookie", "")
+        return json.loads(body[1:])["sid"], cookie  # "0{...}": engine.io's open packet
+    finally:
+        server.close()
+        serving.cancel()
+
+
+def test_the_polling_handshake_sets_the_cookie_haproxy_sticks_sessions_by():
+    """HAProxy (bot/launcher/balancer.py) learns which Rasa process holds a session from this cookie."""
+    from bot.launcher.balancer import COOKIE
+
+    sid, cookie = asyncio.run(polling_handshake())
+    assert cookie == f"{COOKIE}={sid}; path=/; SameSite=Lax; HttpOnly"

@@ -3,8 +3,10 @@
     python stub_server.py MARKER --port P [--workers N] [--ignore-term] [--slow-stop S] [--load-seconds S]
                                         [--crash-after S] [--exit-code C]
 
-Answers HTTP GET with 200 on P once loaded; its workers (forked, same process group, holding the listening
-socket as Sanic's workers do) only sleep. MARKER is only there to find the processes in /proc.
+Answers HTTP GET with 200 on P once loaded, the body naming P; its workers (forked, same process group, holding
+the listening socket as Sanic's workers do) only sleep. MARKER is only there to find the processes in /proc.
+Like engine.io's polling handshake with the `cookie` option (bot/rasa_ext/socketio_channel.py), a GET of
+`/socket.io/...` without `sid` also opens a session: `Set-Cookie: io=<new sid>` and the body `P <sid>`.
 """
 
 from __future__ import annotations
@@ -15,17 +17,32 @@ import signal
 import sys
 import threading
 import time
-from http.server import BaseHTTPRequestHandler, HTTPServer
+import urllib.parse
+import uuid
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 
 class Ok(BaseHTTPRequestHandler):
     def do_GET(self) -> None:  # noqa: N802
+        url = urllib.parse.urlsplit(self.path)
+        body = str(self.server.server_port)
         self.send_response(200)
-        self.send_header("Content-Length", "2")
+        if url.path.startswith("/socket.io/") and "sid" not in urllib.parse.parse_qs(url.query):
+            sid = uuid.uuid4().hex[:20]
+            self.send_header("Set-Cookie", f"io={sid}; path=/; SameSite=Lax; HttpOnly")
+            body += f" {sid}"
+        self.send_header("Content-Length", str(len(body)))
         self.end_headers()
-        self.wfile.write(b"ok")
+        self.wfile.write(body.encode())
 
     def log_message(self, *args) -> None:
+        pass
+
+
+class Server(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def handle_error(self, *args) -> None:  # a health check that hangs up early
         pass
 
 
@@ -50,7 +67,7 @@ def main() -> None:
     signal.signal(signal.SIGTERM, on_term)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     time.sleep(args.load_seconds)  # "loading the model"
-    server = HTTPServer(("127.0.0.1", args.port), Ok)
+    server = Server(("127.0.0.1", args.port), Ok)
     for _ in range(args.workers):
         if os.fork() == 0:
             while True:

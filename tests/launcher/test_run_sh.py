@@ -1,10 +1,14 @@
 """scripts/run.sh's set-up, without the servers: what it says when Redis or RabbitMQ is missing, its refusal to
-start in production configuration, and the secrets it never prints."""
+start in production configuration, the secrets it never prints, and the topology of Rasa's processes (behind
+HAProxy, or without it)."""
 
 from __future__ import annotations
 
 import os
+import re
+import shutil
 import signal
+import socket
 import subprocess
 from pathlib import Path
 
@@ -102,3 +106,52 @@ def test_servers_listen_on_loopback_unless_asked_otherwise(tmp_path):
     assert "Listening: on 127.0.0.1" in done.stdout
     opened = launcher(tmp_path, "--check", USE_REDIS="no", ASSISTANT_BIND_HOST="0.0.0.0")
     assert "Listening: on 0.0.0.0" in opened.stdout
+
+
+def redis_port() -> str:
+    """The port of a Redis that answers (6379, or REDIS_PORT), else the test is skipped."""
+    port = os.environ.get("REDIS_PORT", "6379")
+    try:
+        with socket.create_connection(("127.0.0.1", int(port)), timeout=2) as connection:
+            connection.sendall(b"PING\r\n")
+            if connection.recv(16).startswith(b"+PONG"):
+                return port
+    except OSError:
+        pass
+    pytest.skip(f"no Redis at 127.0.0.1:{port}")
+
+
+HAPROXY_MISSING = {"HAPROXY": "/nonexistent/haproxy", "PATH": "/usr/bin:/bin"}
+
+
+def test_the_banner_says_the_topology_rasa_processes_behind_haproxy(tmp_path):
+    if not shutil.which("haproxy", path="/usr/sbin:/usr/bin:/sbin:/bin"):
+        pytest.skip("haproxy is missing (test_balancer.py says so, or fails on CI)")
+    done = launcher(tmp_path, "--check", REDIS_PORT=redis_port(), RASA_WORKERS="3", RASA_NODE_PORTS="41001 41002 41003")
+    assert done.returncode == 0, done.stderr  # the generated configuration passed `haproxy -c`
+    rasa_port = done.stdout.split("behind HAProxy on 127.0.0.1:")[1].split()[0]
+    assert "Rasa:      3 Rasa processes (RASA_WORKERS) on 127.0.0.1:41001, 127.0.0.1:41002, 127.0.0.1:41003 " \
+           f"behind HAProxy on 127.0.0.1:{rasa_port} (socket.io sessions stick to their process; " \
+           f"build/haproxy-{rasa_port}.cfg)" in done.stdout
+    generated = (ROOT / f"build/haproxy-{rasa_port}.cfg").read_text()
+    assert f"bind 127.0.0.1:{rasa_port}\n" in generated and "server rasa-3 127.0.0.1:41003\n" in generated
+    # without Redis: one process (conversations in memory), through HAProxy all the same
+    alone = launcher(tmp_path, "--check", USE_REDIS="no")
+    assert re.search(r"Rasa: +1 Rasa process \(one: conversations in memory\) on 127\.0\.0\.1:\d+ behind HAProxy",
+                     alone.stdout), alone.stdout
+
+
+def test_without_haproxy_one_rasa_process_runs_its_workers_with_a_warning(tmp_path):
+    done = launcher(tmp_path, "--check", REDIS_PORT=redis_port(), RASA_WORKERS="2", **HAPROXY_MISSING)
+    assert done.returncode == 0, done.stderr
+    assert "WARNING: HAProxy is missing" in done.stderr and "400 Invalid session" in done.stderr
+    assert "Rasa:      1 Rasa process with 2 Sanic worker(s) on 127.0.0.1:" in done.stdout
+    quiet = launcher(tmp_path, "--check", USE_REDIS="no", **HAPROXY_MISSING)  # one worker: nothing to warn of
+    assert "HAProxy is missing" not in quiet.stderr and "with 1 Sanic worker(s)" in quiet.stdout
+
+
+def test_in_production_several_workers_without_haproxy_are_refused(tmp_path):
+    done = launcher(tmp_path, "--check", ASSISTANT_ENV="production", REDIS_PORT=redis_port(), RASA_WORKERS="2",
+                    **HAPROXY_MISSING)
+    assert done.returncode == 1
+    assert "NOT STARTING (ASSISTANT_ENV=production): HAProxy is missing" in done.stderr

@@ -14,9 +14,10 @@ from typing import Iterator
 
 import pytest
 
-from tests.servers import MODEL, ROOT, launch
+from tests.servers import MODEL, ROOT, launch, several_rasa_processes
 
 SOCKET_IO_CLIENT = ROOT / "build" / "static" / "socket.io.min.js"
+WEBCHAT = ROOT / "build" / "static" / "rasa-webchat.js"  # a standard client (test_standard_clients.py)
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
     "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -37,8 +38,9 @@ def _missing() -> str | None:
         import playwright.sync_api  # noqa: F401
     except ImportError:
         return "the playwright package is missing from the core environment (requirements/core.in)"
-    if not SOCKET_IO_CLIENT.is_file():
-        return f"{SOCKET_IO_CLIENT.relative_to(ROOT)} is missing (built by `make` from web/package-lock.json)"
+    for built in (SOCKET_IO_CLIENT, WEBCHAT):
+        if not built.is_file():
+            return f"{built.relative_to(ROOT)} is missing (built by `make` from web/package-lock.json)"
     return None
 
 
@@ -58,11 +60,13 @@ class Servers:
     page_url: str
     core_url: str
     rasa_url: str
+    log: Path
 
 
 @pytest.fixture(scope="session")
 def servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Servers]:
-    """The core (page), the action server and Rasa, started like `make run` does."""
+    """The core (page), the action server and Rasa, started like `make run` does (at least two Rasa processes
+    behind HAProxy, whatever the number of cores)."""
     if not MODEL.exists():
         pytest.fail(f"{MODEL} is missing: run the tests with `make test`, which trains it.")
     try:
@@ -70,10 +74,10 @@ def servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Servers]:
                          {"CUSTOMER_TOKEN_SECRET": TOKEN_SECRET, "CORE_SERVICE_KEY": SERVICE_KEY,
                           "RASA_TOKEN": RASA_TOKEN, "CHAT_KEY_SECRET": CHAT_KEY_SECRET},
                          {"CORE_DEMO_MODE": "true", "SUPPORT_HOURS": "always",
-                          "CORE_DEMO_AGENT_PASSWORD": AGENT_PASSWORD})
+                          "CORE_DEMO_AGENT_PASSWORD": AGENT_PASSWORD, **several_rasa_processes()})
     except RuntimeError as error:
         pytest.fail(str(error))
-    yield Servers(f"{running.core_url}/", running.core_url, running.rasa_url)
+    yield Servers(f"{running.core_url}/", running.core_url, running.rasa_url, running.log)
     running.stop()
 
 
