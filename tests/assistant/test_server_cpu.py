@@ -23,10 +23,11 @@ def test_command_lines_are_told_apart():
     # the supervisor's command line holds all three: it is none of them (else it and all its children would count)
     supervisor = [".venv/core/bin/python", "-m", "bot.launcher.supervisor", "--service", "core", "-", *core,
                   "--service", "actions", "-", *our_actions, "--service", "rasa", "-", *ours]
-    lines = (rasa, actions, core, ours, our_actions, supervisor)
+    balancer = ["/usr/sbin/haproxy", "-db", "-f", "build/haproxy-5005.cfg"]  # in front of the Rasa processes
+    lines = (rasa, actions, core, ours, our_actions, supervisor, balancer)
     found = {name: [words for words in lines if server_cpu._matches(words, *rule)]
              for name, rule in server_cpu.SERVERS.items()}
-    assert found == {"rasa": [rasa, ours], "actions": [actions, our_actions], "core": [core]}
+    assert found == {"rasa": [rasa, ours], "actions": [actions, our_actions], "core": [core], "haproxy": [balancer]}
 
 
 def test_a_server_s_children_count_as_the_server():
