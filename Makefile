@@ -28,7 +28,7 @@ export TF_CPP_MIN_LOG_LEVEL := 3
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 export RASA_TELEMETRY_ENABLED := false
 
-.PHONY: help run test train bench bench-idle blind-conversations validate lint clean browser haproxy
+.PHONY: help run test test-deploy train bench bench-idle blind-conversations validate lint clean browser haproxy
 
 help:
 	@echo "make run    set up, train if needed, start the assistant (REST + socket.io on :5005 through HAProxy to one"
@@ -121,6 +121,7 @@ lint: $(CORE_READY)
 test: $(MODEL) $(CORE_READY) $(WEB_VENDOR) $(WEBCHAT) browser haproxy lint validate
 	$(CORE_PY) -m pytest tests/core $(PYTEST_ARGS)
 	$(CORE_PY) -m pytest tests/launcher $(PYTEST_ARGS)
+	$(CORE_PY) -m pytest tests/deploy $(PYTEST_ARGS)
 	$(RASA_PY) -m pytest tests/assistant $(PYTEST_ARGS)
 	$(CORE_PY) -m pytest tests/web $(PYTEST_ARGS)
 

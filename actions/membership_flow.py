@@ -4,7 +4,7 @@ buttons with their annual fees, the payment method, a summary to confirm, and th
 from __future__ import annotations
 
 import uuid
-from typing import Any, Dict, List, Text
+from typing import Any, Dict, List, Optional, Text
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, FollowupAction, SlotSet
@@ -13,7 +13,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.account_fallback import answer_without_account
 from actions.conversation import customer_token, forget_flow_slots, language_of
 from actions.core_client import CoreClient, CoreError, Rejected
-from actions.flow_validation import Answer, FlowValidation, one_match, yes_no_answer
+from actions.flow_validation import Answer, FlowValidation, Reply, one_match, yes_no_answer
 from actions.names import TIER_NAMES, tier_name
 from bot.vocabulary import EN, LT
 
@@ -25,6 +25,8 @@ TIER_WORDS = {"silver": ("silver", "sidabr"), "gold": ("gold", "auks"), "platinu
               "enterprise": ("enterprise", "imoniu")}
 METHOD_WORDS = {CARD: ("card", "kortel", "mastercard"),
                 BANK: ("bank", "pavedim", "transfer", "wire")}
+# the flow's own topic: the price and the order, answered from the choices made so far
+ORDER_QUESTIONS = frozenset({"membership_price", "buy_membership"})
 METHOD_NAMES = {LT: {CARD: "mokėjimo kortele", BANK: "banko pavedimu"},
                 EN: {CARD: "by card", BANK: "by bank transfer"}}
 
@@ -93,9 +95,26 @@ class ActionAskOrderConfirmed(Action):
 class ValidateMembershipForm(FlowValidation):
     dont_know_responses = {slot: f"utter_dont_know_{slot}"
                            for slot in ("tier", "payment_method", "order_confirmed")}
+    answer_intents = {"tier": frozenset({"select_tier"}),
+                      "payment_method": frozenset({"card_payment", "bank_transfer"})}
 
     def name(self) -> Text:
         return "validate_membership_form"
+
+    def answer_in_flow(self, slot: Text, intent: Text, tracker: Tracker) -> Optional[Reply]:
+        """The price or the order so far: the chosen tier's fee (and the payment method), or, before the tier,
+        the fees of the tiers the customer can choose."""
+        if intent not in ORDER_QUESTIONS:
+            return None
+        fees, language = tracker.get_slot("tier_fees") or {}, language_of(tracker)
+        tier, method = self.given(tracker, slot, "tier"), self.given(tracker, slot, "payment_method")
+        if tier not in fees:
+            return Reply.of("utter_membership_fees", tiers=tier_list(fees, language))
+        chosen = {"tier": tier_name(tier, language), "fee": fees[tier]}
+        if method in METHOD_NAMES[language]:
+            return Reply.of("utter_membership_chosen_tier_and_method", method=METHOD_NAMES[language][method],
+                            **chosen)
+        return Reply.of("utter_membership_chosen_tier", **chosen)
 
     @staticmethod
     def read_tier(text: Text, tracker: Tracker) -> Answer:

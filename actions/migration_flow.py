@@ -14,7 +14,7 @@ from rasa_sdk.types import DomainDict
 from actions.account_fallback import answer_without_account
 from actions.conversation import customer_token, forget_flow_slots, latest_intent
 from actions.core_client import Anonymous, CoreClient, CoreError
-from actions.flow_validation import Answer, FlowValidation, one_match, yes_no_answer
+from actions.flow_validation import Answer, FlowValidation, Reply, one_match, yes_no_answer
 from actions.product_details_flow import start_product_details
 from bot.vocabulary import HANDOFF_REASON_SLOT, PRIORITY_SUPPORT
 
@@ -23,6 +23,11 @@ FORM = "migration_form"
 # (a person: the step is named as the handoff's reason)
 REGISTER_AGAIN = "register_again"
 GENERAL = ("utter_migrate_button_missing",)  # the general guidance, without the account
+# the flow's own topic: why the button is missing, answered from what the flow knows, for the question it asks
+BUTTON_MISSING = "migrate_button_missing"
+WHY_NO_BUTTON = {"old_cps_email_given": "utter_migration_depends_on_email",  # not said yet: what it depends on
+                 "migration_next_step": "utter_migration_email_not_given",  # said not given: that is why
+                 "migrate_confirm": "utter_migration_products_waiting"}  # the account: given, products waiting
 NEXT_STEP_WORDS = {REGISTER_AGAIN: ("naujo", "vel", "again", "regist", "anew"),
                    PRIORITY_SUPPORT: ("palaik", "priorit", "support", "zmog", "human", "agent", "operator")}
 
@@ -52,9 +57,15 @@ class ActionStartMigration(Action):
 class ValidateMigrationForm(FlowValidation):
     dont_know_responses = {slot: f"utter_dont_know_{slot}"
                            for slot in ("old_cps_email_given", "migrate_confirm", "migration_next_step")}
+    answer_intents = {"migration_next_step": frozenset({"register_products", "request_human"})}  # its buttons
 
     def name(self) -> Text:
         return "validate_migration_form"
+
+    def answer_in_flow(self, slot: Text, intent: Text, tracker: Tracker) -> Optional[Reply]:
+        if intent != BUTTON_MISSING:
+            return None
+        return Reply.of(WHY_NO_BUTTON[slot], migration_count=tracker.get_slot("migration_count"))
 
     async def required_slots(self, domain_slots: List[Text], dispatcher: CollectingDispatcher,
                              tracker: Tracker, domain: DomainDict) -> List[Text]:

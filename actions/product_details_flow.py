@@ -19,7 +19,7 @@ from rasa_sdk.types import DomainDict
 from actions.account_fallback import answer_without_account
 from actions.conversation import customer_token, language_of
 from actions.core_client import CoreClient, CoreError, Product, Unavailable
-from actions.flow_validation import Answer, FlowValidation, parsed_answer
+from actions.flow_validation import Answer, FlowValidation, Reply, parsed_answer
 from actions.names import FIELD_NAMES
 from bot.core.domain.countries import parse_country
 from bot.core.domain.product_details import (
@@ -33,6 +33,8 @@ from bot.vocabulary import DONT_KNOW_COUNT_SLOT
 FORM = "product_details_form"
 GENERAL = ("utter_product_details_anonymous",)  # the guidance without the account: the details needed, where
 PRODUCT_SLOTS = ("product_id", "product_name", "product_missing")
+# the flow's own topic: why the product has no green tick yet, answered from the details given so far
+TICK_QUESTIONS = frozenset({"no_green_tick", "complete_product_details"})
 DATE_ERRORS = {"purchase_date_in_future": "utter_purchase_date_in_future",
                "purchase_date_too_early": "utter_purchase_date_too_early"}
 
@@ -108,6 +110,20 @@ class ValidateProductDetailsForm(FlowValidation):
         """The second "I don't know": leave this product for later (what was given is still saved)."""
         return super().give_up(slot, dispatcher, tracker) + [SlotSet("product_missing", [])]
 
+    def answer_in_flow(self, slot: Text, intent: Text, tracker: Tracker) -> Optional[Reply]:
+        """What the product still lacks for its green tick, and the details already given for it."""
+        if intent not in TICK_QUESTIONS:
+            return None
+        language, missing = language_of(tracker), tracker.get_slot("product_missing") or []
+        given = {name: self.given(tracker, slot, name) for name in PRODUCT_FIELDS if name in missing}
+        still = field_list([name for name, value in given.items() if not value], language)
+        product = tracker.get_slot("product_name")
+        if not any(given.values()):
+            return Reply.of("utter_product_details_still_needed", product=product, missing=still)
+        return Reply.of("utter_product_details_progress", product=product, missing=still,
+                        given=", ".join(f"{FIELD_NAMES[language][name]} {value}" for name, value in given.items()
+                                        if value))
+
     @staticmethod
     def read_serial_number(text: Text, _tracker: Tracker) -> Answer:
         return parsed_answer("serial_number", text, validate_serial_number, "utter_invalid_serial_number")
@@ -153,7 +169,10 @@ class ActionSaveProductDetails(Action):
         if saved is not None and not saved.product.missing_fields:
             dispatcher.utter_message(response="utter_product_completed", product=name, balance=saved.balance)
             if saved.invited and not tracker.get_slot("invited_before"):
-                dispatcher.utter_message(response="utter_cps_invitation_unlocked")
+                # with another product to complete, its question is the open one: the tier is offered later
+                more = any(p.id not in skipped for p in products)
+                dispatcher.utter_message(response="utter_cps_invitation_unlocked_later" if more
+                                         else "utter_cps_invitation_unlocked")
             events.append(SlotSet("invited_before", saved.invited))
         else:
             still = saved.product.missing_fields if saved else next(

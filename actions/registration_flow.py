@@ -3,7 +3,7 @@ case, the old CPS e-mail, and what happens next. A verified customer with an app
 
 from __future__ import annotations
 
-from typing import Any, Dict, List, Text
+from typing import Any, Dict, List, Optional, Text
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, FollowupAction
@@ -11,10 +11,16 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.conversation import customer_token, latest_intent
 from actions.core_client import CoreClient, CoreError
-from actions.flow_validation import Answer, FlowValidation, yes_no_answer
+from actions.flow_validation import Answer, FlowValidation, Reply, yes_no_answer
 from actions.offers import REGISTRATION_GUIDE_OFFER
 
 FORM = "registration_form"
+VAT_STATUS = {"documents_vat_registered": True, "documents_not_vat_registered": False}  # the status said
+
+
+def documents_for(vat_registered: bool) -> Text:
+    """The documents the application needs for the VAT status given."""
+    return "utter_documents_vat_registered" if vat_registered else "utter_documents_not_vat_registered"
 
 
 class ActionStartRegistration(Action):
@@ -51,6 +57,7 @@ class ActionStartRegistration(Action):
 class ValidateRegistrationForm(FlowValidation):
     dont_know_responses = {"vat_registered": "utter_dont_know_vat_registered",
                            "had_cps_account": "utter_dont_know_had_cps_account"}
+    answer_intents = {"vat_registered": frozenset(VAT_STATUS), "had_cps_account": frozenset({"old_cps_email"})}
 
     def name(self) -> Text:
         return "validate_registration_form"
@@ -64,6 +71,16 @@ class ValidateRegistrationForm(FlowValidation):
     def read_had_cps_account(_text: Text, tracker: Tracker) -> Answer:
         return yes_no_answer("had_cps_account", tracker, ("affirm", "old_cps_email"))
 
+    def answer_in_flow(self, slot: Text, intent: Text, tracker: Tracker) -> Optional[Reply]:
+        """The documents for the VAT status given (a status said now replaces the earlier answer); before the
+        VAT answer, that they depend on it (the VAT question follows)."""
+        if intent in VAT_STATUS:  # while the VAT question is open this is its answer, read before
+            return Reply([(documents_for(VAT_STATUS[intent]), {})], {"vat_registered": VAT_STATUS[intent]})
+        if intent == "ask_documents":
+            vat = self.given(tracker, slot, "vat_registered")
+            return Reply.of("utter_documents_depend_on_vat" if vat is None else documents_for(vat))
+        return None
+
 
 class ActionRegistrationGuide(Action):
     """The guide for the answers given: link, documents, old CPS e-mail, next steps."""
@@ -74,9 +91,7 @@ class ActionRegistrationGuide(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: Dict[Text, Any]) -> List[EventType]:
         dispatcher.utter_message(response="utter_registration_link")
-        vat = tracker.get_slot("vat_registered")
-        dispatcher.utter_message(response="utter_documents_vat_registered" if vat
-                                 else "utter_documents_not_vat_registered")
+        dispatcher.utter_message(response=documents_for(bool(tracker.get_slot("vat_registered"))))
         if tracker.get_slot("had_cps_account"):
             dispatcher.utter_message(response="utter_old_cps_email")
         dispatcher.utter_message(response="utter_registration_next_steps")

@@ -157,6 +157,8 @@ YAML
   fi
   # socket.io rooms shared by the processes, so that a message pushed through any of them reaches the browser
   export SOCKETIO_REDIS_URL="redis://$REDIS_HOST:$REDIS_PORT/$REDIS_DB"
+  # the console's failed sign-ins counted once for every core process (bot/core/console/throttle.py)
+  export CORE_REDIS_URL=${CORE_REDIS_URL:-$SOCKETIO_REDIS_URL}
   STORE="Redis at $REDIS_HOST:$REDIS_PORT"
 elif [[ "$USE_REDIS" == no ]]; then
   memory_store

@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo
 
 from pydantic import AfterValidator, BeforeValidator, Field, ValidationError
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+from redis.connection import parse_url as parse_redis_url
 
 from bot.core.domain.support_hours import DEFAULT_COUNTRY, DEFAULT_HOURS, DEFAULT_TIMEZONE, parse_hours
 from bot.core.proxies import Network, parse_networks
@@ -71,6 +72,18 @@ def _amqp_url(url: str) -> str:
     parts = urlsplit(url)
     if url and (parts.scheme not in ("amqp", "amqps") or not parts.hostname):
         raise ValueError("HANDOFF_EVENTS_URL must be an amqp(s) URL (or empty)")  # never echo: it has a password
+    return url
+
+
+def _redis_url(url: str) -> str:
+    """Empty (no Redis), or what redis-py reads as a redis(s):// URL with a host or a unix:// socket path."""
+    url = url.strip()
+    try:
+        parts = parse_redis_url(url) if url else {}
+    except ValueError:  # a scheme or port it does not know
+        parts = {}
+    if url and not (parts.get("host") or parts.get("path")):
+        raise ValueError("CORE_REDIS_URL must be a redis://, rediss:// or unix:// URL (or empty)")  # never echo it
     return url
 
 
@@ -232,6 +245,9 @@ class Settings(DatabaseSettings, TokenSettings, DemoSettings):
     chat_key_secret: str = Field("", alias="CHAT_KEY_SECRET")
     rasa_socket_url: SocketUrl = Field(DEFAULT_RASA_SOCKET_URL, alias="RASA_SOCKET_URL")
     trusted_proxies: TrustedProxies = Field((), alias="CORE_TRUSTED_PROXIES")
+    # Redis shared by the core nodes (the console's sign-in throttle, bot/core/console/throttle.py); empty: each
+    # core process keeps its own in memory
+    redis_url: Annotated[str, AfterValidator(_redis_url)] = Field("", alias="CORE_REDIS_URL")
     handoff: HandoffSettings = Field(default_factory=HandoffSettings)
 
     @classmethod

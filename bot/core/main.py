@@ -13,7 +13,7 @@ from bot.core import console, shared_assets, web
 from bot.core.api.routes import ROUTERS
 from bot.core.clock import Clock, utc_now
 from bot.core.config import Settings
-from bot.core.console.throttle import SignInThrottle
+from bot.core.console.throttle import make_throttle
 from bot.core.db.session import make_engine, make_sessionmaker
 from bot.core.errors import ServiceError
 from bot.core.handoff import api as handoff_api
@@ -33,9 +33,11 @@ def create_app(
         app.state.settings = settings or Settings.from_env()
         engine = make_engine(app.state.settings.database_url)
         app.state.sessions, app.state.clock = make_sessionmaker(engine), clock
-        app.state.sign_in_throttle = SignInThrottle()  # failed console sign-ins (console/throttle.py)
+        # failed console sign-ins (console/throttle.py): in Redis with CORE_REDIS_URL, else in memory
+        app.state.sign_in_throttle = make_throttle(app.state.settings.redis_url)
         async with handoff_worker.running(app, rasa):  # app.state.handoff, and the worker (docs/handoff.md)
             yield
+        app.state.sign_in_throttle.close()
         engine.dispose()
 
     app = FastAPI(title="Canon business core service", version="1.0.0", lifespan=lifespan)

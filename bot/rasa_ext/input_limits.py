@@ -4,8 +4,13 @@ Every channel (REST, socket.io, WhatsApp, Rasa's Telegram, Slack and Messenger c
 `UserMessage` and hands it to `Agent.handle_message`. `apply()` patches both:
 
 - a message's text is always a string: a number becomes its digits; null, true, a list or an object becomes the
-  empty message (answered like one: "Sorry, I didn't understand"). Metadata that is not a JSON object is no
-  metadata. Rasa's own pipeline and our components fail on anything else, and the customer got an empty reply.
+  empty text, answered "Sorry, I didn't understand" (a client's mistake, not silence). Metadata that is not a
+  JSON object is no metadata. Rasa's own pipeline and our components fail on anything else, and the customer got
+  an empty reply.
+- an empty message (text of no characters or only spaces) never reaches NLU, where it would be answered "Sorry,
+  I didn't understand": at the start of a conversation (standard web clients such as rasa-webchat send one when
+  they open) it is answered with the greeting (`utter_greet`, in the page language of the metadata, else
+  Lithuanian), later it is ignored; nothing is stored either way.
 - a message longer than MAX_MESSAGE_CHARACTERS never reaches NLU: the customer gets `utter_message_too_long`
   (domain/input_limits.yml) through Rasa's NLG, in the conversation's language (the tracker's `language` slot,
   else the language of the message itself, else the page language of the metadata, else Lithuanian), through the
@@ -39,6 +44,7 @@ TOO_LONG_RESPONSE = "utter_message_too_long"
 # HTTP bodies and socket.io frames: a message of a million characters and its metadata fit, escaped as JSON
 MAX_REQUEST_BYTES = 2 * 1024 * 1024
 _PATCHED = "_canon_input_limits"
+_NOT_TEXT = "_canon_not_text"  # set on a UserMessage whose text was not text (null, true, a list, an object)
 
 
 def message_text(value: Any) -> Text:
@@ -82,6 +88,28 @@ async def refuse_too_long(agent: Agent, message: UserMessage) -> Optional[List[D
     return await answer_unstored(agent, message, TOO_LONG_RESPONSE, language)
 
 
+GREETING_RESPONSE = "utter_greet"
+
+
+def is_empty(message: UserMessage) -> bool:
+    """True for a message sent as text without words (empty, only spaces); not for one whose text was not text
+    at all (null, a list...), nor for a payload Rasa parses itself."""
+    return (message.parse_data is None and not getattr(message, _NOT_TEXT, False)
+            and not (message.text or "").strip())
+
+
+async def answer_empty(agent: Agent, message: UserMessage) -> Optional[List[Dict[Text, Any]]]:
+    """Greet at the start of a conversation, else ignore; store nothing."""
+    stored = await agent.tracker_store.retrieve(message.sender_id)
+    started = stored is not None and any(event.type_name == "user" for event in stored.events)
+    if started:
+        logger.info("Ignored an empty message in conversation %r (channel %s).", message.sender_id,
+                    message.input_channel)
+        return [] if isinstance(message.output_channel, CollectingOutputChannel) else None
+    language = reply_language(stored.get_slot(LANGUAGE_SLOT) if stored else None, "", message.metadata)
+    return await answer_unstored(agent, message, GREETING_RESPONSE, language)
+
+
 async def answer_unstored(agent: Agent, message: UserMessage, response_name: Text,
                           language: Text) -> Optional[List[Dict[Text, Any]]]:
     """Say the domain's response `response_name` in `language` to the sender of `message`, through its own output
@@ -101,6 +129,8 @@ def _guarded_init(rasa_init: Any) -> Any:
         rasa_init(self, text if text is None else message_text(text), *args, **kwargs)
         if self.text is None and self.parse_data is None:  # Rasa's pipeline cannot parse "no text"
             self.text = ""
+        if not isinstance(text, (str, int, float)) or isinstance(text, bool):
+            setattr(self, _NOT_TEXT, True)
         self.metadata = message_metadata(self.metadata)
 
     setattr(__init__, _PATCHED, True)
@@ -111,6 +141,8 @@ def _guarded_handle_message(rasa_handle_message: Any) -> Any:
     async def handle_message(self: Agent, message: UserMessage) -> Optional[List[Dict[Text, Any]]]:
         if is_too_long(message.text) and self.is_ready():
             return await refuse_too_long(self, message)
+        if is_empty(message) and self.is_ready():
+            return await answer_empty(self, message)
         return await rasa_handle_message(self, message)
 
     setattr(handle_message, _PATCHED, True)

@@ -20,6 +20,8 @@ written, by both saves; the tracker in memory, which the turn's actions get, kee
 
 Endpoints: `tracker_store: {type: bot.rasa_ext.tracker_store.RedisTrackerStore, url: ..., port: ..., ...}` (the
 same keys as Rasa's `type: redis`), or `tracker_store: {type: bot.rasa_ext.tracker_store.InMemoryTrackerStore}`.
+Production (deploy/endpoints.production.yml) keeps conversations in PostgreSQL with `SQLTrackerStore`: Rasa's
+`type: SQL` store and keys (dialect, url, port, db, username, password, login_db, query), with the same redaction.
 """
 
 from __future__ import annotations
@@ -30,9 +32,11 @@ from typing import Any, Dict, List, Optional, Text
 from rasa.core.brokers.broker import EventBroker
 from rasa.core.tracker_store import InMemoryTrackerStore as RasaInMemoryTrackerStore
 from rasa.core.tracker_store import RedisTrackerStore as RasaRedisTrackerStore
+from rasa.core.tracker_store import SQLTrackerStore as RasaSQLTrackerStore
 from rasa.shared.core.constants import ACTION_SESSION_START_NAME
 from rasa.shared.core.events import Event
 from rasa.shared.core.trackers import DialogueStateTracker
+from rasa.shared.nlu.constants import INTENT_NAME_KEY
 
 from bot.rasa_ext.fast_json import dumps
 from bot.rasa_ext.token_redaction import redact_event, redact_events
@@ -124,3 +128,23 @@ class RedisTrackerStore(WithoutTokens, RasaRedisTrackerStore):
             await self._stream_new_events(self.event_broker, new_events, tracker.sender_id)
         dialogue = {"events": stored[:start] + current, "name": tracker.sender_id}
         self.red.set(key, dumps(dialogue), ex=timeout or self.record_exp or None)
+
+
+class SQLTrackerStore(WithoutTokens, RasaSQLTrackerStore):
+    """Rasa's SQL tracker store (one row per event, as Rasa writes it); no customer tokens are stored or
+    published."""
+
+    async def save(self, tracker: DialogueStateTracker) -> None:
+        await self.stream_events(tracker)
+        with self.session_scope() as session:
+            for event in self._additional_events(session, tracker):  # the events not stored yet, as Rasa's save
+                data = redact_event(event.as_dict())
+                session.add(self.SQLEvent(
+                    sender_id=tracker.sender_id,
+                    type_name=event.type_name,
+                    timestamp=data.get("timestamp"),
+                    intent_name=(data.get("parse_data") or {}).get("intent", {}).get(INTENT_NAME_KEY),
+                    action_name=data.get("name"),
+                    data=json.dumps(data),
+                ))
+            session.commit()

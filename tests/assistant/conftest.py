@@ -6,6 +6,7 @@ import asyncio
 import logging
 import os
 import subprocess
+import uuid
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator, Optional
@@ -129,3 +130,24 @@ def pytest_terminal_summary(terminalreporter) -> None:
         terminalreporter.section("NLU evaluation")
         for line in SUMMARY:
             terminalreporter.write_line(line)
+
+
+@pytest.fixture
+def database() -> Iterator[str]:
+    """A new, empty PostgreSQL database on the local server, dropped afterwards."""
+    from tests.assistant.helpers import require_postgresql
+
+    require_postgresql()
+    import psycopg2
+
+    name = f"endpoints_test_{uuid.uuid4().hex[:12]}"
+    admin = psycopg2.connect(host="127.0.0.1", port=5432, user="postgres", dbname="postgres")
+    admin.autocommit = True
+    with admin.cursor() as cursor:
+        cursor.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield name
+    finally:
+        with admin.cursor() as cursor:
+            cursor.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.close()

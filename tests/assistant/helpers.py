@@ -294,3 +294,13 @@ def require_rabbitmq() -> None:
         asyncio.run(connect())
     except Exception as error:  # noqa: BLE001 - any failure means "not reachable"
         missing_service(f"no RabbitMQ on 127.0.0.1:5672 ({type(error).__name__})")
+
+
+def require_postgresql() -> None:
+    """PostgreSQL on 127.0.0.1:5432 (user postgres, trust authentication), else `missing_service`."""
+    import psycopg2
+
+    try:
+        psycopg2.connect(host="127.0.0.1", port=5432, user="postgres", dbname="postgres", connect_timeout=5).close()
+    except psycopg2.Error as error:
+        missing_service(f"no PostgreSQL on 127.0.0.1:5432 ({type(error).__name__})")

@@ -48,6 +48,10 @@ def test_bad_input_gets_a_reply_in_the_conversation_language(servers, language, 
     message = LONG[language] if kind == "very long" else BAD_INPUTS[kind]
     assert kind != "very long" or len(message) > 5000
     replies = chat.send(message)
+    if kind in EMPTY:  # ignored in a conversation under way ("Sorry, I didn't understand" would be noise)
+        assert replies == [] and user_texts_of(servers, chat)[-1] == opener
+        assert chat.send(FOLLOW_UP[language])[0].response == "utter_registration_link"
+        return
     assert replies, f"no reply to {kind}"
     for reply in replies:
         assert reply.response is not None, f"{kind}: unexpected text {reply.text!r}"
@@ -55,6 +59,24 @@ def test_bad_input_gets_a_reply_in_the_conversation_language(servers, language, 
     if len(message.strip()) > MAX_CHARACTERS:
         assert [reply.response for reply in replies] == [TOO_LONG]
     # the conversation goes on normally
+    assert chat.send(FOLLOW_UP[language])[0].response == "utter_registration_link"
+
+
+EMPTY = ("empty", "whitespace")
+
+
+def user_texts_of(servers, chat: Chat) -> list:
+    return [e.get("text") for e in servers.tracker(chat.conversation_id)["events"] if e["event"] == "user"]
+
+
+@pytest.mark.parametrize("language", ["lt", "en"])
+@pytest.mark.parametrize("text", ["", "  \n "])
+def test_an_empty_message_opening_a_conversation_is_greeted_in_the_page_language(servers, language, text):
+    """Standard web clients (rasa-webchat with an empty initPayload) open with an empty message."""
+    chat = Chat(servers.rasa_url)
+    chat.metadata = {"language": language}
+    assert [(r.response, r.language) for r in chat.send(text)] == [("utter_greet", language)]
+    assert user_texts_of(servers, chat) == []  # nothing stored
     assert chat.send(FOLLOW_UP[language])[0].response == "utter_registration_link"
 
 

@@ -5,7 +5,7 @@ is the slot's candidate value (the slot event after the latest user message, see
 Tracker.slots_to_validate) and the NLU's intent is in latest_message. The value parsers themselves are
 tested in tests/core/test_product_details.py; here a few answers per slot check that the flow stores what
 they return, and how the shared judge (actions/flow_validation.py) treats wrong answers, "stop",
-digressions and "I don't know".
+digressions (answered by the flow from what was given, or by the rules) and "I don't know".
 """
 
 from __future__ import annotations
@@ -16,16 +16,19 @@ from datetime import date
 from typing import Any, Dict, List, Optional
 
 import pytest
+import yaml
 from rasa_sdk import Tracker
 from rasa_sdk.events import ActiveLoop, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.flow_control import ActionStopFlow
+from actions.flow_validation import ANSWER_INTENTS
 from actions.membership_flow import ValidateMembershipForm
 from actions.migration_flow import ValidateMigrationForm
 from actions.product_details_flow import ValidateProductDetailsForm
 from actions.registration_flow import ValidateRegistrationForm
 from bot.core.domain.product_details import PRODUCT_FIELDS
+from tests.assistant.helpers import ROOT
 from tests.assistant.helpers import domain as load_domain
 
 DOMAIN = load_domain()
@@ -58,14 +61,16 @@ def message(text: str, intent: str, confidence: float) -> Dict[str, Any]:
 
 
 def answer_tracker(slot: str, text: str, intent: str = "nlu_fallback", confidence: float = 1.0,
-                   **slots: Any) -> Tracker:
-    """The tracker while the slot's form asks for `slot` and the customer answered `text`."""
+                   token: Optional[str] = None, **slots: Any) -> Tracker:
+    """The tracker while the slot's form asks for `slot` and the customer answered `text` (signed in with
+    `token`)."""
     parse_data = message(text, intent, confidence)
     events = [
         {"event": "action", "name": FORM_OF_SLOT[slot]},
         {"event": "slot", "name": "requested_slot", "value": slot},
         {"event": "action", "name": "action_listen"},
-        {"event": "user", "text": text, "parse_data": parse_data},
+        {"event": "user", "text": text, "parse_data": parse_data,
+         "metadata": {"customer_token": token} if token else {}},
         {"event": "action", "name": "action_extract_slots"},
         {"event": "slot", "name": slot, "value": text},
     ]
@@ -95,11 +100,11 @@ class Outcome:
 
 
 def validate(slot: str, text: str, intent: str = "nlu_fallback", confidence: float = 1.0, run: bool = False,
-             **slots: Any) -> Outcome:
+             token: Optional[str] = None, **slots: Any) -> Outcome:
     """The validation action of the slot's form on the answer `text` (`run`: the whole action, with the next
     requested_slot)."""
     action, dispatcher = VALIDATORS[FORM_OF_SLOT[slot]](), CollectingDispatcher()
-    tracker = answer_tracker(slot, text, intent, confidence, **slots)
+    tracker = answer_tracker(slot, text, intent, confidence, token, **slots)
     method = action.run if run else action.get_validation_events
     return Outcome(asyncio.run(method(dispatcher, tracker, DOMAIN)), dispatcher.messages)
 
@@ -297,6 +302,140 @@ def test_a_question_is_no_dealer_name():
     outcome = validate("dealer", "O kur rasti serijos numerį? ", "nlu_fallback", 0.4)
     assert outcome.slots == {"dealer": None}
     assert outcome.rejected_forms == ["product_details_form"]
+
+
+# ----------------------------------------------------------------------------- questions inside a flow
+
+FLOW_START_ACTIONS = {"action_start_registration", "action_start_migration", "action_start_product_details",
+                      "action_start_membership"}
+TOKEN = "a-customer-token"  # signed in (the actions only check that one is there; the core verifies it)
+# the question each flow asks after a first answer, with the slots given by then
+ASKED_LATER = [
+    ("had_cps_account", {"vat_registered": True}),
+    ("migration_next_step", {"old_cps_email_given": False}),
+    ("migrate_confirm", {"old_cps_email_given": True, "migration_count": 2}),
+    ("purchase_date", {"serial_number": "XK1234567", "product_name": "EOS R6",
+                       "product_missing": list(PRODUCT_FIELDS)}),
+    ("payment_method", {"tier": "gold", "tier_fees": FEES}),
+    ("order_confirmed", {"tier": "gold", "payment_method": "card", "tier_fees": FEES}),
+]
+
+
+def rule_answers() -> Dict[str, set]:
+    """Each intent a rule answers outside any flow (the rules starting with the customer's message) -> the
+    actions and responses of those rules."""
+    answers: Dict[str, set] = {}
+    for path in (ROOT / "data" / "rules").glob("*.yml"):
+        for rule in yaml.safe_load(path.read_text(encoding="utf-8"))["rules"]:
+            steps = rule["steps"]
+            if "intent" in steps[0] and not any("active_loop" in c for c in rule.get("condition", [])):
+                answers.setdefault(steps[0]["intent"], set()).update(s["action"] for s in steps if "action" in s)
+    return answers
+
+
+def asks_with_buttons(response: str) -> bool:
+    return any(v.get("buttons") for v in DOMAIN["responses"].get(response, []))
+
+
+RULE_ANSWERS = rule_answers()
+# the rules would answer these with a question and buttons of their own, or start a flow (signed in)
+ASKING_INTENTS = sorted(intent for intent, actions in RULE_ANSWERS.items()
+                        if intent not in ANSWER_INTENTS and any(map(asks_with_buttons, actions)))
+STARTING_INTENTS = sorted(intent for intent, actions in RULE_ANSWERS.items()
+                          if intent not in ANSWER_INTENTS and actions & FLOW_START_ACTIONS)
+
+
+def test_the_rules_ask_or_start_flows_for_these_intents():
+    """The tables below follow the rules: a new rule that asks or starts a flow gets its in-flow answer."""
+    assert set(ASKING_INTENTS) >= {"greet", "capabilities", "how_to_register", "ask_documents",
+                                   "migrate_button_missing"}
+    assert set(STARTING_INTENTS) >= {"migrate_button_missing", "no_green_tick", "complete_product_details",
+                                     "buy_membership"}
+
+
+@pytest.mark.parametrize("slot, slots", [pytest.param(slot, {}, id=slot) for slot in FORM_OF_SLOT] + [
+    pytest.param(slot, slots, id=f"{slot}-later") for slot, slots in ASKED_LATER])
+@pytest.mark.parametrize("token", [None, TOKEN], ids=["anonymous", "signed-in"])
+def test_what_the_rules_would_ask_is_answered_inside_every_flow_without_a_question(slot, slots, token):
+    """Inside a flow the flow's question is the one open question: no other question, no buttons, no other
+    flow; the form asks its question again (its slot stays empty, the form is not rejected)."""
+    intents = ASKING_INTENTS + (STARTING_INTENTS if token else [])
+    for intent in intents:
+        outcome = validate(slot, f"/{intent}", intent, 1.0, token=token, **{"tier_fees": FEES, **slots})
+        assert outcome.rejected_forms == [], intent
+        assert outcome.responses and not any(map(asks_with_buttons, outcome.responses)), (intent, outcome.responses)
+        assert not any(m.get("buttons") for m in outcome.messages), intent
+        assert outcome.slots.get(slot, "absent") is None, intent
+
+
+@pytest.mark.parametrize("slot, vat, intent, responses, slots", [
+    ("vat_registered", None, "ask_documents", ["utter_documents_depend_on_vat"], {"vat_registered": None}),
+    ("had_cps_account", True, "ask_documents", ["utter_documents_vat_registered"], {"had_cps_account": None}),
+    ("had_cps_account", False, "ask_documents", ["utter_documents_not_vat_registered"], {"had_cps_account": None}),
+    # a status said now replaces the answer given
+    ("had_cps_account", True, "documents_not_vat_registered", ["utter_documents_not_vat_registered"],
+     {"vat_registered": False, "had_cps_account": None}),
+])
+def test_registration_documents_from_the_vat_answer(slot, vat, intent, responses, slots):
+    outcome = validate(slot, "which documents do I need?", intent, 0.99, vat_registered=vat)
+    assert (outcome.responses, outcome.slots, outcome.rejected_forms) == (responses, slots, [])
+
+
+@pytest.mark.parametrize("slot, slots, response", [
+    ("old_cps_email_given", {}, "utter_migration_depends_on_email"),
+    ("migration_next_step", {"old_cps_email_given": False}, "utter_migration_email_not_given"),
+    ("migrate_confirm", {"old_cps_email_given": True, "migration_count": 2}, "utter_migration_products_waiting"),
+])
+def test_migration_why_no_button_from_what_the_flow_knows(slot, slots, response):
+    outcome = validate(slot, "why can't I see the button?", "migrate_button_missing", 0.95, **slots)
+    assert (outcome.responses, outcome.rejected_forms) == ([response], [])
+
+
+@pytest.mark.parametrize("slot, slots, response, variables", [
+    ("serial_number", {"product_missing": ["serial_number", "dealer"]}, "utter_product_details_still_needed",
+     {"product": "EOS R6", "missing": "serijos numeris, prekybos atstovas"}),
+    ("dealer", {"product_missing": ["serial_number", "dealer"], "serial_number": "XK1234567"},
+     "utter_product_details_progress",
+     {"product": "EOS R6", "given": "serijos numeris XK1234567", "missing": "prekybos atstovas"}),
+    ("country_of_purchase", {"product_missing": list(PRODUCT_FIELDS), "serial_number": "XK1", "language": "en",
+                             "purchase_date": "2024-03-01"}, "utter_product_details_progress",
+     {"product": "EOS R6", "given": "serial number XK1, purchase date 2024-03-01",
+      "missing": "country of purchase, dealer"}),
+])
+def test_product_details_green_tick_question_from_the_details_given(slot, slots, response, variables):
+    outcome = validate(slot, "why is there no green tick?", "no_green_tick", 0.98, product_name="EOS R6",
+                       **slots)
+    assert (outcome.responses, outcome.rejected_forms) == ([response], [])
+    assert {name: outcome.messages[0][name] for name in variables} == variables
+
+
+@pytest.mark.parametrize("slot, slots, response, variables", [
+    ("tier", {}, "utter_membership_fees", {"tiers": "Sidabras – 100 EUR, Auksas – 250 EUR"}),
+    ("payment_method", {"tier": "gold"}, "utter_membership_chosen_tier", {"tier": "Auksas", "fee": "250"}),
+    ("order_confirmed", {"tier": "gold", "payment_method": "bank_transfer"},
+     "utter_membership_chosen_tier_and_method", {"tier": "Auksas", "fee": "250", "method": "banko pavedimu"}),
+])
+def test_membership_price_from_the_choices_made(slot, slots, response, variables):
+    outcome = validate(slot, "kiek tai kainuoja?", "membership_price", 0.9, tier_fees=FEES, **slots)
+    assert (outcome.responses, outcome.rejected_forms) == ([response], [])
+    assert {name: outcome.messages[0][name] for name in variables} == variables
+
+
+@pytest.mark.parametrize("slot, text, intent, confidence, stored, responses", [
+    # a question with another topic is no answer, even when its words could be read as one
+    ("migration_next_step", "How do I register for a business account?", "how_to_register", 0.99, None,
+     ["utter_registration_link"]),
+    ("tier", "How much is gold?", "membership_price", 0.82, None, ["utter_membership_fees"]),
+    # ... unless the slot takes that intent as an answer
+    ("migration_next_step", "Can I register them again?", "register_products", 0.9, "register_again", []),
+    ("payment_method", "When is my card charged?", "card_payment", 0.99, "card", []),
+    ("vat_registered", "We are VAT-registered, which documents?", "documents_vat_registered", 0.9, True, []),
+])
+def test_a_question_is_an_answer_only_with_the_slots_own_intents(slot, text, intent, confidence, stored,
+                                                                   responses):
+    outcome = validate(slot, text, intent, confidence, tier_fees=FEES)
+    assert outcome.slots[slot] == stored and outcome.responses == responses
+    assert outcome.rejected_forms == []
 
 
 # ----------------------------------------------------------------------------- "I don't know"

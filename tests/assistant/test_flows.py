@@ -273,7 +273,7 @@ def test_product_details_in_lithuanian_with_every_kind_of_answer(servers, custom
     digression = chat.send("kiek kainuoja CPS narystė?")
     said(digression, "utter_membership_price", "utter_ask_dealer", language="lt")
     saved = chat.send("Fotoprekyba")
-    said(saved, "utter_product_completed", "utter_cps_invitation_unlocked", "utter_next_product",
+    said(saved, "utter_product_completed", "utter_cps_invitation_unlocked_later", "utter_next_product",
          "utter_ask_purchase_date", language="lt")
     assert "500" in saved[0].text
     said(chat.send("2099-01-01"), "utter_purchase_date_in_future", "utter_ask_purchase_date", language="lt")
@@ -498,3 +498,163 @@ def test_complete_details_then_buy_the_membership_end_to_end(servers, customer):
     assert membership["tier"] == "silver" and membership["status"] == "active"
     assert membership["number"] in placed[0].text
     assert (date.today() + timedelta(days=30)).isoformat() in placed[1].text
+
+
+# ---------------------------------------------------------------- every flow: questions in the middle of a flow
+# A question inside a flow is answered (from the answers already given when it is about them) without a question
+# or buttons of its own, and the flow then asks its own question once: each turn has one open question and at
+# most one set of buttons, on that question.
+
+def answered_then_asked_again(replies: List[Reply], question: str, language: str) -> List[Reply]:
+    """The turn after a question inside a flow: an answer first, then the flow's `question` once, as the last
+    reply and the only one with buttons or a question of the bot's."""
+    texts = [r.text for r in replies]
+    assert len(replies) >= 2 and replies[-1].response == question, texts
+    assert [r.response for r in replies].count(question) == 1, texts
+    asking = [r.text for r in replies[:-1]
+              if r.buttons or (r.response or "").startswith(("utter_ask_", "utter_offer_"))]
+    assert asking == [], texts
+    assert {r.language for r in replies} == {language}, texts
+    return replies[:-1]
+
+
+@pytest.mark.parametrize("language, start, vat, documents_question, documents, cps", [
+    ("lt", "Kaip užsiregistruoti verslo paskyrai?", "taip", "kokių dokumentų man reikės?",
+     "utter_documents_vat_registered", "ne"),
+    ("en", "How do I register for a business account?", "no", "which documents do I need?",
+     "utter_documents_not_vat_registered", "yes"),
+])
+def test_registration_documents_question_is_answered_from_the_vat_answer(rasa_url, language, start, vat,
+                                                                          documents_question, documents, cps):
+    chat = Chat(rasa_url)
+    start_registration_guide(chat, start, language)
+    before = answered_then_asked_again(chat.send(documents_question), "utter_ask_vat_registered", language)
+    assert names(before) == [("utter_documents_depend_on_vat", language)]
+    said(chat.send(vat), "utter_ask_had_cps_account", language=language)
+    after = answered_then_asked_again(chat.send(documents_question), "utter_ask_had_cps_account", language)
+    assert names(after) == [(documents, language)]  # the documents for the status given, not the VAT question
+    guide = chat.send(cps)
+    assert guide[0].response == "utter_registration_link" and guide[1].response == documents
+
+
+def test_registration_vat_status_said_again_replaces_the_answer(rasa_url):
+    chat = Chat(rasa_url)
+    start_registration_guide(chat, "How do I register for a business account?", "en")
+    said(chat.send("yes"), "utter_ask_had_cps_account", language="en")
+    corrected = chat.send("/documents_not_vat_registered")  # the status button of the FAQ answer
+    assert names(answered_then_asked_again(corrected, "utter_ask_had_cps_account", "en")) == [
+        ("utter_documents_not_vat_registered", "en")]
+    said(chat.send("no"), "utter_registration_link", "utter_documents_not_vat_registered",
+         "utter_registration_next_steps", language="en")
+
+
+@pytest.mark.parametrize("language, start, no, why", [
+    ("lt", "Nematau mygtuko MIGRUOTI PRODUKTUS", "ne", "kodėl nematau mygtuko MIGRUOTI PRODUKTUS?"),
+    ("en", "I can't see the MIGRATE PRODUCTS button", "no", "why can't I see the MIGRATE PRODUCTS button?"),
+])
+def test_migration_why_no_button_is_answered_from_the_email_answer(rasa_url, language, start, no, why):
+    chat = Chat(rasa_url)
+    said(start_migration_guide(chat, start, language), "utter_ask_old_cps_email_given", language=language)
+    before = answered_then_asked_again(chat.send(why), "utter_ask_old_cps_email_given", language)
+    assert names(before) == [("utter_migration_depends_on_email", language)]
+    said(chat.send(no), "utter_ask_migration_next_step", language=language)
+    after = answered_then_asked_again(chat.send(why), "utter_ask_migration_next_step", language)
+    assert names(after) == [("utter_migration_email_not_given", language)]
+
+
+@pytest.mark.parametrize("language, start, why", [
+    ("lt", "Nematau mygtuko MIGRUOTI PRODUKTUS", "kodėl nematau mygtuko MIGRUOTI PRODUKTUS?"),
+    ("en", "I can't see the MIGRATE PRODUCTS button", "why can't I see the MIGRATE PRODUCTS button?"),
+])
+def test_migration_why_no_button_is_answered_from_the_account(customer, language, start, why):
+    chat, _ = customer("demo-migrate")
+    said(chat.send(start), "utter_ask_migrate_confirm", language=language)
+    answer = answered_then_asked_again(chat.send(why), "utter_ask_migrate_confirm", language)
+    assert names(answer) == [("utter_migration_products_waiting", language)] and "2" in answer[0].text
+
+
+@pytest.mark.parametrize("language, start, why", [
+    ("lt", "Padėk papildyti mano gaminių duomenis", "kodėl mano gaminys vis dar neturi žalios varnelės?"),
+    ("en", "help me complete my product details", "why does my camera still have no green tick?"),
+])
+def test_product_details_green_tick_question_is_answered_from_the_details_given(customer, language, start, why):
+    chat, _ = customer("demo-details")  # EOS R6 Mark II lacks all four details
+    said(chat.send(start), "utter_products_to_complete", "utter_ask_serial_number", language=language)
+    before = answered_then_asked_again(chat.send(why), "utter_ask_serial_number", language)
+    assert names(before) == [("utter_product_details_still_needed", language)]
+    said(chat.send("XK1234567"), "utter_ask_purchase_date", language=language)
+    after = answered_then_asked_again(chat.send(why), "utter_ask_purchase_date", language)
+    assert names(after) == [("utter_product_details_progress", language)]
+    assert "XK1234567" in after[0].text  # what was given, and what is still missing
+    assert ("pirkimo data" if language == "lt" else "purchase date") in after[0].text.split("XK1234567")[1]
+    said(chat.send("2024-03-01"), "utter_ask_country_of_purchase", language=language)  # the flow goes on
+
+
+@pytest.mark.parametrize("language, start, tier, method, price_question, tier_name", [
+    ("lt", "Noriu įsigyti CPS narystę", "auksas", "kortele", "kiek tai kainuoja?", "Auksas"),
+    ("en", "I want to buy a CPS membership now", "gold", "card", "how much does it cost?", "Gold"),
+])
+def test_membership_price_question_is_answered_from_the_choices(customer, language, start, tier, method,
+                                                                price_question, tier_name):
+    chat, _ = customer("demo-2000")
+    said(chat.send(start), "utter_ask_tier", language=language)
+    fees = answered_then_asked_again(chat.send(price_question), "utter_ask_tier", language)
+    assert names(fees) == [("utter_membership_fees", language)] and "100.00 EUR" in fees[0].text
+    said(chat.send(tier), "utter_ask_payment_method", language=language)
+    chosen = answered_then_asked_again(chat.send(price_question), "utter_ask_payment_method", language)
+    assert names(chosen) == [("utter_membership_chosen_tier", language)]
+    assert tier_name in chosen[0].text and "100.00" in chosen[0].text
+    said(chat.send(method), "utter_ask_order_confirmed", language=language)
+    summary = answered_then_asked_again(chat.send(price_question), "utter_ask_order_confirmed", language)
+    assert names(summary) == [("utter_membership_chosen_tier_and_method", language)]
+    said(chat.send("/deny"), "utter_order_not_placed", language=language)
+
+
+# General questions in the middle of each flow, in both languages: (a question, what answers it first; None: the
+# rules' answer).
+GENERAL_QUESTIONS = {
+    "lt": [("Labas", "utter_greet_in_flow"), ("ką galite padėti?", "utter_capabilities_in_flow"),
+           ("Kaip užsiregistruoti verslo paskyrai?", "utter_registration_link"),
+           ("kiek laiko trunka patvirtinimas?", None)],
+    "en": [("Hello", "utter_greet_in_flow"), ("what can you do?", "utter_capabilities_in_flow"),
+           ("How do I register for a business account?", "utter_registration_link"),
+           ("how long does approval take?", None)],
+}
+# The start of another flow: the membership order, or (inside the order) completing the product details.
+OTHER_FLOW = {"lt": ("Noriu įsigyti CPS narystę", "Padėk papildyti mano gaminių duomenis"),
+              "en": ("I want to buy a CPS membership now", "help me complete my product details")}
+
+
+def flow_question(chat: Chat, flow: str, language: str) -> str:
+    """Bring `chat` to a question of `flow` after a first answer; returns the question's response name."""
+    lt = language == "lt"
+    if flow == "registration":
+        start_registration_guide(chat, "Kaip užsiregistruoti verslo paskyrai?" if lt
+                                 else "How do I register for a business account?", language)
+        chat.send("taip" if lt else "yes")
+        return "utter_ask_had_cps_account"
+    if flow == "migration":
+        start_migration_guide(chat, "Nematau mygtuko MIGRUOTI PRODUKTUS" if lt
+                              else "I can't see the MIGRATE PRODUCTS button", language)
+        chat.send("ne" if lt else "no")
+        return "utter_ask_migration_next_step"
+    if flow == "product_details":
+        chat.send("Padėk papildyti mano gaminių duomenis" if lt else "help me complete my product details")
+        chat.send("XK1234567")
+        return "utter_ask_purchase_date"
+    chat.send("Noriu įsigyti CPS narystę" if lt else "I want to buy a CPS membership now")
+    chat.send("auksas" if lt else "gold")
+    return "utter_ask_payment_method"
+
+
+@pytest.mark.parametrize("language", ["lt", "en"])
+@pytest.mark.parametrize("flow, demo", [("registration", None), ("migration", None),
+                                        ("product_details", "demo-details"), ("membership", "demo-2000")])
+def test_general_questions_inside_every_flow_leave_one_open_question(rasa_url, customer, flow, demo, language):
+    chat = customer(demo)[0] if demo else Chat(rasa_url)
+    question = flow_question(chat, flow, language)
+    other_flow = OTHER_FLOW[language][flow == "membership"]
+    other_flow_answer = "utter_flow_one_at_a_time" if demo else None  # only a signed-in customer starts flows
+    for text, first in GENERAL_QUESTIONS[language] + [(other_flow, other_flow_answer)]:
+        answer = answered_then_asked_again(chat.send(text), question, language)
+        assert first is None or answer[0].response == first, (text, [r.text for r in answer])

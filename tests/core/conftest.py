@@ -82,6 +82,17 @@ def fresh_database(backend: str, folder: Path) -> Iterator[str]:
         yield f"sqlite:///{folder / 'core.db'}"
 
 
+@pytest.fixture
+def sign_in_throttle(request: pytest.FixtureRequest) -> Iterator[Any]:
+    """A fresh sign-in throttle for one test (the handoff tests' `env` gives it to the app): in memory, or in Redis
+    for a test parametrized `@pytest.mark.parametrize("sign_in_throttle", THROTTLES, indirect=True)`
+    (tests/core/redis_support.py)."""
+    from tests.core.redis_support import new_throttle  # it imports this module
+
+    with new_throttle(getattr(request, "param", "memory")) as throttle:
+        yield throttle
+
+
 @pytest.fixture(scope="module", params=BACKENDS)
 def backend(request: pytest.FixtureRequest) -> str:
     return request.param

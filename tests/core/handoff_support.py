@@ -18,7 +18,7 @@ from fastapi.testclient import TestClient
 
 from bot.core.agents import create_agent
 from bot.core.config import HandoffSettings, Settings
-from bot.core.console.throttle import SignInThrottle
+from bot.core.console.throttle import Throttle
 from bot.core.db.session import make_engine, make_sessionmaker
 from bot.core.handoff import service
 from bot.core.handoff.rasa import RasaUnavailable
@@ -211,8 +211,10 @@ def handoff_client(database_url: str) -> Iterator[tuple[TestClient, Clock, FakeR
 
 
 @pytest.fixture
-def env(handoff_client: tuple[TestClient, Clock, FakeRasa], database_url: str) -> Iterator[Env]:
-    """A freshly seeded database, the clock at WORKING, a fake Rasa that is up and forgets earlier calls."""
+def env(handoff_client: tuple[TestClient, Clock, FakeRasa], database_url: str,
+        sign_in_throttle: Throttle) -> Iterator[Env]:
+    """A freshly seeded database, the clock at WORKING, a fake Rasa that is up and forgets earlier calls, a fresh
+    sign-in throttle (`sign_in_throttle`, tests/core/conftest.py)."""
     client, clock, rasa = handoff_client
     reset(database_url)
     clock.now = WORKING
@@ -220,7 +222,7 @@ def env(handoff_client: tuple[TestClient, Clock, FakeRasa], database_url: str) -
     rasa.trackers.clear()
     rasa.down, rasa.on_execute = False, None
     client.cookies.clear()
-    client.app.state.sign_in_throttle = SignInThrottle()  # no failed sign-ins from earlier tests
+    client.app.state.sign_in_throttle = sign_in_throttle  # no failed sign-ins from earlier tests
     yield Env(client, clock, rasa, database_url)
 
 

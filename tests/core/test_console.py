@@ -1,6 +1,7 @@
-"""The agent console at /agent through the real app, on SQLite and PostgreSQL: sign-in and sign-out, session
-expiry, access without a session, CSRF, claiming races, only the claiming agent replies and closes, escaping of
-customer text in every page, the security headers, the customer's context, and the live streams."""
+"""The agent console at /agent through the real app, on SQLite and PostgreSQL: sign-in and sign-out (the sign-in
+throttle in memory and in Redis), session expiry, access without a session, CSRF, claiming races, only the claiming
+agent replies and closes, escaping of customer text in every page, the security headers, the customer's context,
+and the live streams."""
 
 from __future__ import annotations
 
@@ -28,7 +29,10 @@ from tests.core.handoff_support import (  # noqa: F401 - fixtures
     handoff_client,
     sse_events,
 )
+from tests.core.redis_support import THROTTLES
 
+# sign-in tests run with the throttle in memory and in Redis (bot/core/console/throttle.py)
+BOTH_THROTTLES = pytest.mark.parametrize("sign_in_throttle", THROTTLES, indirect=True)
 CONSOLE = Path(__file__).resolve().parents[2] / "bot" / "core" / "console"
 ATTACKS = [
     "<script>alert('x')</script>",
@@ -41,6 +45,7 @@ ATTACKS = [
 # ------------------------------------------------------------------ sign-in and sign-out
 
 
+@BOTH_THROTTLES
 def test_sign_in_and_out(env: Env) -> None:
     agent = env.agent("ona", "Ona Agentė")
     assert agent.csrf and agent.cookies.get("agent_session")
@@ -55,6 +60,7 @@ def test_sign_in_and_out(env: Env) -> None:
     assert agent.get("/agent").headers["location"] == "/agent/sign-in"
 
 
+@BOTH_THROTTLES
 def test_the_session_cookie_is_httponly_and_strict(env: Env) -> None:
     with env.sessions() as session:
         from bot.core.agents import create_agent
@@ -70,6 +76,7 @@ def test_the_session_cookie_is_httponly_and_strict(env: Env) -> None:
     assert "Path=/agent" in cookie and "Secure" not in cookie  # plain http here; https sets Secure
 
 
+@BOTH_THROTTLES
 def test_the_session_cookie_is_secure_over_https(env: Env) -> None:
     with env.sessions() as session:
         from bot.core.agents import create_agent
@@ -84,6 +91,7 @@ def test_the_session_cookie_is_secure_over_https(env: Env) -> None:
     assert "Secure" in cookie
 
 
+@BOTH_THROTTLES
 @pytest.mark.parametrize("username, password", [("ona", "wrong password!!"), ("nobody", PASSWORD),
                                                 ("ona", ""), ("", "")])
 def test_a_failed_sign_in_does_not_say_what_was_wrong(env: Env, username: str, password: str) -> None:
@@ -95,6 +103,7 @@ def test_a_failed_sign_in_does_not_say_what_was_wrong(env: Env, username: str, p
     assert "agent_session" not in browser.cookies
 
 
+@BOTH_THROTTLES
 def test_a_deactivated_agent_cannot_sign_in_and_loses_the_session(env: Env) -> None:
     from bot.core.agents import set_active
 
@@ -105,6 +114,7 @@ def test_a_deactivated_agent_cannot_sign_in_and_loses_the_session(env: Env) -> N
     assert AgentBrowser(env.client, "ona").sign_in().status_code == 401
 
 
+@BOTH_THROTTLES
 def test_sign_in_needs_the_forms_token(env: Env) -> None:
     env.agent("ona")
     browser = AgentBrowser(env.client, "ona")
@@ -112,6 +122,7 @@ def test_sign_in_needs_the_forms_token(env: Env) -> None:
     assert response.status_code == 403 and "agent_session" not in browser.cookies
 
 
+@BOTH_THROTTLES
 def test_the_session_expires(env: Env) -> None:
     agent = env.agent("ona")
     env.clock.advance(hours=7, minutes=59)
@@ -122,6 +133,7 @@ def test_the_session_expires(env: Env) -> None:
     assert count_rows(env.database_url, AgentSession) == 0  # the expired session was removed
 
 
+@BOTH_THROTTLES
 def test_rehashing_keeps_the_password_valid(env: Env) -> None:
     env.agent("ona")
     with env.sessions() as session:  # an older, weaker hash is upgraded at the next sign-in

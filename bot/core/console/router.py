@@ -33,7 +33,7 @@ from sqlalchemy.orm import Session
 from bot.core import proxies
 from bot.core.console import security as sec
 from bot.core.console import views
-from bot.core.console.throttle import SignInThrottle
+from bot.core.console.throttle import Throttle
 from bot.core.db.models import Escalation
 from bot.core.deps import SessionDep, now_of, settings_of
 from bot.core.errors import ServiceError
@@ -157,8 +157,8 @@ def handoff_of(request: Request) -> worker.Handoff:
     return request.app.state.handoff
 
 
-def throttle_of(request: Request) -> SignInThrottle:
-    """The app's sign-in throttle (one per core process, made at start-up in bot/core/main.py)."""
+def throttle_of(request: Request) -> Throttle:
+    """The app's sign-in throttle (made at start-up in bot/core/main.py: shared in Redis, or this process's)."""
     return request.app.state.sign_in_throttle
 
 

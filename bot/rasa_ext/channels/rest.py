@@ -65,8 +65,8 @@ class RestInput(RasaRestInput):
             raise InvalidUsage(problem)
         return rest_conversation(sender)
 
-    def _extract_message(self, req: Request) -> Optional[Text]:
-        return input_limits.message_text(body_object(req).get("message", None))
+    def _extract_message(self, req: Request) -> Any:
+        return body_object(req).get("message", None)  # made text, or marked as none, by input_limits
 
     def _extract_input_channel(self, req: Request) -> Text:
         channel = body_object(req).get("input_channel")
