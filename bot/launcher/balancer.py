@@ -107,6 +107,9 @@ frontend {name}_port
 
 backend {name}
     balance leastconn
+    # a new server connection per request: a request never goes out on an idle connection to a server that died
+    # meanwhile (a refused connection is sent to the other server; a reused dead one would drop the request)
+    option http-server-close
     option httpchk GET {health}
     http-check expect status 200
     default-server check inter 1s fastinter 500ms downinter 1s rise 1 fall 2
