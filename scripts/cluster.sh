@@ -68,7 +68,7 @@ if [[ -z "$HAPROXY" ]]; then
   echo "make cluster needs HAProxy (Debian's package haproxy; \`make cluster\` installs it as root)." >&2
   exit 1
 fi
-BALANCER_CONFIG=build/haproxy-cluster-$RASA_PORT.cfg
+BALANCER_CONFIG=build/cluster-haproxy-$RASA_PORT.cfg  # named as make run's ends: the benches count its CPU
 "$CORE_PY" -m bot.launcher.balancer cluster --rasa "127.0.0.1:$RASA_PORT" --core "127.0.0.1:$CORE_PORT" \
   --core-internal "127.0.0.1:$CORE_INTERNAL_PORT" --actions "127.0.0.1:$ACTION_PORT" "${NODE_ARGS[@]}" \
   > "$BALANCER_CONFIG"
