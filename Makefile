@@ -28,12 +28,14 @@ export TF_CPP_MIN_LOG_LEVEL := 3
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 export RASA_TELEMETRY_ENABLED := false
 
-.PHONY: help run test test-deploy train bench bench-idle blind-conversations validate lint clean browser haproxy
+.PHONY: help run cluster cluster-test test test-deploy train bench bench-idle blind-conversations validate lint clean browser haproxy
 
 help:
 	@echo "make run    set up, train if needed, start the assistant (REST + socket.io on :5005 through HAProxy to one"
 	@echo "            Rasa process per core, actions on :5055, core service on :8000)"
 	@echo "            then open http://localhost:8000/ (the support page with the chat widget)"
+	@echo "make cluster  the assistant as 2 nodes on 127.0.0.2 and 127.0.0.3 (Rasa, actions, core each) behind HAProxy"
+	@echo "            (:5005 Rasa, :8000 core), sharing PostgreSQL, Redis and RabbitMQ (docs/deploy.md, A local cluster)"
 	@echo "make test   set up, train if needed, run the whole test suite"
 	@echo "make bench  load-test the servers that 'make run' started on the whole conversation mix, beside the"
 	@echo "            stock 'rasa init' bot (trained once into build/stock-bot); BENCH_ARGS=--help lists the options"
@@ -118,6 +120,14 @@ test-deploy: $(MODEL) $(CORE_READY) haproxy
 run: $(MODEL) $(CORE_READY) $(WEB_VENDOR) haproxy
 	@RASA=$(RASA) CORE_PY=$(CORE_PY) MODEL=$(MODEL) scripts/run.sh
 
+# Two nodes on loopback addresses behind HAProxy, sharing PostgreSQL, Redis and RabbitMQ (scripts/cluster.sh,
+# docs/deploy.md "A local cluster"); its tests start their own cluster on free ports (tests/cluster).
+cluster: $(MODEL) $(CORE_READY) $(WEB_VENDOR) haproxy
+	@RASA=$(RASA) CORE_PY=$(CORE_PY) MODEL=$(MODEL) scripts/cluster.sh
+
+cluster-test: $(MODEL) $(CORE_READY) $(WEB_VENDOR) haproxy
+	$(RASA_PY) -m pytest tests/cluster $(PYTEST_ARGS)
+
 # ruff (lint and import order) over both environments' code, from the core environment; settings in pyproject.toml.
 lint: $(CORE_READY)
 	$(CORE_VENV)/bin/ruff check .
@@ -127,6 +137,7 @@ test: $(MODEL) $(CORE_READY) $(WEB_VENDOR) $(WEBCHAT) browser haproxy lint valid
 	$(CORE_PY) -m pytest tests/launcher $(PYTEST_ARGS)
 	$(CORE_PY) -m pytest tests/deploy $(PYTEST_ARGS)
 	$(RASA_PY) -m pytest tests/assistant $(PYTEST_ARGS)
+	$(RASA_PY) -m pytest tests/cluster $(PYTEST_ARGS)
 	$(CORE_PY) -m pytest tests/web $(PYTEST_ARGS)
 
 # Both benches run in the Rasa environment; the core environment copies demo customers and closes the benches'

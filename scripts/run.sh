@@ -3,8 +3,10 @@
 # (bot/launcher/supervisor.py), which starts the core service, the action server, the Rasa processes and HAProxy in
 # front of them, restarts one that crashes, and stops them all on one Ctrl-C or SIGTERM (docs/operations.md).
 # `scripts/run.sh --check` does the set-up and its checks and prints the summary, without starting anything.
+# `source scripts/run.sh --setup` (scripts/cluster.sh) does the set-up alone (secrets, stores, broker, endpoints, the
+# core's database) and returns, for another topology of the same servers.
 set -euo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
@@ -18,8 +20,9 @@ CORE_PORT=${CORE_PORT:-8000}
 # HAProxy on RASA_PORT in front of the Rasa processes (Debian's package haproxy; `make run` installs it as root)
 HAPROXY=${HAPROXY:-/usr/sbin/haproxy}
 if [[ ! -x "$HAPROXY" ]]; then HAPROXY=$(command -v haproxy || true); fi
-CHECK_ONLY=no
+CHECK_ONLY=no SETUP_ONLY=no
 [[ "${1:-}" == --check ]] && CHECK_ONLY=yes
+[[ "${1:-}" == --setup ]] && SETUP_ONLY=yes
 
 # Every server listens on 127.0.0.1 only, unless ASSISTANT_BIND_HOST opens them (0.0.0.0, or one address) for a
 # deployment behind a firewall or proxy. The servers reach each other on LOCAL_HOST.
@@ -135,7 +138,21 @@ YAML
   RASA_PROCESSES=1
 }
 if [[ "$USE_REDIS" != "no" ]] && redis_answers; then
-  cat >> "$ENDPOINTS" <<YAML
+  if [[ "${TRACKER_STORE:-redis}" == sql ]]; then
+    # TRACKER_STORE=sql (scripts/cluster.sh): conversations in PostgreSQL (TRACKER_DB_*; the database and its table
+    # must exist), Redis for the locks
+    cat >> "$ENDPOINTS" <<YAML
+tracker_store:
+  type: bot.rasa_ext.tracker_store.SQLTrackerStore
+  dialect: postgresql
+  url: $TRACKER_DB_HOST
+  port: $TRACKER_DB_PORT
+  db: $TRACKER_DB_NAME
+  username: $TRACKER_DB_USER
+  password: \${TRACKER_DB_PASSWORD}
+YAML
+  else
+    cat >> "$ENDPOINTS" <<YAML
 tracker_store:
   type: bot.rasa_ext.tracker_store.RedisTrackerStore
   url: $REDIS_HOST
@@ -143,6 +160,9 @@ tracker_store:
   db: $REDIS_DB
   key_prefix: canonassistant
   record_exp: 604800
+YAML
+  fi
+  cat >> "$ENDPOINTS" <<YAML
 lock_store:
   type: redis
   url: $REDIS_HOST
@@ -175,45 +195,6 @@ else
     "With ASSISTANT_ENV=production the launcher refuses to start without Redis."
   memory_store
   STORE="MEMORY (no Redis at $REDIS_HOST:$REDIS_PORT: see the warning above)"
-fi
-
-# Rasa: RASA_PROCESSES processes, each with one Sanic worker on a loopback port of its own (RASA_NODE_PORTS, else
-# free ports chosen now), behind HAProxy on RASA_PORT (build/haproxy-$RASA_PORT.cfg, bot/launcher/balancer.py): a
-# socket.io session's requests stick to the process that opened it, everything else is balanced. Sanic's own
-# workers on one port would refuse a polling client's requests that land on another worker ("Invalid session").
-# The core, the benches and every client use RASA_PORT alone. Without HAProxy: one Rasa process on RASA_PORT with
-# RASA_PROCESSES Sanic workers, as before (polling clients then fail on some loads: a loud warning).
-BALANCER_CONFIG=build/haproxy-$RASA_PORT.cfg
-if [[ -n "$HAPROXY" ]]; then
-  export SANIC_WORKERS=1
-  read -r -a NODE_PORTS <<< "${RASA_NODE_PORTS:-$("$CORE_PY" -m bot.launcher.balancer free-ports "$RASA_PROCESSES")}"
-  if [[ ${#NODE_PORTS[@]} != "$RASA_PROCESSES" ]]; then
-    echo "RASA_NODE_PORTS must name $RASA_PROCESSES ports (one per Rasa process), not '${RASA_NODE_PORTS:-}'." >&2
-    exit 1
-  fi
-  NODES=() LISTED=""
-  for port in "${NODE_PORTS[@]}"; do NODES+=(--node "127.0.0.1:$port"); LISTED+="${LISTED:+, }127.0.0.1:$port"; done
-  "$CORE_PY" -m bot.launcher.balancer config --listen "$ASSISTANT_BIND_HOST:$RASA_PORT" "${NODES[@]}" \
-    > "$BALANCER_CONFIG"
-  if [[ -n "${SOCKETIO_REDIS_URL:-}" ]]; then WHY="RASA_WORKERS"; else WHY="one: conversations in memory"; fi
-  if [[ $RASA_PROCESSES == 1 ]]; then WHAT="1 Rasa process"; else WHAT="$RASA_PROCESSES Rasa processes"; fi
-  TOPOLOGY="$WHAT ($WHY) on $LISTED"
-  TOPOLOGY+=" behind HAProxy on $ASSISTANT_BIND_HOST:$RASA_PORT (socket.io sessions stick to their process;"
-  TOPOLOGY+=" $BALANCER_CONFIG)"
-else
-  export SANIC_WORKERS=$RASA_PROCESSES
-  if [[ $RASA_PROCESSES -gt 1 ]]; then
-    if [[ $PRODUCTION == yes ]]; then
-      refuse "HAProxy is missing (Debian's package haproxy; HAPROXY names its binary)." \
-        "Without it several Rasa workers share RASA_PORT and socket.io clients that start with HTTP long-polling" \
-        "(rasa-webchat) fail on some page loads. Install haproxy, or set RASA_WORKERS=1."
-    fi
-    warn "WARNING: HAProxy is missing (Debian's package haproxy; \`make run\` installs it as root)." \
-      "Running ONE Rasa process with $RASA_PROCESSES Sanic workers on port $RASA_PORT: socket.io clients that start" \
-      "with HTTP long-polling (rasa-webchat, python-socketio's default) fail on some page loads and reloads" \
-      "(400 Invalid session); our web chat (websocket only) and REST work. Install haproxy and start again."
-  fi
-  TOPOLOGY="1 Rasa process with $RASA_PROCESSES Sanic worker(s) on $ASSISTANT_BIND_HOST:$RASA_PORT (no HAProxy)"
 fi
 
 # An AMQP 0-9-1 server answers the protocol header with a Connection.Start frame (type 1, channel 0, class and
@@ -272,13 +253,53 @@ fi
 # The core service: migrate, seed the demo customers into an empty database; their tokens (valid 8 hours) go to
 # DEMO_TOKENS_FILE (mode 600), whose path is printed.
 if [[ $CHECK_ONLY == no ]]; then "$CORE_PY" -m bot.core.seed --tokens-file "$DEMO_TOKENS_FILE"; fi
-
 if [[ "$CORE_DEMO_MODE" == true ]]; then
   if [[ "${SECRETS[*]}" == *"CORE_DEMO_AGENT_PASSWORD in "* ]]; then where="in build/demo-agent-password"
   else where="from CORE_DEMO_AGENT_PASSWORD"; fi
   AGENTS="demo agent: username demo-agent, password $where"
 else
   AGENTS="create agents with: $CORE_PY -m bot.core.agents create <username>"
+fi
+# scripts/cluster.sh goes on with its own topology
+if [[ $SETUP_ONLY == yes ]]; then return 0; fi
+
+# Rasa: RASA_PROCESSES processes, each with one Sanic worker on a loopback port of its own (RASA_NODE_PORTS, else
+# free ports chosen now), behind HAProxy on RASA_PORT (build/haproxy-$RASA_PORT.cfg, bot/launcher/balancer.py): a
+# socket.io session's requests stick to the process that opened it, everything else is balanced. Sanic's own
+# workers on one port would refuse a polling client's requests that land on another worker ("Invalid session").
+# The core, the benches and every client use RASA_PORT alone. Without HAProxy: one Rasa process on RASA_PORT with
+# RASA_PROCESSES Sanic workers, as before (polling clients then fail on some loads: a loud warning).
+BALANCER_CONFIG=build/haproxy-$RASA_PORT.cfg
+if [[ -n "$HAPROXY" ]]; then
+  export SANIC_WORKERS=1
+  read -r -a NODE_PORTS <<< "${RASA_NODE_PORTS:-$("$CORE_PY" -m bot.launcher.balancer free-ports "$RASA_PROCESSES")}"
+  if [[ ${#NODE_PORTS[@]} != "$RASA_PROCESSES" ]]; then
+    echo "RASA_NODE_PORTS must name $RASA_PROCESSES ports (one per Rasa process), not '${RASA_NODE_PORTS:-}'." >&2
+    exit 1
+  fi
+  NODES=() LISTED=""
+  for port in "${NODE_PORTS[@]}"; do NODES+=(--node "127.0.0.1:$port"); LISTED+="${LISTED:+, }127.0.0.1:$port"; done
+  "$CORE_PY" -m bot.launcher.balancer config --listen "$ASSISTANT_BIND_HOST:$RASA_PORT" "${NODES[@]}" \
+    > "$BALANCER_CONFIG"
+  if [[ -n "${SOCKETIO_REDIS_URL:-}" ]]; then WHY="RASA_WORKERS"; else WHY="one: conversations in memory"; fi
+  if [[ $RASA_PROCESSES == 1 ]]; then WHAT="1 Rasa process"; else WHAT="$RASA_PROCESSES Rasa processes"; fi
+  TOPOLOGY="$WHAT ($WHY) on $LISTED"
+  TOPOLOGY+=" behind HAProxy on $ASSISTANT_BIND_HOST:$RASA_PORT (socket.io sessions stick to their process;"
+  TOPOLOGY+=" $BALANCER_CONFIG)"
+else
+  export SANIC_WORKERS=$RASA_PROCESSES
+  if [[ $RASA_PROCESSES -gt 1 ]]; then
+    if [[ $PRODUCTION == yes ]]; then
+      refuse "HAProxy is missing (Debian's package haproxy; HAPROXY names its binary)." \
+        "Without it several Rasa workers share RASA_PORT and socket.io clients that start with HTTP long-polling" \
+        "(rasa-webchat) fail on some page loads. Install haproxy, or set RASA_WORKERS=1."
+    fi
+    warn "WARNING: HAProxy is missing (Debian's package haproxy; \`make run\` installs it as root)." \
+      "Running ONE Rasa process with $RASA_PROCESSES Sanic workers on port $RASA_PORT: socket.io clients that start" \
+      "with HTTP long-polling (rasa-webchat, python-socketio's default) fail on some page loads and reloads" \
+      "(400 Invalid session); our web chat (websocket only) and REST work. Install haproxy and start again."
+  fi
+  TOPOLOGY="1 Rasa process with $RASA_PROCESSES Sanic worker(s) on $ASSISTANT_BIND_HOST:$RASA_PORT (no HAProxy)"
 fi
 BANNER=build/banner-$RASA_PORT.txt
 if [[ $CHECK_ONLY == yes ]]; then HEADING="Checked (--check): nothing started. The assistant would run as follows."
