@@ -304,3 +304,22 @@ def require_postgresql() -> None:
         psycopg2.connect(host="127.0.0.1", port=5432, user="postgres", dbname="postgres", connect_timeout=5).close()
     except psycopg2.Error as error:
         missing_service(f"no PostgreSQL on 127.0.0.1:5432 ({type(error).__name__})")
+
+
+async def drain_queue(channel: Any, name: str, count: int) -> List[Any]:
+    """Up to `count` messages of RabbitMQ's queue `name` (about 5 s at most), then the queue and the exchange of
+    that name deleted (a broker test's own)."""
+    import asyncio
+
+    queue = await channel.declare_queue(name, durable=True)
+    received: List[Any] = []
+    for _ in range(100):
+        message = await queue.get(no_ack=True, fail=False)
+        if message is not None:
+            received.append(message)
+        if len(received) >= count:
+            break
+        await asyncio.sleep(0.05)
+    await queue.delete(if_unused=False, if_empty=False)
+    await channel.exchange_delete(name)
+    return received

@@ -25,7 +25,7 @@ from rasa.shared.utils.common import class_from_module_path
 from bot.rasa_ext.event_broker import PikaEventBroker
 from bot.rasa_ext.tracker_store import SQLTrackerStore
 from bot.vocabulary import CUSTOMER_TOKEN_KEY
-from tests.assistant.helpers import ROOT, require_rabbitmq, require_redis
+from tests.assistant.helpers import ROOT, drain_queue, require_rabbitmq, require_redis
 
 PRODUCTION = ROOT / "deploy" / "endpoints.production.yml"
 DEPLOY_DOCS = ROOT / "docs" / "deploy.md"
@@ -226,22 +226,10 @@ async def read_queue(name: str, count: int) -> list:
     import aio_pika
 
     connection = await aio_pika.connect("amqp://guest:guest@127.0.0.1:5672/", timeout=5)
-    received = []
     try:
-        channel = await connection.channel()
-        queue = await channel.declare_queue(name, durable=True)
-        for _ in range(100):
-            message = await queue.get(no_ack=True, fail=False)
-            if message is not None:
-                received.append(json.loads(message.body))
-            if len(received) >= count:
-                break
-            await asyncio.sleep(0.05)
-        await queue.delete(if_unused=False, if_empty=False)
-        await channel.exchange_delete(name)
+        return [json.loads(message.body) for message in await drain_queue(await connection.channel(), name, count)]
     finally:
         await connection.close()
-    return received
 
 
 def test_rasa_builds_working_stores_and_broker_from_the_file(local_environment):

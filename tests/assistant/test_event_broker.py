@@ -13,7 +13,7 @@ from rasa.core.brokers.pika import PikaEventBroker as RasaPikaEventBroker
 from rasa.utils.endpoints import EndpointConfig
 
 from bot.rasa_ext.event_broker import PikaEventBroker
-from tests.assistant.helpers import require_rabbitmq
+from tests.assistant.helpers import drain_queue, require_rabbitmq
 
 URL = "amqp://guest:guest@127.0.0.1:5672/"
 EVENTS = [
@@ -35,25 +35,13 @@ async def published_by(cls) -> List[aio_pika.abc.AbstractIncomingMessage]:
                             exchange_name=name, type="pika")
     broker = await cls.from_endpoint_config(config)
     connection = await aio_pika.connect(URL, timeout=5)
-    received = []
     try:
         for event in EVENTS:
             broker.publish(event)
-        channel = await connection.channel()
-        queue = await channel.declare_queue(name, durable=True)
-        for _ in range(100):
-            message = await queue.get(no_ack=True, fail=False)
-            if message is not None:
-                received.append(message)
-            if len(received) == len(EVENTS):
-                break
-            await asyncio.sleep(0.05)
-        await queue.delete(if_unused=False, if_empty=False)
-        await channel.exchange_delete(name)
+        return await drain_queue(await connection.channel(), name, len(EVENTS))
     finally:
         await connection.close()
         await broker.close()
-    return received
 
 
 def described(message) -> Dict[str, Any]:

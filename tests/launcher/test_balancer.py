@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import collections
 import os
-import re
 import shutil
 import signal
 import subprocess
@@ -23,8 +22,8 @@ from typing import Any
 import pytest
 
 from bot.launcher.balancer import MONITOR, config, free_ports
-from tests.launcher.test_supervisor import STOP_SECONDS, STUB, processes_with
-from tests.servers import ROOT, listening_addresses
+from tests.launcher.test_supervisor import STOP_SECONDS, STUB, Supervised, processes_with
+from tests.servers import listening_addresses
 
 HAPROXY = os.environ.get("HAPROXY") or shutil.which("haproxy") or "/usr/sbin/haproxy"
 
@@ -49,7 +48,7 @@ def get(url: str) -> tuple[int, str, Any]:
         return 0, "", {}
 
 
-class Balanced:
+class Balanced(Supervised):
     """The supervisor running two stand-in Rasa processes (rasa-1, rasa-2) and HAProxy in front of them."""
 
     def __init__(self, tmp_path: Path) -> None:
@@ -65,20 +64,8 @@ class Balanced:
                      sys.executable, str(STUB), self.marker, "--port", str(port)]  # one process, as a Rasa node
         argv += ["--service", "haproxy", f"http://127.0.0.1:{self.listen}{MONITOR}", HAPROXY, "-db", "-f",
                  str(self.config)]
-        self.log = tmp_path / "supervisor.log"
-        with self.log.open("w") as handle:
-            self.process = subprocess.Popen(argv, cwd=ROOT, stdout=handle, stderr=subprocess.STDOUT,
-                                            start_new_session=True)
+        self.start(argv, tmp_path / "supervisor.log")
         self.url = f"http://127.0.0.1:{self.listen}"
-
-    def text(self) -> str:
-        return self.log.read_text()
-
-    def wait_for(self, pattern: str, seconds: float = 20) -> None:
-        deadline = time.monotonic() + seconds
-        while not re.search(pattern, self.text()):
-            assert time.monotonic() < deadline and self.process.poll() is None, self.text()
-            time.sleep(0.05)
 
     def leader(self, needle: str) -> int:
         """The first process (its group's leader) whose command line holds `needle`."""

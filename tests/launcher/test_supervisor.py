@@ -35,7 +35,29 @@ def processes_with(marker: str) -> list[int]:
     return found
 
 
-class Run:
+class Supervised:
+    """A supervisor started by a test, its output in `log`."""
+
+    log: Path
+    process: subprocess.Popen
+
+    def start(self, argv: list[str], log: Path) -> None:
+        self.log = log
+        with log.open("w") as handle:
+            self.process = subprocess.Popen(argv, cwd=ROOT, stdout=handle, stderr=subprocess.STDOUT,
+                                            start_new_session=True)
+
+    def text(self) -> str:
+        return self.log.read_text()
+
+    def wait_for(self, pattern: str, seconds: float = 20) -> None:
+        deadline = time.monotonic() + seconds
+        while not re.search(pattern, self.text()):
+            assert time.monotonic() < deadline and self.process.poll() is None, self.text()
+            time.sleep(0.05)
+
+
+class Run(Supervised):
     """The supervisor with stand-in servers; `ports` are theirs, `marker` is in all their command lines."""
 
     def __init__(self, tmp_path: Path, services: list[tuple[str, list[str], bool]], *options: str) -> None:
@@ -49,19 +71,7 @@ class Run:
             self.ports.append(port)
             url = f"http://127.0.0.1:{port}/" if checked else "-"
             argv += ["--service", name, url, sys.executable, str(STUB), self.marker, "--port", str(port), *flags]
-        self.log = tmp_path / f"{self.marker}.log"
-        with self.log.open("w") as handle:
-            self.process = subprocess.Popen(argv, cwd=ROOT, stdout=handle, stderr=subprocess.STDOUT,
-                                            start_new_session=True)
-
-    def text(self) -> str:
-        return self.log.read_text()
-
-    def wait_for(self, pattern: str, seconds: float = 20) -> None:
-        deadline = time.monotonic() + seconds
-        while not re.search(pattern, self.text()):
-            assert time.monotonic() < deadline and self.process.poll() is None, self.text()
-            time.sleep(0.05)
+        self.start(argv, tmp_path / f"{self.marker}.log")
 
     def clean_up(self) -> None:
         if self.process.poll() is None:
