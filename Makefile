@@ -80,38 +80,33 @@ $(WEB_VENDOR) $(WEBCHAT) &: web/package.json web/package-lock.json
 	cp web/node_modules/socket.io-client/dist/socket.io.min.js $(WEB_VENDOR)
 	cp web/node_modules/rasa-webchat/lib/index.js $(WEBCHAT)
 
-# The browser tests (tests/web) drive Debian's Chromium: installed with apt-get when missing (as root). When it
-# cannot be installed they are skipped, except with CI=true, where they fail.
+# $(call debian_package,BINARY,PACKAGES,WHAT FOR,WITHOUT IT): Debian's PACKAGES installed with apt-get when BINARY is
+# missing (as root); when they cannot be installed, WITHOUT IT is said (no commas in the arguments).
+define debian_package
+	@if [ -x "$(1)" ]; then exit 0; fi; \
+	if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	  echo "Installing Debian's $(2) ($(3))"; \
+	  export DEBIAN_FRONTEND=noninteractive; \
+	  apt-get install -y -qq $(2) >/dev/null 2>&1 \
+	  || { apt-get update -qq && apt-get install -y -qq $(2) >/dev/null; } \
+	  || echo "Could not install $(2): $(4)" >&2; \
+	else \
+	  echo "$(1) is missing and cannot be installed here (needs root and apt-get): $(4)" >&2; \
+	fi
+endef
+
+# The browser tests (tests/web) drive Debian's Chromium. Without it they are skipped, except with CI=true, where
+# they fail.
 CHROMIUM ?= /usr/bin/chromium
 browser:
-	@if [ -x "$(CHROMIUM)" ]; then exit 0; fi; \
-	if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
-	  echo "Installing Debian's chromium and chromium-driver for the browser tests"; \
-	  export DEBIAN_FRONTEND=noninteractive; \
-	  apt-get install -y -qq chromium chromium-driver >/dev/null 2>&1 \
-	  || { apt-get update -qq && apt-get install -y -qq chromium chromium-driver >/dev/null; } \
-	  || echo "Could not install chromium: the browser tests will be skipped (or fail with CI=true)." >&2; \
-	else \
-	  echo "$(CHROMIUM) is missing and cannot be installed here (needs root and apt-get):" \
-	       "the browser tests will be skipped (or fail with CI=true)." >&2; \
-	fi
+	$(call debian_package,$(CHROMIUM),chromium chromium-driver,for the browser tests,the browser tests will be skipped (or fail with CI=true).)
 
-# HAProxy in front of the Rasa processes (scripts/run.sh, bot/launcher/balancer.py): Debian's haproxy, installed
-# with apt-get when missing (as root). Without it `make run` runs one Rasa process with Sanic workers (a warning),
-# and the balancer's tests are skipped, except with CI=true, where they fail.
+# HAProxy in front of the Rasa processes (scripts/run.sh, bot/launcher/balancer.py). Without it `make run` runs one
+# Rasa process with Sanic workers (a warning), and the balancer's tests are skipped, except with CI=true, where they
+# fail.
 HAPROXY ?= /usr/sbin/haproxy
 haproxy:
-	@if [ -x "$(HAPROXY)" ]; then exit 0; fi; \
-	if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
-	  echo "Installing Debian's haproxy (the balancer in front of the Rasa processes)"; \
-	  export DEBIAN_FRONTEND=noninteractive; \
-	  apt-get install -y -qq haproxy >/dev/null 2>&1 \
-	  || { apt-get update -qq && apt-get install -y -qq haproxy >/dev/null; } \
-	  || echo "Could not install haproxy: make run warns and runs one Rasa process; its tests are skipped (or fail with CI=true)." >&2; \
-	else \
-	  echo "$(HAPROXY) is missing and cannot be installed here (needs root and apt-get): make run warns and runs" \
-	       "one Rasa process; the balancer's tests are skipped (or fail with CI=true)." >&2; \
-	fi
+	$(call debian_package,$(HAPROXY),haproxy,the balancer in front of the Rasa processes,make run warns and runs one Rasa process; its tests are skipped (or fail with CI=true).)
 
 # The offline checks of the deployment artefacts (tests/deploy; docs/deploy.md)
 test-deploy: $(MODEL) $(CORE_READY) haproxy
