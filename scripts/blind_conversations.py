@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import sys
 import urllib.parse
 import urllib.request
 import uuid
@@ -25,9 +26,10 @@ from typing import Any
 
 import yaml
 
-REST_PREFIX = "rest:"
-
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+from bot.conversation_ids import path_segment, rest_conversation  # noqa: E402  (the repository's own package)
+
 CONVERSATIONS = ROOT / "tests" / "assistant" / "nlu_blind" / "conversations.yml"
 ANSWER = "answer"  # the set's label of an answer to the assistant's question inside a guided flow
 
@@ -65,8 +67,8 @@ def turn_outcome(rasa: str, token: str, sender: str, seen: int) -> tuple[str, bo
     """The intent of the latest customer message, whether this turn handed over, whether it offered a colleague,
     and the events seen so far."""
     query = urllib.parse.urlencode({"token": token})
-    conversation = REST_PREFIX + sender  # the REST channel's conversation of the sender (bot/conversation_ids.py)
-    events = call(f"{rasa}/conversations/{urllib.parse.quote(conversation, safe='')}/tracker?{query}")["events"]
+    conversation = path_segment(rest_conversation(sender))  # the REST channel's conversation of the sender
+    events = call(f"{rasa}/conversations/{conversation}/tracker?{query}")["events"]
     latest = [e for e in events if e.get("event") == "user"][-1]
     new = events[seen:]
     handed_over = any(e.get("event") == "action" and e.get("name") == "action_handoff" for e in new)
