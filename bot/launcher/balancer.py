@@ -24,7 +24,8 @@ session is refused `400 Invalid session`. So:
 - **Ready**: `GET /balancer-health` on RASA_PORT is HAProxy's own answer (never forwarded nor logged): 200 once
   every Rasa process is up in the balance, else 503. The supervisor waits for it before the banner.
 - **A process that dies** is marked down by the health check (`GET /`, Rasa's answer without auth) within about
-  2 s, and a connection refused meanwhile is sent to another process (`option redispatch`); the supervisor
+  2 s, and a connection refused meanwhile is sent to another process (`option redispatch`; every request opens its
+  own server connection, `option http-server-close`, so none goes out on a dead kept-alive one); the supervisor
   restarts the process, and HAProxy takes it back once it answers. Its socket.io clients reconnect and resume
   their sessions (`session_request`) on another process.
 """
@@ -84,6 +85,9 @@ frontend rasa_port
 
 backend {backend}
     balance leastconn
+    # a new server connection per request (as PLAIN below): a request never goes out on an idle connection to a
+    # process that died meanwhile, which HAProxy answers 502; a refused connection is sent to another process
+    option http-server-close
     option httpchk GET /
     http-check expect status 200
     default-server check inter 1s fastinter 500ms downinter 1s rise 1 fall 2

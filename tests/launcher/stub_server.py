@@ -3,8 +3,8 @@
     python stub_server.py MARKER --port P [--workers N] [--ignore-term] [--slow-stop S] [--load-seconds S]
                                         [--crash-after S] [--exit-code C]
 
-Answers HTTP GET with 200 on P once loaded, the body naming P; its workers (forked, same process group, holding
-the listening socket as Sanic's workers do) only sleep. MARKER is only there to find the processes in /proc.
+Answers HTTP GET with 200 on P once loaded (HTTP/1.1, connections kept alive as Sanic does), the body naming P;
+its workers (forked, same process group, holding the listening socket as Sanic's workers do) only sleep. MARKER is only there to find the processes in /proc.
 Like engine.io's polling handshake with the `cookie` option (bot/rasa_ext/socketio_channel.py), a GET of
 `/socket.io/...` without `sid` also opens a session: `Set-Cookie: io=<new sid>` and the body `P <sid>`.
 """
@@ -23,6 +23,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 
 class Ok(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"  # connections kept alive, as Sanic's
+
     def do_GET(self) -> None:  # noqa: N802
         url = urllib.parse.urlsplit(self.path)
         body = str(self.server.server_port)

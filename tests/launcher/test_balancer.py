@@ -8,6 +8,7 @@ Skipped when haproxy is missing (`make test` installs it as root), except with C
 from __future__ import annotations
 
 import collections
+import http.client
 import os
 import shutil
 import signal
@@ -177,3 +178,22 @@ def test_crashed_processes_and_haproxy_are_restarted_and_one_term_stops_everythi
     assert time.monotonic() - started < 15
     assert balanced.pids() == []
     assert [listening_addresses(port) for port in (balanced.listen, *balanced.nodes)] == [set()] * 3
+
+
+def test_a_process_killed_between_kept_alive_requests_costs_no_request(balanced):
+    # a client keeping its connection to HAProxy (the cluster's tests, an agent's browser): HAProxy must not send
+    # its next request on an idle connection to the process that died meanwhile (a 502), but to the other one
+    client = http.client.HTTPConnection("127.0.0.1", balanced.listen, timeout=5)
+
+    def served() -> tuple[int, str]:
+        client.request("GET", "/webhooks/rest/webhook")
+        answer = client.getresponse()
+        return answer.status, answer.read().decode()
+
+    assert {served()[1] for _ in range(10)} == {str(port) for port in balanced.nodes}  # both were used
+    subprocess.run(["kill", "-9", str(balanced.leader(f"--port\0{balanced.nodes[0]}"))], check=True)
+    deadline = time.monotonic() + 5
+    while listening_addresses(balanced.nodes[0]):
+        assert time.monotonic() < deadline
+        time.sleep(0.01)
+    assert [served() for _ in range(20)] == [(200, str(balanced.nodes[1]))] * 20, balanced.text()
