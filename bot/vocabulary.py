@@ -60,9 +60,22 @@ FLOW_SLOTS: Dict[str, Tuple[str, ...]] = {
     "membership_form": ("tier", "payment_method", "order_confirmed", "tier_fees", "order_key"),
 }
 
+# ------------------------------------------------------------------ satisfaction (docs/analytics.md)
+
+# The bot asks "Did this help?" once a conversation is resolved or an escalation closed; the answer and an optional
+# comment are slots, which the core's analytics recorder reads from Rasa's events.
+SATISFACTION_SLOT = "satisfaction"
+SATISFACTION_COMMENT_SLOT = "satisfaction_comment"
+HELPED = "helped"
+NOT_HELPED = "not_helped"
+SATISFACTION_ANSWERS: Tuple[str, ...] = (HELPED, NOT_HELPED)
+
 # ------------------------------------------------------------------ message metadata (from the channels)
 
 CUSTOMER_TOKEN_KEY = "customer_token"  # the signed token of a signed-in customer (the support site sends it)
+# What Rasa's event broker publishes instead of the token: the token with its signature replaced by the signature's
+# SHA-256 (hex), which the core can verify and nobody can use as a token (docs/analytics.md).
+CUSTOMER_CLAIM_KEY = "customer_claim"
 LANGUAGE_HINT_KEY = "language"  # a client's page language (the support page's widget sends it with each message)
 
 # ------------------------------------------------------------------ customer messages

@@ -18,7 +18,8 @@ from bot.core.seed import DEMOS, seed
 TABLES = {"customers", "applications", "registered_products", "legacy_products", "memberships", "orders"}
 HANDOFF_TABLES = {"agents", "agent_sessions", "escalations", "escalation_messages"}  # revision 0002
 FALLBACK_TABLES = {"fallback_messages"}  # revision 0003
-ALL_TABLES = TABLES | HANDOFF_TABLES | FALLBACK_TABLES
+ANALYTICS_TABLES = {"analytics_conversations", "analytics_turns", "analytics_flow_steps", "audit_log"}  # 0005
+ALL_TABLES = TABLES | HANDOFF_TABLES | FALLBACK_TABLES | ANALYTICS_TABLES
 
 
 def schema_differences(url: str) -> list:

@@ -33,6 +33,7 @@ from sqlalchemy.orm import Session
 from bot.core import proxies
 from bot.core.console import security as sec
 from bot.core.console import views
+from bot.core.console.texts import texts
 from bot.core.console.throttle import Throttle
 from bot.core.db.models import Escalation
 from bot.core.deps import SessionDep, now_of, settings_of
@@ -42,6 +43,7 @@ from bot.core.http_errors import problem_response
 from bot.core.security_headers import content_security_policy, security_headers
 from bot.core.static_files import StaticFiles
 from bot.core.templating import template_environment
+from bot.vocabulary import DEFAULT_LANGUAGE
 
 HERE = Path(__file__).resolve().parent
 ASSETS = StaticFiles(HERE / "static")
@@ -80,9 +82,10 @@ def ago(moment: str | None, now: datetime) -> str:
     return f"{seconds // 86400} d ago"
 
 
-def render(name: str, status: int = 200, **context: Any) -> HTMLResponse:
-    return HTMLResponse(templates.get_template(name).render(**context), status_code=status,
-                        headers=SECURITY_HEADERS)
+def render(name: str, status: int = 200, language: str = DEFAULT_LANGUAGE, **context: Any) -> HTMLResponse:
+    """A page in the agent's `language` (its texts as `t`, bot/core/console/texts)."""
+    return HTMLResponse(templates.get_template(name).render(t=texts(language), language=language, **context),
+                        status_code=status, headers=SECURITY_HEADERS)
 
 
 def wants_json(request: Request) -> bool:

@@ -128,8 +128,14 @@ class Order(Base):
 # ------------------------------------------------------------------ human handoff (docs/handoff.md)
 
 
+AGENT_ROLE = "agent"  # the queue, escalations, the fallback log
+ADMIN_ROLE = "admin"  # an agent's pages, and the analytics: dashboard, conversation review, erasure (docs/analytics.md)
+ROLES = (AGENT_ROLE, ADMIN_ROLE)
+
+
 class Agent(Base):
-    """A support agent who signs in to the console at /agent (password: argon2id hash)."""
+    """A support agent who signs in to the console at /agent (password: argon2id hash); an admin also sees the
+    analytics."""
 
     __tablename__ = "agents"
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -137,6 +143,7 @@ class Agent(Base):
     display_name: Mapped[str] = mapped_column(String(120))
     password_hash: Mapped[str] = mapped_column(String(255))
     active: Mapped[bool] = mapped_column(default=True)
+    role: Mapped[str] = mapped_column(String(16), default=AGENT_ROLE, server_default=AGENT_ROLE)
     created_at: Mapped[datetime] = mapped_column(Timestamp)
 
 
@@ -237,3 +244,81 @@ class FallbackMessage(Base):
     text: Mapped[str] = mapped_column(Text)
     top_intents: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
     fallback_in_a_row: Mapped[int]
+
+
+# ------------------------------------------------------------------ analytics (docs/analytics.md)
+
+
+class AnalyticsConversation(Base):
+    """One Rasa session of a conversation, recorded from Rasa's events (bot/core/analytics/recorder.py).
+
+    session_start is the Rasa timestamp of the session's `session_started` event (of its first event when none
+    came): with conversation_id it names the session, so a redelivered event finds the same row. customer_id is
+    set only from a customer token the core verified. satisfaction: "helped" / "not_helped" (bot/vocabulary.py),
+    the comment redacted.
+    """
+
+    __tablename__ = "analytics_conversations"
+    __table_args__ = (UniqueConstraint("conversation_id", "session_start", name="uq_analytics_conversations_session"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    conversation_id: Mapped[str] = mapped_column(String(MAX_CONVERSATION_ID), index=True)
+    session_start: Mapped[float] = mapped_column(Double)
+    started_at: Mapped[datetime] = mapped_column(Timestamp, index=True)
+    last_event_at: Mapped[datetime] = mapped_column(Timestamp)
+    channel: Mapped[str] = mapped_column(String(32), default="unknown")
+    language: Mapped[str] = mapped_column(String(2))
+    customer_id: Mapped[str | None] = mapped_column(String(64), index=True)
+    handoff_reason: Mapped[str | None] = mapped_column(String(32))
+    handed_over_at: Mapped[datetime | None] = mapped_column(Timestamp)
+    satisfaction: Mapped[str | None] = mapped_column(String(16))
+    satisfaction_comment: Mapped[str | None] = mapped_column(Text)
+    satisfaction_at: Mapped[datetime | None] = mapped_column(Timestamp)
+
+
+class AnalyticsTurn(Base):
+    """A message of a recorded session, sender "customer" or "bot" (the transcript): its text redacted
+    (bot/core/domain/redaction.py) and capped; for a customer's, the model's intent and confidence, and fallback
+    when the assistant did not understand; the conversation's language. event_ts: the Rasa event's timestamp,
+    unique per session and sender (a redelivered event is not stored twice)."""
+
+    __tablename__ = "analytics_turns"
+    __table_args__ = (UniqueConstraint("conversation_ref", "sender", "event_ts", name="uq_analytics_turns_event"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    conversation_ref: Mapped[int] = mapped_column(
+        ForeignKey("analytics_conversations.id", ondelete="CASCADE"), index=True)
+    sender: Mapped[str] = mapped_column(String(16))  # customer / bot
+    event_ts: Mapped[float] = mapped_column(Double)
+    at: Mapped[datetime] = mapped_column(Timestamp, index=True)
+    text: Mapped[str] = mapped_column(Text)
+    intent: Mapped[str | None] = mapped_column(String(100), index=True)
+    confidence: Mapped[float | None] = mapped_column(Double)
+    language: Mapped[str] = mapped_column(String(2))
+    fallback: Mapped[bool] = mapped_column(default=False)
+
+
+class AnalyticsFlowStep(Base):
+    """A step of a guided flow (a Rasa form) in a recorded session: "started", each slot asked (its name),
+    "completed", "cancelled" or "handed_over". Unique per session, flow, step and Rasa event timestamp."""
+
+    __tablename__ = "analytics_flow_steps"
+    __table_args__ = (UniqueConstraint("conversation_ref", "flow", "step", "event_ts",
+                                       name="uq_analytics_flow_steps_event"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    conversation_ref: Mapped[int] = mapped_column(
+        ForeignKey("analytics_conversations.id", ondelete="CASCADE"), index=True)
+    flow: Mapped[str] = mapped_column(String(64))
+    step: Mapped[str] = mapped_column(String(64))
+    event_ts: Mapped[float] = mapped_column(Double)
+    at: Mapped[datetime] = mapped_column(Timestamp, index=True)
+
+
+class AuditEntry(Base):
+    """What an admin (or an operator's command) did to customer data: an erasure, with what it removed."""
+
+    __tablename__ = "audit_log"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(Timestamp, index=True)
+    actor: Mapped[str] = mapped_column(String(120))  # "agent:<username>" or "command:<os user>"
+    action: Mapped[str] = mapped_column(String(32))
+    subject: Mapped[str] = mapped_column(String(255))
+    detail: Mapped[dict[str, Any]] = mapped_column(JSON)
