@@ -88,12 +88,11 @@ class ActionHandoff(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: Dict[Text, Any]) -> List[EventType]:
-        language = language_of(tracker)
+        language, reason = language_of(tracker), handoff_reason(tracker)
         channel = (tracker.get_latest_input_channel() or "unknown")
         try:
             escalation = await CoreClient.from_env().escalate(
-                tracker.sender_id, channel, language, handoff_reason(tracker), transcript(tracker),
-                customer_token(tracker))
+                tracker.sender_id, channel, language, reason, transcript(tracker), customer_token(tracker))
         except CoreError as error:
             logger.warning("handoff of %s failed: %s", tracker.sender_id, error)
             dispatcher.utter_message(response="utter_handoff_failed")
@@ -106,9 +105,10 @@ class ActionHandoff(Action):
                                      opening=format_opening(escalation.next_opening, language))
         # listening: the customer's messages while paused then follow a listen, as any turn does, so a typed
         # "/restart" (which Rasa lets through a pause) meets the restart rule and action_restart below
-        # a person takes over: the guided flow in progress ends (its answers are forgotten)
-        return leave_flow(tracker) + [SlotSet(HANDOFF_REASON_SLOT, None), ConversationPaused(),
-                                      ActionExecuted("action_listen")]
+        # a person takes over: the guided flow in progress ends (its answers are forgotten); the reason is set
+        # first (the analytics recorder reads it from Rasa's events) and forgotten before the pause
+        return [SlotSet(HANDOFF_REASON_SLOT, reason)] + leave_flow(tracker) + [
+            SlotSet(HANDOFF_REASON_SLOT, None), ConversationPaused(), ActionExecuted("action_listen")]
 
 
 class ActionDeliverAgentMessages(Action):

@@ -100,6 +100,6 @@ MSG
 
 FINALLY=()
 if [[ "${RABBITMQ_DELETE_ON_EXIT:-no}" == yes ]]; then
-  FINALLY=(--finally "$CORE_PY" -m bot.core.handoff.events delete)
+  FINALLY=(--finally "$CORE_PY" -m bot.core.events delete)
 fi
 exec "$CORE_PY" -m bot.launcher.supervisor --banner "$BANNER" "${SERVICES[@]}" "${FINALLY[@]}"

@@ -47,6 +47,8 @@ export RABBITMQ_USERNAME=${RABBITMQ_USERNAME:-guest} RABBITMQ_PASSWORD=${RABBITM
 # never see each other's events (the exchange is a fanout).
 RABBITMQ_EXCHANGE=${RABBITMQ_EXCHANGE:-canonassistant-events-$RASA_PORT}
 RABBITMQ_QUEUE=${RABBITMQ_QUEUE:-canonassistant-core-$RASA_PORT}
+# the analytics recorder's own queue on the same exchange (docs/analytics.md)
+ANALYTICS_EVENTS_QUEUE=${ANALYTICS_EVENTS_QUEUE:-canonassistant-analytics-$RASA_PORT}
 
 mkdir -p build
 
@@ -233,7 +235,11 @@ YAML
     "$RABBITMQ_USERNAME" "$RABBITMQ_PASSWORD")
   export HANDOFF_EVENTS_URL="amqp://$amqp_user@$RABBITMQ_HOST:$RABBITMQ_PORT/"
   export HANDOFF_EVENTS_QUEUE=$RABBITMQ_QUEUE HANDOFF_EVENTS_EXCHANGE=$RABBITMQ_EXCHANGE
-  HANDOFF_MODE="events from RabbitMQ at $RABBITMQ_HOST:$RABBITMQ_PORT (exchange $RABBITMQ_EXCHANGE, queue $RABBITMQ_QUEUE)"
+  export ANALYTICS_EVENTS_QUEUE
+  # the core's queues exist before Rasa publishes: the analytics queue keeps every event from the start, even while
+  # the core is not consuming (docs/analytics.md)
+  if [[ $CHECK_ONLY == no ]]; then "$CORE_PY" -m bot.core.events declare; fi
+  HANDOFF_MODE="events from RabbitMQ at $RABBITMQ_HOST:$RABBITMQ_PORT (exchange $RABBITMQ_EXCHANGE, queues $RABBITMQ_QUEUE and $ANALYTICS_EVENTS_QUEUE)"
 else
   if [[ "$USE_RABBITMQ" == yes ]]; then
     if [[ $PRODUCTION == yes ]]; then
@@ -350,10 +356,11 @@ else
 fi
 
 # The supervisor starts the servers, each in its own process group (stopping one reaches its workers).
-# Servers started for a while only (the tests' own ports) leave no queue behind on a shared RabbitMQ.
+# Servers started for a while only (the tests' own ports) leave no queue behind on a shared RabbitMQ (the handoff's
+# and the analytics' queues, and the exchange).
 FINALLY=()
 if [[ -n "${HANDOFF_EVENTS_URL:-}" && "${RABBITMQ_DELETE_ON_EXIT:-no}" == yes ]]; then
-  FINALLY=(--finally "$CORE_PY" -m bot.core.handoff.events delete)
+  FINALLY=(--finally "$CORE_PY" -m bot.core.events delete)
 fi
 exec "$CORE_PY" -m bot.launcher.supervisor --banner "$BANNER" \
   --service core "http://$LOCAL_HOST:$CORE_PORT/health" \

@@ -31,6 +31,8 @@ DEFAULT_RASA_URL = "http://127.0.0.1:5005"  # Rasa's HTTP API as the core reache
 # Rasa's PikaEventBroker defaults (rasa/core/brokers/pika.py): the queue it binds, the fanout exchange
 DEFAULT_EVENTS_QUEUE = "rasa_core_events"
 DEFAULT_EVENTS_EXCHANGE = "rasa-exchange"
+# the analytics recorder's own queue on the same exchange (bot/core/analytics/consumer.py)
+DEFAULT_ANALYTICS_QUEUE = "canon_analytics"
 TRUE_WORDS = frozenset({"1", "true", "yes", "on"})
 
 
@@ -211,6 +213,11 @@ class HandoffSettings(EnvSettings):
         DEFAULT_EVENTS_EXCHANGE, alias="HANDOFF_EVENTS_EXCHANGE"
     )
     events_prefetch: int = 32  # not an environment variable: unacknowledged events held at once
+    # the analytics recorder's queue, bound to the same exchange (docs/analytics.md); used when HANDOFF_EVENTS_URL is
+    analytics_queue: Annotated[str, BeforeValidator(_or_default(DEFAULT_ANALYTICS_QUEUE))] = Field(
+        DEFAULT_ANALYTICS_QUEUE, alias="ANALYTICS_EVENTS_QUEUE"
+    )
+    analytics_prefetch: int = 1000  # not an environment variable: the recorder's unacknowledged events
     events_retry_seconds: float = 2.0  # not an environment variable: the pause after a failure (database, broker)
     agent_session_hours: Annotated[float, BeforeValidator(_number("AGENT_SESSION_HOURS", 8.0, True))] = Field(
         8.0, alias="AGENT_SESSION_HOURS"

@@ -6,7 +6,8 @@ logged or not, and encodes it with `json.dumps`: with one message per event, 3% 
 (py-spy, issue 13). This broker publishes the same message (body, headers, app id, persistent delivery, the
 same exchange and queues) and keeps Rasa's handling of a failed publish; the reduced copy is made only when the
 debug line will be written or the publish failed, and the body is encoded with `bot.rasa_ext.fast_json`. No
-customer token is published (bot/rasa_ext/token_redaction.py): the core's consumer never needs it.
+customer token is published (bot/rasa_ext/token_redaction.py): a customer message carries a claim instead (the token
+with its signature replaced by the signature's SHA-256), which the core's analytics recorder verifies.
 """
 
 from __future__ import annotations
@@ -22,20 +23,20 @@ from rasa.shared.core.events import remove_parse_data
 from rasa.shared.utils.io import DEFAULT_ENCODING
 
 from bot.rasa_ext.fast_json import dumps
-from bot.rasa_ext.token_redaction import redact_event
+from bot.rasa_ext.token_redaction import published_event
 
 structlogger = structlog.get_logger()
 rasa_logger = logging.getLogger("rasa.core.brokers.pika")
 
 
 class PikaEventBroker(RasaPikaEventBroker):
-    """Rasa's PikaEventBroker; publishing without the per-event copy for the debug log and without customer
-    tokens (module docstring)."""
+    """Rasa's PikaEventBroker; publishing without the per-event copy for the debug log and with customer claims
+    instead of customer tokens (module docstring)."""
 
     async def _publish(self, event: Dict[Text, Any], headers: Optional[Dict[Text, Text]] = None) -> None:
         if self._exchange is None:
             return
-        event = redact_event(event)
+        event = published_event(event)
         try:
             await self._exchange.publish(self._message(event, headers), "")
             if rasa_logger.isEnabledFor(logging.DEBUG):

@@ -16,7 +16,7 @@ from typing import Any, TypeVar
 import aio_pika
 from aio_pika.abc import AbstractChannel
 
-from bot.core.handoff.events import Broker, declare, decode, delete
+from bot.core.events import Broker, declare, decode, delete
 from tests.core.conftest import missing_service
 from tests.tcp_proxy import TcpProxy
 

@@ -22,8 +22,8 @@ from sqlalchemy.exc import OperationalError
 
 from bot.core.config import HandoffSettings, MissingSetting
 from bot.core.db.models import Escalation
+from bot.core.events import ANY_EVENT, Dispatcher, decode
 from bot.core.handoff import service
-from bot.core.handoff.events import ANY_EVENT, Dispatcher, decode
 from bot.core.handoff.worker import one_round
 from bot.core.main import create_app
 from tests.core.broker_support import (
@@ -325,7 +325,7 @@ def test_the_command_deletes_the_queue_and_the_exchange(rabbit: Rabbit) -> None:
     env = {**os.environ, "HANDOFF_EVENTS_URL": rabbit.broker.url, "HANDOFF_EVENTS_QUEUE": rabbit.broker.queue,
            "HANDOFF_EVENTS_EXCHANGE": rabbit.broker.exchange}
     for _ in range(2):  # the second time there is nothing to delete
-        subprocess.run([sys.executable, "-m", "bot.core.handoff.events", "delete"], env=env, check=True, timeout=60)
+        subprocess.run([sys.executable, "-m", "bot.core.events", "delete"], env=env, check=True, timeout=60)
     assert not rabbit.exists()
 
 

@@ -273,6 +273,11 @@ class AnalyticsConversation(Base):
     satisfaction: Mapped[str | None] = mapped_column(String(16))
     satisfaction_comment: Mapped[str | None] = mapped_column(Text)
     satisfaction_at: Mapped[datetime | None] = mapped_column(Timestamp)
+    # The recorder's state between events (migration 0006): the guided flow in progress, the latest action since
+    # the customer's latest message (None: none yet), the handoff reason set for the handover to come.
+    flow: Mapped[str | None] = mapped_column(String(64))
+    last_action: Mapped[str | None] = mapped_column(String(100))
+    next_handoff_reason: Mapped[str | None] = mapped_column(String(32))
 
 
 class AnalyticsTurn(Base):

@@ -1,6 +1,6 @@
 """The core's side of the conversation with Rasa while a person owns it.
 
-- `store_customer_event`: with Rasa's event broker (HANDOFF_EVENTS_URL; events.py), each customer message of a
+- `store_customer_event`: with Rasa's event broker (HANDOFF_EVENTS_URL; bot/core/events.py), each customer message of a
   handed-over conversation, stored once as it arrives (its event timestamp de-duplicates a redelivery).
 - `sync_customer_messages`: without the broker, the customers' new messages read from each open escalation's
   Rasa tracker and stored once (the starting point comes from the database, so a restart resumes where it
@@ -29,10 +29,11 @@ from typing import Any
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.core import events
 from bot.core.clock import Clock
 from bot.core.config import HandoffSettings
 from bot.core.db.models import Escalation
-from bot.core.handoff import events, service
+from bot.core.handoff import service
 from bot.core.handoff.rasa import CLOSED_ACTION, DELIVER_ACTION, HttpRasaClient, RasaClient, RasaUnavailable
 
 logger = logging.getLogger("bot.core.handoff")
