@@ -13,19 +13,22 @@ from rasa.core.brokers.pika import PikaEventBroker as RasaPikaEventBroker
 from rasa.utils.endpoints import EndpointConfig
 
 from bot.rasa_ext.event_broker import PikaEventBroker
+from tests import customer_claims
 from tests.assistant.helpers import drain_queue, require_rabbitmq
 
 URL = "amqp://guest:guest@127.0.0.1:5672/"
 EVENTS = [
     {"sender_id": "a/b", "event": "user", "timestamp": 1796414948.4241614, "text": "Laba diena, ąčęėįšųū / \\ \"",
      "parse_data": {"intent": {"name": "greet", "confidence": 0.9871234567891234}, "entities": []},
-     "metadata": {"customer_token": "x"}, "input_channel": "rest", "message_id": "m1"},
+     "metadata": {"customer_token": customer_claims.TOKEN}, "input_channel": "rest", "message_id": "m1"},
     {"sender_id": "a/b", "event": "bot", "timestamp": 1796414948.5, "text": "😀", "data": {"buttons": [1, 2.5, None]}},
     {"sender_id": "a/b", "event": "slot", "timestamp": 1796414948.6, "name": "session_started_metadata",
-     "value": {"customer_token": "x", "language": "lt"}},
+     "value": {"customer_token": customer_claims.TOKEN, "language": "lt"}},
 ]
-# what ours publishes: no customer token (bot/rasa_ext/token_redaction.py), the rest as it was
-PUBLISHED = [{**EVENTS[0], "metadata": {}}, EVENTS[1], {**EVENTS[2], "value": {"language": "lt"}}]
+# what ours publishes: no customer token (bot/rasa_ext/token_redaction.py), a customer message's claim instead, the
+# rest as it was
+PUBLISHED = [{**EVENTS[0], "metadata": {"customer_claim": customer_claims.CLAIM}}, EVENTS[1],
+             {**EVENTS[2], "value": {"language": "lt"}}]
 
 
 async def published_by(cls) -> List[aio_pika.abc.AbstractIncomingMessage]:
@@ -49,7 +52,7 @@ def described(message) -> Dict[str, Any]:
             "delivery_mode": message.delivery_mode, "content_type": message.content_type}
 
 
-def test_the_same_messages_as_rasas_broker_without_customer_tokens():
+def test_the_same_messages_as_rasas_broker_with_claims_instead_of_customer_tokens():
     require_rabbitmq()
     rasas = [described(m) for m in asyncio.run(published_by(RasaPikaEventBroker))]
     ours = [described(m) for m in asyncio.run(published_by(PikaEventBroker))]

@@ -1,5 +1,6 @@
 """Customer tokens are never stored or published (bot/rasa_ext/token_redaction.py): the redaction of real Rasa
-events, and Rasa's session start carrying the message metadata into a slot."""
+events, Rasa's session start carrying the message metadata into a slot, and the claim the event broker publishes
+instead (its verification by the core: tests/core/test_recorder.py, the same tests/customer_claims.py)."""
 
 from __future__ import annotations
 
@@ -12,8 +13,9 @@ from rasa.shared.core.events import ActionExecuted, BotUttered, SessionStarted, 
 from rasa.shared.core.trackers import DialogueStateTracker
 
 from bot.rasa_ext.session_start import session_start_events
-from bot.rasa_ext.token_redaction import redact_event, redact_events
+from bot.rasa_ext.token_redaction import customer_claim, published_event, redact_event, redact_events
 from bot.rasa_ext.tracker_store import InMemoryTrackerStore, serialise_redacted
+from tests import customer_claims
 
 TOKEN = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJkZW1vLTIwMDAifQ.secret-signature"
 METADATA = {"customer_token": TOKEN, "language": "lt", "page": "/paskyra"}
@@ -50,6 +52,25 @@ def test_events_without_a_token_are_returned_as_they_are() -> None:
     events = [e.as_dict() for e in (user(metadata={"language": "en"}), BotUttered("Labas"),
                                     SlotSet(SESSION_START_METADATA_SLOT, None), SessionStarted())]
     assert all(new is old for new, old in zip(redact_events(events), events, strict=True))
+
+
+def test_the_broker_publishes_a_claim_instead_of_the_token() -> None:
+    token = customer_claims.TOKEN
+    event = user(metadata={"customer_token": token, "language": "lt"}).as_dict()
+    published = published_event(event)
+    assert published["metadata"] == {"language": "lt", "customer_claim": customer_claims.CLAIM}
+    assert published["parse_data"]["metadata"] == {"language": "lt"}
+    assert token not in json.dumps(published) and token.rsplit(".", 1)[1] not in json.dumps(published)
+    assert event["metadata"]["customer_token"] == token  # never mutated
+    assert customer_claim(token) == customer_claims.CLAIM
+
+
+def test_no_claim_without_a_token_shaped_like_one() -> None:
+    for metadata in ({"language": "en"}, {"customer_token": "not-a-token"}, {"customer_token": 5}):
+        published = published_event(user(metadata=metadata).as_dict())
+        assert "customer_claim" not in published["metadata"] and "customer_token" not in published["metadata"]
+    slot = published_event(SlotSet(SESSION_START_METADATA_SLOT, dict(METADATA)).as_dict())
+    assert slot["value"] == KEPT  # the token only in a customer message becomes a claim
 
 
 def signed_in_session() -> DialogueStateTracker:

@@ -16,7 +16,7 @@ from typing import Any, TypeVar
 import aio_pika
 from aio_pika.abc import AbstractChannel
 
-from bot.core.events import Broker, declare, decode, delete
+from bot.core.events import ANALYTICS_QUEUE_ARGUMENTS, Broker, declare, decode, delete
 from tests.core.conftest import missing_service
 from tests.tcp_proxy import TcpProxy
 
@@ -57,15 +57,25 @@ def user_event(sender_id: str, text: str, timestamp: float) -> dict[str, Any]:
 
 @dataclass
 class Rabbit:
-    """The test's own exchange and queue on the real RabbitMQ (declared as Rasa declares them)."""
+    """The test's own exchange and queue on the real RabbitMQ (declared as Rasa declares them), and the name of the
+    analytics queue of the app that consumes them (deleted with them)."""
 
     broker: Broker
+    analytics_queue: str = ""
 
     @classmethod
     def fresh(cls) -> Rabbit:
         name = f"test-handoff-{uuid.uuid4().hex[:12]}"
-        rabbit = cls(Broker(RABBITMQ_URL, name, name, prefetch=8, retry_seconds=0.2))
+        rabbit = cls(Broker(RABBITMQ_URL, name, name, prefetch=8, retry_seconds=0.2), f"{name}-analytics")
         rabbit._on_channel(lambda channel: declare(channel, rabbit.broker))
+        return rabbit
+
+    def analytics(self) -> Rabbit:
+        """The analytics queue on the same exchange (declared as the core declares it)."""
+        broker = Broker(RABBITMQ_URL, self.analytics_queue, self.broker.exchange, prefetch=8, retry_seconds=0.2,
+                        arguments=ANALYTICS_QUEUE_ARGUMENTS)
+        rabbit = Rabbit(broker)
+        rabbit._on_channel(lambda channel: declare(channel, broker))
         return rabbit
 
     def _on_channel(self, work: Callable[[AbstractChannel], Coroutine[Any, Any, T]]) -> T:
@@ -125,7 +135,7 @@ class Rabbit:
         return self._on_channel(look)
 
     def delete(self) -> None:
-        asyncio.run(delete(self.broker))
+        asyncio.run(delete(self.broker, *[self.analytics_queue] if self.analytics_queue else []))
 
 
 def eventually(check: Callable[[], bool], seconds: float = 20.0) -> None:

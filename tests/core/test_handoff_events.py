@@ -22,7 +22,7 @@ from sqlalchemy.exc import OperationalError
 
 from bot.core.config import HandoffSettings, MissingSetting
 from bot.core.db.models import Escalation
-from bot.core.events import ANY_EVENT, Dispatcher, decode
+from bot.core.events import ANY_EVENT, Broker, Dispatcher, decode
 from bot.core.handoff import service
 from bot.core.handoff.worker import one_round
 from bot.core.main import create_app
@@ -53,7 +53,8 @@ def running(database_url: str, rabbit: Rabbit, url: str | None = None, **handoff
     """The app consuming the test's queue (through `url`, else straight from RabbitMQ)."""
     broker = rabbit.broker
     settings = make_settings(database_url, events_url=url or broker.url, events_queue=broker.queue,
-                             events_exchange=broker.exchange, events_retry_seconds=0.2, **handoff)
+                             events_exchange=broker.exchange, events_retry_seconds=0.2,
+                             analytics_queue=rabbit.analytics_queue, **handoff)
     clock, rasa = Clock(), FakeRasa()
     with TestClient(create_app(settings, clock=clock, rasa=rasa)) as client:
         yield Env(client, clock, rasa, database_url)
@@ -319,14 +320,17 @@ def test_a_lost_channel_when_acknowledging_is_not_an_error() -> None:
     assert lost.settled == []
 
 
-def test_the_command_deletes_the_queue_and_the_exchange(rabbit: Rabbit) -> None:
-    rabbit.publish(user_event("conv-1", "left over", T0))
-    assert rabbit.exists()
+def test_the_commands_declare_and_delete_the_queues_and_the_exchange(rabbit: Rabbit) -> None:
     env = {**os.environ, "HANDOFF_EVENTS_URL": rabbit.broker.url, "HANDOFF_EVENTS_QUEUE": rabbit.broker.queue,
-           "HANDOFF_EVENTS_EXCHANGE": rabbit.broker.exchange}
+           "HANDOFF_EVENTS_EXCHANGE": rabbit.broker.exchange, "ANALYTICS_EVENTS_QUEUE": rabbit.analytics_queue}
+    analytics = Rabbit(Broker(rabbit.broker.url, rabbit.analytics_queue, rabbit.broker.exchange))
+    assert not analytics.exists()
+    subprocess.run([sys.executable, "-m", "bot.core.events", "declare"], env=env, check=True, timeout=60)
+    rabbit.publish(user_event("conv-1", "left over", T0))
+    assert rabbit.exists() and analytics.exists() and rabbit.ready() == analytics.ready() == 1
     for _ in range(2):  # the second time there is nothing to delete
         subprocess.run([sys.executable, "-m", "bot.core.events", "delete"], env=env, check=True, timeout=60)
-    assert not rabbit.exists()
+    assert not rabbit.exists() and not analytics.exists()
 
 
 def test_the_broker_settings() -> None:
