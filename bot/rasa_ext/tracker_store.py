@@ -39,7 +39,7 @@ from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.nlu.constants import INTENT_NAME_KEY
 
 from bot.rasa_ext.fast_json import dumps
-from bot.rasa_ext.token_redaction import redact_event, redact_events
+from bot.rasa_ext.token_redaction import published_event, redact_event, redact_events
 
 StoredEvent = Dict[Text, Any]
 
@@ -90,13 +90,14 @@ def serialise_redacted(tracker: DialogueStateTracker) -> Text:
 
 
 class WithoutTokens:
-    """What both stores write and publish goes without customer tokens (a mixin before Rasa's store)."""
+    """What both stores write and publish goes without customer tokens (a mixin before Rasa's store); a customer
+    message is published with the token's claim (token_redaction.py `published_event`)."""
 
     serialise_tracker = staticmethod(serialise_redacted)  # Rasa's own saves write with it
 
     async def _stream_new_events(self, event_broker: EventBroker, new_events: List[Event], sender_id: Text) -> None:
         for event in new_events:
-            event_broker.publish(redact_event({"sender_id": sender_id, **event.as_dict()}))
+            event_broker.publish(published_event({"sender_id": sender_id, **event.as_dict()}))
 
 
 class InMemoryTrackerStore(WithoutTokens, RasaInMemoryTrackerStore):

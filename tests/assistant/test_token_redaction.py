@@ -107,6 +107,9 @@ def test_the_in_memory_store_keeps_and_publishes_no_token() -> None:
     asyncio.run(store.save(tracker))
     assert TOKEN not in store.store["c"] and TOKEN not in json.dumps(published)
     assert len(published) == len(tracker.events)
+    # the customer's message is published with the token's claim (for the core's analytics), never stored with it
+    assert [e["metadata"]["customer_claim"] for e in published if e["event"] == "user"] == [customer_claim(TOKEN)]
+    assert "customer_claim" not in store.store["c"]
     again = asyncio.run(store.retrieve("c"))
     assert again.get_slot(SESSION_START_METADATA_SLOT) == KEPT
     again.update(user("o kiek dabar?", at=3.0), DOMAIN)  # the next message brings the token again

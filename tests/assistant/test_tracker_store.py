@@ -16,6 +16,7 @@ from rasa.shared.core.events import ActionExecuted, BotUttered, SessionStarted, 
 from rasa.shared.core.trackers import DialogueStateTracker
 
 from bot.rasa_ext import event_types
+from bot.rasa_ext.token_redaction import customer_claim
 from bot.rasa_ext.tracker_store import RedisTrackerStore, extends, last_session_start, repeats, stored_events
 from tests.assistant.helpers import require_redis
 
@@ -217,6 +218,8 @@ def test_customer_tokens_are_neither_stored_nor_published_and_turns_stay_cheap(m
         stored = raw(ours, "c")
         assert TOKEN not in json.dumps(stored) and TOKEN not in json.dumps(ours.event_broker.published)
         assert [e["metadata"] for e in stored["events"] if e["event"] == "user"] == [{"language": "lt"}] * 3
+        published = [e["metadata"] for e in ours.event_broker.published if e["event"] == "user"]
+        assert published == [{"language": "lt", "customer_claim": customer_claim(TOKEN)}] * 3  # the core's analytics
         assert taken == []  # the stored (redacted) events still compare equal to the retrieved tracker's
         slots = [e["value"] for e in stored["events"] if e.get("name") == "session_started_metadata"]
         assert slots == [{"language": "lt"}] * 2
@@ -238,6 +241,8 @@ def test_rasas_save_path_stores_and_publishes_no_token_either():
             "labas", "from another writer", "ours"]
         assert TOKEN not in json.dumps(stored) and TOKEN not in json.dumps(ours.event_broker.published)
         assert tracker.latest_message.metadata["customer_token"] == TOKEN  # the turn's tracker is untouched
+        assert {e["metadata"].get("customer_claim") for e in ours.event_broker.published if e["event"] == "user"} == {
+            customer_claim(TOKEN)}
     finally:
         drop(ours)
 
