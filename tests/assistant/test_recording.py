@@ -146,3 +146,12 @@ def test_a_customer_with_a_token_the_core_does_not_accept_is_not_recorded_as_tha
     talk.say("Kiek kainuoja CPS narystė?", "membership_price", "lt")
     check(recorded, talk, ("rest", "lt", None, None, 0), [])
 
+
+
+def test_a_flow_handed_over(servers: Servers, recorded: Recorded) -> None:
+    talk = Talk(servers)
+    talk.say("How do I register for a business account?", "how_to_register", "en")
+    talk.say("/affirm", "affirm", "en")
+    talk.say("I want to talk to a person", "request_human", "en")
+    check(recorded, talk, ("rest", "en", None, "customer_request", 1), [
+        (REGISTRATION, "started"), (REGISTRATION, "vat_registered"), (REGISTRATION, "handed_over")])

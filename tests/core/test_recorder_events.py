@@ -17,6 +17,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.core.analytics.recorder import wanted
 from bot.core.config import HandoffSettings
 from bot.core.events import Batcher
 from bot.core.main import create_app
@@ -100,6 +101,29 @@ def test_events_published_while_the_core_is_down_are_recorded_once_when_it_is_ba
         with sessions() as session:
             assert [row[0] for row in conversations(session)] == ["before", "during"]
             assert len(turns(session, "before")) == len(turns(session, "during")) == 6
+
+
+def test_events_taken_but_not_yet_committed_stay_in_the_queue_when_the_core_stops(
+        database_url: str, rabbit: Rabbit, monkeypatch: pytest.MonkeyPatch) -> None:
+    from bot.core.analytics import consumer
+
+    reset(database_url)
+    analytics = rabbit.analytics()
+    talk = a_conversation("stopped")
+    monkeypatch.setattr(consumer, "MAX_WAIT", 60.0)  # the batch waits: delivered, never written
+    with core(database_url, rabbit) as sessions:
+        publish(rabbit, talk)
+        eventually(lambda: analytics.ready() == 0)  # all taken by the consumer, none acknowledged
+        with sessions() as session:
+            assert everything(session) == ([], [], [])
+    kept = sum(map(wanted, talk.events))  # the skipped ones were acknowledged at once
+    eventually(lambda: analytics.ready() == kept)  # back in the queue
+    monkeypatch.setattr(consumer, "MAX_WAIT", 0.2)
+    with core(database_url, rabbit) as sessions:
+        recorded_turns(sessions, "stopped", 6)
+        eventually(lambda: analytics.ready() == 0)
+        with sessions() as session:
+            assert len(turns(session)) == 6 and conversations(session)[0][5:7] == ("customer_request", True)
 
 
 def test_a_batch_is_stored_in_one_transaction_and_put_back_when_the_database_fails(
