@@ -1,7 +1,7 @@
 """Analytics recording end to end (docs/analytics.md "Recording"): conversations with the real trained model over
 the REST webhook, through the real servers (scripts/run.sh with RabbitMQ: Rasa publishes its events, the core's
 recorder consumes its own queue), give exactly the expected rows in the core's database: FAQ questions, a flow
-completed, a flow cancelled and one abandoned, fallbacks, and a signed-in customer's handoff. RabbitMQ is required
+completed, cancelled, abandoned and handed over, fallbacks, and a signed-in customer's handoff. RabbitMQ is required
 (CI=true: its absence fails)."""
 
 from __future__ import annotations
