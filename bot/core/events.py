@@ -186,6 +186,12 @@ class Batcher:
         elif self._timer is None:
             self._timer = asyncio.create_task(self._flush_later())
 
+    def close(self) -> None:
+        """Stop waiting to write what is pending (the consumer stops: those events are redelivered)."""
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+
     async def _flush_later(self) -> None:
         await asyncio.sleep(self.max_wait)
         self._timer = None

@@ -311,3 +311,16 @@ def test_events_it_cannot_use_are_skipped(sessions: sessionmaker[Session]) -> No
         ], TOKEN_SECRET)
         session.commit()
         assert count == 1 and conversations(session) == []
+
+
+def test_a_redelivered_event_of_an_earlier_session_does_not_move_later_events(sessions: sessionmaker[Session]) -> None:
+    talk = Talk("order").session_start().user("Labas", "greet").action("utter_greet", "Sveiki!")
+    talk.session_start().user("Ačiū", "thank").action("utter_thank", "Prašom!")
+    recorded(sessions, talk)
+    with sessions() as session:
+        once = everything(session)
+    first_user = next(e for e in talk.events if e["event"] == "user")
+    later = [e for e in talk.events if e["timestamp"] > first_user["timestamp"] and e["event"] != "session_started"]
+    store(sessions, TOKEN_SECRET, [first_user, *later])  # an old event redelivered before the next session's
+    with sessions() as session:
+        assert everything(session) == once

@@ -55,3 +55,4 @@ async def running(app: Any) -> AsyncIterator[None]:
         task.cancel()
         with suppress(asyncio.CancelledError):
             await task
+        callback.close()

@@ -29,6 +29,7 @@ reason) is kept on the session's row.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any
@@ -80,9 +81,13 @@ def wanted(event: dict[str, Any]) -> bool:
     return kind == "action" and event.get("name") != LISTEN_ACTION
 
 
+# a conversation's session seen in this batch, and when the next one starts (math.inf: none after it)
+Current = dict[str, tuple[AnalyticsConversation, float]]
+
+
 def record_events(session: Session, events: Iterable[dict[str, Any]], token_secret: str) -> int:
     """Record the events in their order (the caller commits); the number recorded (those `wanted`)."""
-    current: dict[str, AnalyticsConversation] = {}  # each conversation's latest session within these events
+    current: Current = {}
     recorded = 0
     for event in events:
         if wanted(event) and isinstance(event.get("sender_id"), str) and _timestamp(event) is not None:
@@ -108,16 +113,14 @@ def _timestamp(event: dict[str, Any]) -> float | None:
     return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
 
 
-def _record(session: Session, current: dict[str, AnalyticsConversation], event: dict[str, Any],
-            token_secret: str) -> None:
+def _record(session: Session, current: Current, event: dict[str, Any], token_secret: str) -> None:
     sender, ts, kind = event["sender_id"], float(event["timestamp"]), event["event"]
     if kind == "session_started":
-        conversation = _open(session, sender, ts)
+        conversation = _open(session, current, sender, ts)
     else:
         conversation = _session_of(session, current, sender, ts, create=kind == "user")
     if conversation is None:
         return  # before the conversation's first session and not a customer message: nothing to record yet
-    current[sender] = conversation
     if moment(ts) > _aware(conversation.last_event_at):
         conversation.last_event_at = moment(ts)
     HANDLERS.get(kind, _other)(session, conversation, event, ts, token_secret)
@@ -128,25 +131,40 @@ def _aware(value: datetime) -> datetime:
     return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
 
 
-def _session_of(session: Session, current: dict[str, AnalyticsConversation], sender: str, ts: float,
+def _session_of(session: Session, current: Current, sender: str, ts: float,
                 create: bool) -> AnalyticsConversation | None:
-    cached = current.get(sender)
-    if cached is not None and cached.session_start <= ts:
+    """The session of `sender` that an event at `ts` belongs to: the latest that started at or before it (a customer
+    message opens one when none did)."""
+    cached, until = current.get(sender, (None, -math.inf))
+    if cached is not None and cached.session_start <= ts < until:
         return cached
-    found = session.scalars(
-        select(AnalyticsConversation)
-        .where(AnalyticsConversation.conversation_id == sender, AnalyticsConversation.session_start <= ts)
-        .order_by(AnalyticsConversation.session_start.desc()).limit(1)).first()
-    return found if found is not None or not create else _open(session, sender, ts)
+    table = AnalyticsConversation
+    found = session.scalars(select(table).where(table.conversation_id == sender, table.session_start <= ts)
+                            .order_by(table.session_start.desc()).limit(1)).first()
+    if found is None:
+        return _open(session, current, sender, ts) if create else None
+    current[sender] = (found, _next_start(session, sender, found.session_start))
+    return found
 
 
-def _open(session: Session, sender: str, ts: float) -> AnalyticsConversation:
+def _next_start(session: Session, sender: str, start: float) -> float:
+    """When the session after the one started at `start` starts (math.inf: none yet); a redelivered older event
+    must not move the later events into its session."""
+    table = AnalyticsConversation
+    later = session.scalar(select(func.min(table.session_start)).where(table.conversation_id == sender,
+                                                                        table.session_start > start))
+    return math.inf if later is None else float(later)
+
+
+def _open(session: Session, current: Current, sender: str, ts: float) -> AnalyticsConversation:
     """The session of `sender` started at `ts` (created once)."""
     _insert_new(session, AnalyticsConversation.__table__, ["conversation_id", "session_start"],
                 conversation_id=sender, session_start=ts, started_at=moment(ts), last_event_at=moment(ts),
                 channel="unknown", language=DEFAULT_LANGUAGE)
-    return session.scalars(select(AnalyticsConversation).where(
+    opened = session.scalars(select(AnalyticsConversation).where(
         AnalyticsConversation.conversation_id == sender, AnalyticsConversation.session_start == ts)).one()
+    current[sender] = (opened, _next_start(session, sender, ts))
+    return opened
 
 
 def _insert_new(session: Session, table: Any, keys: list[str], **values: Any) -> None:
