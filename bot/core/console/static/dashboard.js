@@ -12,14 +12,15 @@ const LINES = [
   { color: "#4d4d4d", point: "rectRot", dash: [2, 3] }
 ];
 const BAR = "#cc0000";
-const WRAP = 22; // characters per line of an axis label
+// characters per line of an axis label: fewer on a narrow screen, where Chart.js gives the axis little room
+function wrapAt(width) { return width < 500 ? 12 : 24; }
 
-function wrapped(text) {
+function wrapped(text, wrap) {
   const words = text.split(" ");
   const lines = [""];
   words.forEach(function (word) {
     const last = lines.length - 1;
-    if (lines[last] && (lines[last] + " " + word).length > WRAP) lines.push(word);
+    if (lines[last] && (lines[last] + " " + word).length > wrap) lines.push(word);
     else lines[last] = lines[last] ? lines[last] + " " + word : word;
   });
   return lines.length > 1 ? lines : lines[0];
@@ -65,11 +66,16 @@ function barChart(canvas, table, series, limit) {
   const rows = readTable(table, limit);
   const column = series[0];
   const box = canvas.parentElement;
-  box.style.height = Math.max(140, rows.length * 34 + 40) + "px";
+  const wrap = wrapAt(box.clientWidth);
+  const labels = rows.map(function (row) { return wrapped(row.label, wrap); });
+  const height = labels.reduce(function (sum, label) {
+    return sum + Math.max(34, (Array.isArray(label) ? label.length : 1) * 16 + 12);
+  }, 40);
+  box.style.height = Math.max(140, height) + "px";
   return new window.Chart(canvas, {
     type: "bar",
     data: {
-      labels: rows.map(function (row) { return wrapped(row.label); }),
+      labels: labels,
       datasets: [{
         label: heading(table, column),
         data: rows.map(function (row) { return row.cells[column].value || 0; }),
@@ -78,7 +84,7 @@ function barChart(canvas, table, series, limit) {
     },
     options: {
       indexAxis: "y", animation: false, maintainAspectRatio: false, responsive: true,
-      layout: { padding: { right: 110 } },
+      layout: { padding: { right: wrap < 20 ? 96 : 110 } },
       scales: { x: { beginAtZero: true, ticks: { precision: 0, color: INK } }, y: { ticks: { color: INK, autoSkip: false } } },
       plugins: {
         legend: { display: false },
@@ -117,7 +123,7 @@ function lineChart(canvas, table, series) {
       animation: false, maintainAspectRatio: false, responsive: true,
       interaction: { mode: "index", intersect: false },
       scales: { y: { beginAtZero: true, ticks: { precision: 0, color: INK } }, x: { ticks: { color: INK } } },
-      plugins: { legend: { labels: { usePointStyle: true, color: INK } } }
+      plugins: { legend: { labels: { usePointStyle: true, pointStyleWidth: 16, boxHeight: 8, color: INK } } }
     }
   });
 }
