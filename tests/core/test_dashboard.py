@@ -148,3 +148,25 @@ def test_chart_js_is_served_from_the_build(env: Env) -> None:
     answer = env.client.get("/agent/static/chart.umd.min.js")
     assert answer.status_code == 200 and "Chart.js v4" in answer.text[:200]
     assert answer.headers["content-type"].startswith("text/javascript")
+
+
+def test_the_texts_exist_in_both_languages() -> None:
+    from bot.core.console.texts import dashboard, texts
+
+    assert set(dashboard.TEXTS["lt"]) == set(dashboard.TEXTS["en"])
+    assert all(key.startswith("dashboard_") for key in dashboard.TEXTS["lt"])
+    assert texts("lt")["dashboard_title"] == "Suvestinė" and texts("en")["dashboard_title"] == "Dashboard"
+
+
+def test_recorded_names_are_escaped(env: Env) -> None:
+    from tests.core.analytics_support import Recorded
+
+    attack = '<img src=x onerror="alert(1)">'
+    with env.sessions() as session:
+        r = Recorded(session)
+        talk = r.conversation("xss", "2026-11-02 10:00")
+        r.say(talk, "2026-11-02 10:00", attack)
+        r.steps(talk, attack, "2026-11-02 10:01", "started", attack)
+        r.done()
+    page = admin(env).get(f"/agent/dashboard?{NOVEMBER}").text
+    assert attack not in page and "&lt;img src=x onerror=" in page
