@@ -167,6 +167,10 @@ def test_recorded_names_are_escaped(env: Env) -> None:
         talk = r.conversation("xss", "2026-11-02 10:00")
         r.say(talk, "2026-11-02 10:00", attack)
         r.steps(talk, attack, "2026-11-02 10:01", "started", attack)
+        r.say(talk, "2026-11-02 10:02", '=HYPERLINK("http://evil.example")')
         r.done()
-    page = admin(env).get(f"/agent/dashboard?{NOVEMBER}").text
+    rita = admin(env)
+    page = rita.get(f"/agent/dashboard?{NOVEMBER}").text
     assert attack not in page and "&lt;img src=x onerror=" in page
+    download = rita.get(f"/agent/dashboard.csv?{NOVEMBER}").text  # no formula for a spreadsheet
+    assert "'=HYPERLINK" in download and ",=HYPERLINK" not in download

@@ -233,16 +233,20 @@ def satisfaction(session: Session, period: Period, language: str | None) -> tupl
 
 def fallback_rate(session: Session, period: Period, language: str | None) -> Rate:
     """Customer messages the assistant did not understand, of the customer messages."""
-    rows = session.execute(_messages(period, language)).tuples().all()
-    return Rate(sum(1 for _, _, fallback in rows if fallback), len(rows))
+    scope = _messages(period, language).subquery()
+    counted = select(func.count(), func.count().filter(scope.c.fallback.is_(True))).select_from(scope)
+    total, fallbacks = session.execute(counted).one()
+    return Rate(fallbacks or 0, total or 0)
 
 
 def intents(session: Session, period: Period, language: str | None) -> list[tuple[str, Rate]]:
     """Customer messages by the intent the model gave them (most first, then by name), each of all the customer
     messages; a message without an intent counts as "" ."""
-    counts = Counter(intent or "" for _, intent, _ in session.execute(_messages(period, language)).tuples())
-    total = sum(counts.values())
-    return [(intent, Rate(n, total)) for intent, n in sorted(counts.items(), key=lambda item: (-item[1], item[0]))]
+    scope = _messages(period, language).subquery()
+    intent = func.coalesce(scope.c.intent, "")
+    counts = session.execute(select(intent, func.count()).group_by(intent)).tuples().all()
+    total = sum(n for _, n in counts)
+    return [(name, Rate(n, total)) for name, n in sorted(counts, key=lambda item: (-item[1], item[0]))]
 
 
 # ------------------------------------------------------------------ escalations

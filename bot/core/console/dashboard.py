@@ -18,7 +18,7 @@ from fastapi.responses import JSONResponse, Response
 
 from bot.core.analytics.figures import Period, dashboard
 from bot.core.console import router as console
-from bot.core.console.dashboard_tables import CHART_INTENTS, as_json, csv_text, tables
+from bot.core.console.dashboard_tables import CHART_INTENTS, Table, as_json, csv_text, tables
 from bot.core.console.texts import language_of, texts
 from bot.core.deps import SessionDep, now_of
 from bot.core.http_errors import problem_response
@@ -29,6 +29,7 @@ DEFAULT_DAYS = 30
 PRESET_DAYS = (7, 30, 90)
 MAX_DAYS = 400
 ALL = "all"
+HEADERS = {"Cache-Control": "no-store", "X-Content-Type-Options": "nosniff"}
 
 
 class BadFilter(ValueError):
@@ -110,11 +111,8 @@ def dashboard_page(request: Request, session: SessionDep) -> Response:
                           figures=figures, tables=tables(figures, t, language), error=None, **context)
 
 
-def _download(request: Request, session: SessionDep, kind: str) -> Response:
-    who = console.signed_in(request, session)
-    refusal = console.admin_refusal(request, who, as_json=kind == "json")
-    if refusal is not None:
-        return refusal
+def _tables(request: Request, session: SessionDep) -> tuple[Filters, list[Table]] | Response:
+    """The filters and tables of a download, or 400 `bad_filter`."""
     language = language_of(request)
     t = texts(language)
     try:
@@ -122,23 +120,30 @@ def _download(request: Request, session: SessionDep, kind: str) -> Response:
     except BadFilter as bad:
         return problem_response(400, "bad_filter", t[str(bad)].format(days=MAX_DAYS),
                                 headers={"Cache-Control": "no-store"})
-    figures = dashboard(session, filters.period, filters.language)
-    made = tables(figures, t, language)
-    headers = {"Cache-Control": "no-store", "X-Content-Type-Options": "nosniff"}
-    if kind == "json":
-        return JSONResponse({"from": filters.period.start.isoformat(), "to": filters.period.last.isoformat(),
-                             "language": filters.language or ALL, "tables": as_json(made)}, headers=headers)
-    headers["Content-Disposition"] = f'attachment; filename="{filters.file_name()}.csv"'
-    return Response(csv_text(made), media_type="text/csv; charset=utf-8", headers=headers)
+    return filters, tables(dashboard(session, filters.period, filters.language), t, language)
 
 
 @router.get("/dashboard.csv")
 def dashboard_csv(request: Request, session: SessionDep) -> Response:
-    """The dashboard's tables as CSV: table, row, label, column, value (bot/core/console/dashboard_tables.py)."""
-    return _download(request, session, "csv")
+    """The dashboard's tables as CSV: table, row, label, column, value (bot/core/console/dashboard_tables.py). A
+    browser's download: the signed-out go to the sign-in page, an agent gets the 403 page."""
+    refusal = console.admin_refusal(request, console.signed_in(request, session))
+    if refusal is not None:
+        return refusal
+    made = _tables(request, session)
+    if isinstance(made, Response):
+        return made
+    filters, found = made
+    return Response(csv_text(found), media_type="text/csv; charset=utf-8", headers={
+        **HEADERS, "Content-Disposition": f'attachment; filename="{filters.file_name()}.csv"'})
 
 
 @router.get("/dashboard.json")
-def dashboard_json(request: Request, session: SessionDep) -> Response:
-    """The dashboard's tables as JSON (the same values as the CSV)."""
-    return _download(request, session, "json")
+def dashboard_json(request: Request, session: SessionDep, who: console.AdminDep) -> Response:
+    """The dashboard's tables as JSON (the same values as the CSV); 401 signed out, 403 for an agent."""
+    made = _tables(request, session)
+    if isinstance(made, Response):
+        return made
+    filters, found = made
+    return JSONResponse({"from": filters.period.start.isoformat(), "to": filters.period.last.isoformat(),
+                         "language": filters.language or ALL, "tables": as_json(found)}, headers=HEADERS)

@@ -147,7 +147,7 @@ def funnel(item: Funnel, t: Mapping[str, str], f: Formats) -> Table:
 
 
 def intents(figures: Figures, t: Mapping[str, str], f: Formats) -> Table:
-    rows = [(name or "-", name or t["dashboard_no_intent"], rate) for name, rate in figures.intents]
+    rows = [(name or "(none)", name or t["dashboard_no_intent"], rate) for name, rate in figures.intents]
     return _share_table("intents", t["dashboard_intents"], t["dashboard_col_intent"], t["dashboard_col_messages"],
                         rows, f, note=t["dashboard_intents_chart"].format(count=CHART_INTENTS))
 
@@ -178,6 +178,12 @@ def tables(figures: Figures, t: Mapping[str, str], language: str) -> list[Table]
 
 
 CSV_HEADER = ("table", "row", "label", "column", "value")
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_safe(text: str) -> str:
+    """Text a spreadsheet will not take for a formula (a recorded name starting with "=" gets a leading "'")."""
+    return f"'{text}" if text.startswith(FORMULA_STARTS) else text
 
 
 def csv_text(all_tables: Iterable[Table]) -> str:
@@ -189,7 +195,8 @@ def csv_text(all_tables: Iterable[Table]) -> str:
         for row in table.rows:
             for (column, _), cell in zip(table.columns, row.cells, strict=True):
                 if cell.exported:
-                    writer.writerow((table.key, row.key, row.label, column, "" if cell.value is None else cell.value))
+                    writer.writerow((csv_safe(table.key), csv_safe(row.key), csv_safe(row.label), column,
+                                     "" if cell.value is None else cell.value))
     return out.getvalue()
 
 
