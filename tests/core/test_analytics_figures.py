@@ -1,4 +1,4 @@
-"""The dashboard's figures (bot/core/analytics/figures.py) over the sample of tests/core/analytics_support.py, on
+"""The dashboard's figures (bot/core/analytics/figures.py) over the sample of tests/core/dashboard_sample.py, on
 SQLite and PostgreSQL: exact numbers for every figure, for all languages, Lithuanian and English."""
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from bot.core.analytics import figures as f
 from bot.core.analytics.figures import Funnel, Median, Period, Rate
 from bot.core.db.session import make_engine, make_sessionmaker
-from tests.core.analytics_support import sample
+from tests.core.dashboard_sample import sample
 
 PERIOD = Period(date(2026, 11, 2), date(2026, 11, 4))
 

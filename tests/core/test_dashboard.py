@@ -13,7 +13,7 @@ import re
 import pytest
 
 from bot.core.agents import set_role
-from tests.core.analytics_support import sample
+from tests.core.dashboard_sample import sample
 from tests.core.handoff_support import AgentBrowser, Env, env, handoff_client  # noqa: F401 - fixtures
 
 NOVEMBER = "from=2026-11-02&to=2026-11-03"
@@ -159,11 +159,11 @@ def test_the_texts_exist_in_both_languages() -> None:
 
 
 def test_recorded_names_are_escaped(env: Env) -> None:
-    from tests.core.analytics_support import Recorded
+    from tests.core.dashboard_sample import Rows
 
     attack = '<img src=x onerror="alert(1)">'
     with env.sessions() as session:
-        r = Recorded(session)
+        r = Rows(session)
         talk = r.conversation("xss", "2026-11-02 10:00")
         r.say(talk, "2026-11-02 10:00", attack)
         r.steps(talk, attack, "2026-11-02 10:01", "started", attack)

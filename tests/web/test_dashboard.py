@@ -1,6 +1,6 @@
 """Browser tests of the console's dashboard (/agent/dashboard) with Debian's Chromium: the real core server
 (uvicorn, as scripts/run.sh starts it; seeded in demo mode, so with demo-agent and demo-admin) on a temporary SQLite
-database holding the analytics sample of tests/core/analytics_support.py three times. The charts are drawn under the
+database holding the analytics sample of tests/core/dashboard_sample.py three times. The charts are drawn under the
 console's strict CSP, the filters change the figures, the CSV holds the table's numbers, 360 px wide has no
 horizontal scroll, and an agent or a signed-out browser cannot see it. Screenshots: test-results/web/dashboard-*.png.
 """
@@ -21,7 +21,7 @@ import httpx
 import pytest
 
 from bot.core.db.session import make_engine, make_sessionmaker
-from tests.core.analytics_support import sample
+from tests.core.dashboard_sample import sample
 from tests.servers import ROOT, free_port
 from tests.web.conftest import RESULTS
 

@@ -24,7 +24,7 @@ def utc(text: str) -> datetime:
 
 
 @dataclass
-class Recorded:
+class Rows:
     """Adds rows to `session` (commit with `done`)."""
 
     session: Session
@@ -86,7 +86,7 @@ def sample(session: Session, day_1: str = "2026-11-02", day_2: str = "2026-11-03
     database needs another `prefix` (of the conversation ids) and days at least two days away."""
     before = (datetime.fromisoformat(day_1) - timedelta(days=1)).date().isoformat()
     after = (datetime.fromisoformat(day_2) + timedelta(days=1)).date().isoformat()
-    r = Recorded(session)
+    r = Rows(session)
     c1 = r.conversation(f"{prefix}c1", f"{day_1} 10:00", "lt", satisfaction="helped")
     r.say(c1, f"{day_1} 10:00", "greet")
     r.say(c1, f"{day_1} 10:00:30", None, sender="bot")
