@@ -76,8 +76,8 @@ export RASA_SOCKET_URL=${RASA_SOCKET_URL:-http://localhost:$RASA_PORT}
 if [[ $PRODUCTION == yes ]]; then export CORE_DEMO_MODE=${CORE_DEMO_MODE:-false}; fi
 export CORE_DEMO_MODE=${CORE_DEMO_MODE:-true}
 # Human handoff (docs/handoff.md): the core calls Rasa's HTTP API (enabled below, guarded by RASA_TOKEN, which Rasa
-# reads from its environment: bot/rasa_ext/rasa_cli.py); in demo mode the seed creates the console's demo agent
-# with a password generated once under build/.
+# reads from its environment: bot/rasa_ext/rasa_cli.py); in demo mode the seed creates the console's demo agent and
+# demo admin with a password generated once under build/.
 local_secret RASA_TOKEN build/rasa-token
 export RASA_URL=${RASA_URL:-http://$LOCAL_HOST:$RASA_PORT}
 if [[ "$CORE_DEMO_MODE" == true ]]; then local_secret CORE_DEMO_AGENT_PASSWORD build/demo-agent-password; fi
@@ -256,7 +256,7 @@ if [[ $CHECK_ONLY == no ]]; then "$CORE_PY" -m bot.core.seed --tokens-file "$DEM
 if [[ "$CORE_DEMO_MODE" == true ]]; then
   if [[ "${SECRETS[*]}" == *"CORE_DEMO_AGENT_PASSWORD in "* ]]; then where="in build/demo-agent-password"
   else where="from CORE_DEMO_AGENT_PASSWORD"; fi
-  AGENTS="demo agent: username demo-agent, password $where"
+  AGENTS="demo agent: username demo-agent (and demo-admin, who also sees the dashboard), password $where"
 else
   AGENTS="create agents with: $CORE_PY -m bot.core.agents create <username>"
 fi
