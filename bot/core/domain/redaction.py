@@ -37,9 +37,9 @@ SECRET = re.compile(r"(?i)\b(slapta\w{0,20}|password|passwd|pwd|pin|cvv|cvc)\b"
 
 
 def redact(text: str) -> str:
-    """`text` with every e-mail address (also one written "jonas (at) gmail.com") replaced by "[e-mail]", the word after a password, PIN or card security
-    code by "[secret]", and every run of 6 or more digits (spaces, dashes, brackets, dots and slashes between them
-    allowed; a leading "+" included) by "[number]"."""
+    """`text` with every e-mail address (also one written "jonas (at) gmail.com") replaced by "[e-mail]", the word
+    after a password, PIN or card security code by "[secret]", and every run of 6 or more digits (spaces, dashes,
+    brackets, dots and slashes between them allowed; a leading "+" included) by "[number]"."""
     text = SPELLED_EMAIL.sub(EMAIL_MARK, EMAIL.sub(EMAIL_MARK, text))
     text = SECRET.sub(lambda m: f"{m.group(1)} {SECRET_MARK}", text)
     return NUMBER.sub(NUMBER_MARK, text)
