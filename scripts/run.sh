@@ -122,6 +122,13 @@ redis_answers() {
 # (bot/rasa_ext/tracker_store.py; same keys and format as `type: redis`).
 # In production (ASSISTANT_ENV=production) Redis is required: the launcher refuses to run on memory.
 USE_REDIS=${USE_REDIS:-auto}
+# A conversation quiet for CONVERSATION_RETENTION_DAYS (whole days, default 180: as long as the core keeps its
+# analytics, docs/analytics.md "Privacy") expires from Redis (record_exp: each save starts the count again).
+RETENTION_DAYS=${CONVERSATION_RETENTION_DAYS:-180}
+if ! [[ "$RETENTION_DAYS" =~ ^[1-9][0-9]{0,4}$ ]]; then
+  echo "CONVERSATION_RETENTION_DAYS must be a whole number of days (1 or more), not '$RETENTION_DAYS'." >&2
+  exit 1
+fi
 if [[ $PRODUCTION == yes && "$USE_REDIS" == no ]]; then
   refuse "USE_REDIS=no: conversations would be kept in memory and lost at every restart." \
     "Start Redis and unset USE_REDIS, or run with ASSISTANT_ENV=development."
@@ -159,7 +166,7 @@ tracker_store:
   port: $REDIS_PORT
   db: $REDIS_DB
   key_prefix: canonassistant
-  record_exp: 604800
+  record_exp: $((RETENTION_DAYS * 86400))
 YAML
   fi
   cat >> "$ENDPOINTS" <<YAML

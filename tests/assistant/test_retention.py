@@ -62,7 +62,7 @@ def test_quiet_conversations_go_whole_and_others_stay_whole(sqlite_store):
     assert set(stored(sqlite_store)) == {"came back"}
 
 
-@pytest.mark.parametrize("value, days", [("30", 30.0), ("0.5", 0.5), (None, 90.0)])
+@pytest.mark.parametrize("value, days", [("30", 30.0), ("0.5", 0.5), (None, 180.0)])
 def test_the_retention_setting(monkeypatch, value, days):
     monkeypatch.delenv(retention.DAYS_VARIABLE, raising=False)
     assert retention.retention_days(value) == days
