@@ -1,6 +1,6 @@
 """The intents of the assistant's domain (domain/*.yml), known to the core without reading Rasa's files: the
 intents a reviewed message may be assigned to in the NLU export (review.py). tests/core/test_review.py checks the
-list against domain/; after adding an intent there, regenerate it with
+list against domain/; after adding an intent there, print the new list with
 
     .venv/core/bin/python -m tests.core.test_review
 """

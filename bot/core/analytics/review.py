@@ -197,7 +197,7 @@ class Group:
         guesses = sorted(self.guesses.items(), key=lambda kv: (-len(kv[1]), -max(kv[1]), kv[0]))
         return {
             "key": self.key, "count": self.count,
-            "examples": [text for text, _ in self.texts.most_common(MAX_EXAMPLES)],
+            "examples": [text for text, _ in sorted(self.texts.items(), key=lambda kv: (-kv[1], kv[0]))][:MAX_EXAMPLES],
             "languages": dict(sorted(self.languages.items())),
             "guesses": [{"intent": name, "count": len(values), "confidence": round(max(values), 2)}
                         for name, values in guesses[:3]],
