@@ -147,3 +147,10 @@ def test_the_pages_speak_the_admins_language(env: Env, language: str, words: str
     fill(env)
     browser = admin(env)
     assert words in browser.get("/agent/review/not-understood", headers={"Accept-Language": language}).text
+
+
+def test_the_review_texts_exist_in_both_languages() -> None:
+    from bot.core.console.texts.review import TEXTS
+
+    assert set(TEXTS["lt"]) == set(TEXTS["en"]) and all(key.startswith("review_") for key in TEXTS["lt"])
+    assert all(TEXTS["lt"][key] and TEXTS["en"][key] for key in TEXTS["lt"])
