@@ -39,6 +39,13 @@ PRODUCTION=no
 REDIS_HOST=${REDIS_HOST:-127.0.0.1}
 REDIS_PORT=${REDIS_PORT:-6379}
 REDIS_DB=${REDIS_DB:-0}
+# A conversation quiet for CONVERSATION_RETENTION_DAYS (whole days, default 180: as long as the core keeps its
+# analytics, docs/analytics.md "Privacy") expires from Redis (record_exp: each save starts the count again).
+RETENTION_DAYS=${CONVERSATION_RETENTION_DAYS:-180}
+if ! [[ "$RETENTION_DAYS" =~ ^[1-9][0-9]{0,4}$ ]]; then
+  echo "CONVERSATION_RETENTION_DAYS must be a whole number of days (1 or more), not '$RETENTION_DAYS'." >&2
+  exit 1
+fi
 
 RABBITMQ_HOST=${RABBITMQ_HOST:-127.0.0.1}
 RABBITMQ_PORT=${RABBITMQ_PORT:-5672}
@@ -122,13 +129,6 @@ redis_answers() {
 # (bot/rasa_ext/tracker_store.py; same keys and format as `type: redis`).
 # In production (ASSISTANT_ENV=production) Redis is required: the launcher refuses to run on memory.
 USE_REDIS=${USE_REDIS:-auto}
-# A conversation quiet for CONVERSATION_RETENTION_DAYS (whole days, default 180: as long as the core keeps its
-# analytics, docs/analytics.md "Privacy") expires from Redis (record_exp: each save starts the count again).
-RETENTION_DAYS=${CONVERSATION_RETENTION_DAYS:-180}
-if ! [[ "$RETENTION_DAYS" =~ ^[1-9][0-9]{0,4}$ ]]; then
-  echo "CONVERSATION_RETENTION_DAYS must be a whole number of days (1 or more), not '$RETENTION_DAYS'." >&2
-  exit 1
-fi
 if [[ $PRODUCTION == yes && "$USE_REDIS" == no ]]; then
   refuse "USE_REDIS=no: conversations would be kept in memory and lost at every restart." \
     "Start Redis and unset USE_REDIS, or run with ASSISTANT_ENV=development."
