@@ -140,7 +140,7 @@ def run_check(env: dict) -> subprocess.CompletedProcess:
     return done
 
 
-@pytest.mark.parametrize("days, seconds", [(None, 180 * 86400), ("30", 30 * 86400)])
+@pytest.mark.parametrize("days, seconds", [(None, 180 * 86400), ("30", 30 * 86400), ("0.5", 43200)])
 def test_redis_keeps_a_quiet_conversation_as_long(monkeypatch, days, seconds):
     """make run's Redis tracker store expires a conversation CONVERSATION_RETENTION_DAYS after its last event."""
     import yaml
@@ -158,7 +158,8 @@ def test_redis_keeps_a_quiet_conversation_as_long(monkeypatch, days, seconds):
         done.endpoints.unlink(missing_ok=True)
 
 
-def test_a_wrong_redis_retention_is_refused_before_anything_starts():
-    done = run_check({retention.DAYS_VARIABLE: "half a year"})
+@pytest.mark.parametrize("days", ["half a year", "0", "-3", "1e9", "0.000001"])
+def test_a_wrong_redis_retention_is_refused_before_anything_starts(days):
+    done = run_check({retention.DAYS_VARIABLE: days})
     assert done.returncode == 1 and retention.DAYS_VARIABLE in done.stderr
     assert not done.endpoints.exists()
