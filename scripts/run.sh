@@ -39,6 +39,18 @@ PRODUCTION=no
 REDIS_HOST=${REDIS_HOST:-127.0.0.1}
 REDIS_PORT=${REDIS_PORT:-6379}
 REDIS_DB=${REDIS_DB:-0}
+# A conversation quiet for CONVERSATION_RETENTION_DAYS (default 180: as long as the core keeps its analytics,
+# docs/analytics.md "Privacy") expires from Redis (record_exp: each save starts the count again); the SQL store's
+# retention job reads the same variable (bot/rasa_ext/retention.py).
+RETENTION_DAYS=${CONVERSATION_RETENTION_DAYS:-180}
+RETENTION_SECONDS=0
+if [[ "$RETENTION_DAYS" =~ ^[0-9]{1,5}(\.[0-9]{1,6})?$ ]]; then
+  RETENTION_SECONDS=$(awk -v days="$RETENTION_DAYS" 'BEGIN { printf "%d", days * 86400 }')
+fi
+if (( RETENTION_SECONDS < 1 )); then
+  echo "CONVERSATION_RETENTION_DAYS must be a number of days (more than 0), not '$RETENTION_DAYS'." >&2
+  exit 1
+fi
 
 RABBITMQ_HOST=${RABBITMQ_HOST:-127.0.0.1}
 RABBITMQ_PORT=${RABBITMQ_PORT:-5672}
@@ -159,7 +171,7 @@ tracker_store:
   port: $REDIS_PORT
   db: $REDIS_DB
   key_prefix: canonassistant
-  record_exp: 604800
+  record_exp: $RETENTION_SECONDS
 YAML
   fi
   cat >> "$ENDPOINTS" <<YAML
