@@ -5,11 +5,10 @@ tests/web/test_dashboard.py."""
 
 from __future__ import annotations
 
-import os
-
 import csv
 import html
 import io
+import os
 import re
 
 import pytest
