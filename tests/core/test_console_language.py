@@ -18,8 +18,10 @@ from sqlalchemy import select
 
 from bot.core.console import texts as console_texts
 from bot.core.console.router import ago, same_site_path
+from bot.core.console.system_notes import system_text
 from bot.core.console.texts import texts
 from bot.core.db.models import ADMIN_ROLE, Agent
+from bot.core.handoff import service
 from bot.core.tokens import make_customer_token
 from bot.vocabulary import HANDOFF_REASON_TITLES_BY_LANGUAGE, HANDOFF_REASONS, LANGUAGES
 from tests.core.conftest import TOKEN_SECRET
@@ -76,6 +78,22 @@ def test_relative_times_in_both_languages() -> None:
                             (7500, "prieš 2 val. 5 min.", "2 h 5 min ago"), (3 * 86400, "prieš 3 d.", "3 d ago")):
         moment = (now - timedelta(seconds=seconds)).isoformat()
         assert ago(moment, now, texts("lt")) == lt and ago(moment, now, texts("en")) == en
+
+
+@pytest.mark.parametrize("stored, lithuanian", [
+    ("Handed over by the assistant: the customer asked for a person.",
+     "Asistentas perdavė pokalbį: klientas paprašė žmogaus."),
+    ("Handed over by the assistant: a payment problem. Outside the support hours.",
+     "Asistentas perdavė pokalbį: mokėjimo problema. Ne darbo metu."),
+    ("Ona K. took over the conversation.", "Ona K. perėmė pokalbį."),
+    ("Ona closed the conversation: Jonas took over the conversation.\nOK",
+     "Ona uždarė pokalbį: Jonas took over the conversation.\nOK"),
+    (service.LEFT_NOTE, "Klientas pradėjo naują pokalbį pokalbių lange: atsakymai čia jo nebepasieks."),
+    ("A note from elsewhere.", "A note from elsewhere."),
+])
+def test_system_notes_are_shown_in_the_agents_language(stored: str, lithuanian: str) -> None:
+    assert system_text(stored, texts("lt")) == lithuanian
+    assert system_text(stored, texts("en")) == stored  # the English texts say what the service stores
 
 
 # ------------------------------------------------------------------ no text of the other language
@@ -201,6 +219,8 @@ def test_every_page_shows_only_its_language(env: Env, language: str) -> None:
     assert t["reason_priority_support"] in pages["queue"] and t["out_of_hours"] in pages["queue"]
     assert t["sign_in_wrong"] in pages["sign_in"] and t["error_no_such_escalation"] in pages["error"]
     assert t["product_field_serial_number"] in pages["escalation"] and t["delivery_pending"] in pages["escalation"]
+    assert t["system_took_over"].format(agent="Ona") in pages["escalation"]
+    assert t["system_closed"].format(agent="Jonas", note="Solved.") in pages["escalation_closed"]
 
 
 def test_the_phrase_check_finds_english_in_a_lithuanian_page() -> None:

@@ -111,6 +111,7 @@ def test_the_console_in_lithuanian_with_console_js_texts(browser, servers):
         transcript = page.locator("#transcript")
         expect(transcript.locator('li[data-sender="customer"] .sender').first).to_have_text("Klientas")
         expect(transcript.locator('li[data-sender="system"] .sender').last).to_have_text("Sistema")
+        expect(transcript.locator('li[data-sender="system"] .text').last).to_have_text("Demo Agent perėmė pokalbį.")
         page.locator("#reply-text").fill("Sveiki, tikriname mokėjimą.")
         page.locator("#reply-send").click()
         reply = transcript.locator('li[data-sender="agent"]').last
@@ -130,7 +131,8 @@ def test_the_console_in_lithuanian_with_console_js_texts(browser, servers):
         expect(page.locator("#status")).to_have_text(lt["status_closed"])
         page.locator("#nav-queue").click()
         closed = page.locator(f'#queue-closed li[data-escalation-id="{escalation_id}"]')
-        expect(closed.locator(".detail")).to_have_text(re.compile(r"^uždarė Demo Agent (ką tik|prieš (\d+ val\. )?\d+ min\.)$"))
+        closed_ago = re.compile(r"^uždarė Demo Agent (ką tik|prieš (\d+ val\. )?\d+ min\.)$")
+        expect(closed.locator(".detail")).to_have_text(closed_ago)
 
 
 def test_the_switch_on_the_sign_in_page_is_remembered(browser, servers):
@@ -176,6 +178,13 @@ def test_every_page_is_usable_at_360_px(browser, servers, language):
         {"sender": "customer", "text": "Kodėl mano produktas be žalios varnelės? " * 3, "timestamp": 1764662400.0},
         {"sender": "bot", "text": "Atsiprašau, nesupratau.", "timestamp": 1764662401.0}])
     mine = escalate(servers, language, "priority_support", customer="demo-gold")
+    for text, guesses in (("Ar galiu užsiregistruoti su " + "labai-ilgu-žodžiu-" * 8, []),
+                          ("kiek kainuoja?", [{"name": "ask_membership_price", "confidence": 0.41}])):
+        answer = httpx.post(f"{servers.core_url}/fallbacks", headers={"X-Service-Key": SERVICE_KEY}, timeout=30,
+                            json={"conversation_id": f"web-console-{uuid.uuid4().hex}", "channel": "socketio",
+                                  "language": language, "text": text, "top_intents": guesses,
+                                  "fallback_in_a_row": 2})
+        assert answer.status_code == 201, answer.text
     pages: dict[str, str] = {}
     with console(browser, f"console-360-{language}-sign-in", language, PHONE) as page:
         page.goto(f"{servers.core_url}/agent/sign-in")

@@ -34,6 +34,7 @@ from sqlalchemy.orm import Session
 from bot.core import proxies
 from bot.core.console import security as sec
 from bot.core.console import views
+from bot.core.console.system_notes import shown_messages
 from bot.core.console.texts import LANGUAGE_COOKIE, language_of, texts
 from bot.core.console.throttle import Throttle
 from bot.core.db.models import ADMIN_ROLE, Escalation
@@ -330,9 +331,10 @@ def escalation_page(escalation_id: EscalationId, request: Request, session: Sess
         return render("error.html", status=404, language=language, code="no_such_escalation",
                       message=say(request, "error_no_such_escalation"), agent=who.agent, csrf_token=who.csrf_token,
                       here="/agent")
-    now = now_of(request)
+    now, detail = now_of(request), views.detail(session, escalation, who.agent.id)
+    detail["messages"] = shown_messages(detail["messages"], texts(language))
     return render("escalation.html", language=language, agent=who.agent, csrf_token=who.csrf_token,
-                  **views.detail(session, escalation, who.agent.id), max_reply=MAX_REPLY, max_note=MAX_NOTE,
+                  **detail, max_reply=MAX_REPLY, max_note=MAX_NOTE,
                   ago=lambda m: ago(m, now, texts(language)), here=f"/agent/escalations/{escalation_id}")
 
 
@@ -368,8 +370,9 @@ def escalation_json(
     escalation = session.get(Escalation, escalation_id)
     if escalation is None:
         return error(request, 404, "no_such_escalation", say(request, "error_no_such_escalation"))
-    return JSONResponse(views.detail(session, escalation, who.agent.id),
-                        headers={"Cache-Control": "no-store"})
+    detail = views.detail(session, escalation, who.agent.id)
+    detail["messages"] = shown_messages(detail["messages"], texts(language_of(request)))
+    return JSONResponse(detail, headers={"Cache-Control": "no-store"})
 
 
 @router.get("/api/fallbacks")
@@ -468,7 +471,7 @@ def _escalation_state(request: Request, session_id: int, agent_id: int, escalati
         item = views.escalation_item(escalation, views.agent_names(session), agent_id)
         item["can_reply"] = escalation.status == "claimed" and escalation.claimed_by == agent_id
         item["undelivered"] = service.undelivered_ids(session, escalation.conversation_id)
-        return item, views.messages(session, escalation_id, after_id)
+        return item, shown_messages(views.messages(session, escalation_id, after_id), texts(language_of(request)))
 
 
 def _stream(request: Request, rounds: AsyncIterator[str]) -> StreamingResponse:

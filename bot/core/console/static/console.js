@@ -44,7 +44,8 @@ function ago(iso) {
 
 function clock(iso) {
   const moment = new Date(iso);
-  return isNaN(moment) ? "" : moment.toLocaleTimeString(document.documentElement.lang || [], { hour: "2-digit", minute: "2-digit" });
+  const options = { hour: "2-digit", minute: "2-digit", hourCycle: "h23" };  // 14:05 in either language
+  return isNaN(moment) ? "" : moment.toLocaleTimeString(document.documentElement.lang || [], options);
 }
 
 function since(iso) {

@@ -1,6 +1,6 @@
 """The words the queue, the escalation view and console.js share: handoff reasons (bot/vocabulary.py), statuses,
-senders, language names and relative times ("prieš 5 min.", `{n}`-style placeholders filled by
-`bot.core.console.router.ago` and console.js)."""
+senders, language names, the transcript's system notes (bot/core/console/system_notes.py) and relative times
+("prieš 5 min.": `{name}` placeholders filled by `bot.core.console.router.ago` and console.js)."""
 
 from bot.vocabulary import HANDOFF_REASON_TITLES_BY_LANGUAGE, LANGUAGES
 
@@ -25,6 +25,15 @@ _WORDS = {
         "customer_anonymous": "anonimas",
         "out_of_hours": "ne darbo metu",
         "nobody_yet": "dar niekas",
+        "system_handed_over": "Asistentas perdavė pokalbį: {reason}.",
+        "system_handed_over_out_of_hours": "Asistentas perdavė pokalbį: {reason}. Ne darbo metu.",
+        "system_took_over": "{agent} perėmė pokalbį.",
+        "system_closed": "{agent} uždarė pokalbį: {note}",
+        "system_customer_left": "Klientas pradėjo naują pokalbį pokalbių lange: atsakymai čia jo nebepasieks.",
+        "system_reason_customer_request": "klientas paprašė žmogaus",
+        "system_reason_fallback": "asistentas nesuprato kliento",
+        "system_reason_priority_support": "prioritetinė pagalba",
+        "system_reason_payment_problem": "mokėjimo problema",
     },
     "en": {
         "status_waiting": "waiting",
@@ -46,6 +55,16 @@ _WORDS = {
         "customer_anonymous": "anonymous",
         "out_of_hours": "out of hours",
         "nobody_yet": "nobody yet",
+        "system_handed_over": "Handed over by the assistant: {reason}.",
+        "system_handed_over_out_of_hours": "Handed over by the assistant: {reason}. Outside the support hours.",
+        "system_took_over": "{agent} took over the conversation.",
+        "system_closed": "{agent} closed the conversation: {note}",
+        "system_customer_left": "The customer started a new conversation in the web chat: replies here no longer "
+                                "reach them.",
+        "system_reason_customer_request": "the customer asked for a person",
+        "system_reason_fallback": "the assistant did not understand the customer",
+        "system_reason_priority_support": "priority support",
+        "system_reason_payment_problem": "a payment problem",
     },
 }
 
