@@ -290,7 +290,7 @@ def test_the_switch_when_signed_in_needs_the_sessions_token(env: Env) -> None:
 @pytest.mark.parametrize("target", [
     "https://evil.example/agent", "//evil.example/agent", "/\\evil.example", "\\\\evil.example/agent",
     "/agentx", "/static/x", "agent", "", None, "/agent/../../x\r\nSet-Cookie: a=b", "http:/agent",
-    "/agent#x", "/ agent", "javascript:alert(1)//agent",
+    "/agent#x", "/ agent", "javascript:alert(1)//agent", "/agent/../x", "/agent/%2E%2e/x", "/agent/./fallbacks",
 ])
 def test_the_switch_never_redirects_off_the_console(target: str | None) -> None:
     assert same_site_path(target) == "/agent"

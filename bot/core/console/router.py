@@ -287,6 +287,8 @@ def same_site_path(target: str | None) -> str:
         return "/agent"
     if parts.path != "/agent" and not parts.path.startswith("/agent/"):
         return "/agent"
+    if any(segment.lower().replace("%2e", ".") in (".", "..") for segment in parts.path.split("/")):
+        return "/agent"  # a browser would resolve it to somewhere outside the console
     return f"{parts.path}?{parts.query}" if parts.query else parts.path
 
 
