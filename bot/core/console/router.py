@@ -48,7 +48,8 @@ from bot.core.templating import template_environment
 from bot.vocabulary import DEFAULT_LANGUAGE, LANGUAGES
 
 HERE = Path(__file__).resolve().parent
-ASSETS = StaticFiles(HERE / "static")
+VENDOR_DIR = HERE.parents[2] / "build" / "static"  # npm packages `make` copied (web/package-lock.json)
+ASSETS = StaticFiles(HERE / "static", {"chart.umd.min.js": VENDOR_DIR / "chart.umd.min.js"})
 MAX_BODY = 64 * 1024
 MAX_REPLY = 4000
 MAX_NOTE = 2000
@@ -178,7 +179,35 @@ def acting_agent(request: Request, session: SessionDep, fields: FieldsDep) -> se
     return who
 
 
+def admin_refusal(request: Request, who: sec.SignedIn | None, as_json: bool = False) -> Response | None:
+    """None for a signed-in admin. Otherwise the answer to an admin page (the analytics, docs/analytics.md): the
+    signed-out go to the sign-in page (401 for JSON), an agent gets 403 in their language (a page, or JSON)."""
+    if who is None:
+        if as_json:
+            return problem_response(401, "not_signed_in", "Please sign in.", headers={"Cache-Control": "no-store"})
+        return RedirectResponse("/agent/sign-in", status_code=303)
+    if who.agent.role == ADMIN_ROLE:
+        return None
+    language = language_of(request)
+    message = texts(language)["dashboard_admins_only"]
+    if as_json:
+        return problem_response(403, "admins_only", message, headers={"Cache-Control": "no-store"})
+    return render("error.html", status=403, language=language, code="admins_only", message=message,
+                  agent=who.agent, csrf_token=who.csrf_token)
+
+
+def require_admin(request: Request, session: SessionDep) -> sec.SignedIn:
+    """The signed-in admin of a GET that answers JSON: 401 signed out, 403 `admins_only` for an agent."""
+    who = signed_in(request, session)
+    if who is None:
+        raise ServiceError(401, "not_signed_in", "Please sign in.")
+    if who.agent.role != ADMIN_ROLE:
+        raise ServiceError(403, "admins_only", texts(language_of(request))["dashboard_admins_only"])
+    return who
+
+
 AgentDep = Annotated[sec.SignedIn, Depends(require_agent)]
+AdminDep = Annotated[sec.SignedIn, Depends(require_admin)]
 ActingDep = Annotated[sec.SignedIn, Depends(acting_agent)]
 
 
