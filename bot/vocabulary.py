@@ -30,6 +30,16 @@ HANDOFF_REASON_TITLES: Dict[str, str] = {
     PRIORITY_SUPPORT: "Priority support",
     PAYMENT_PROBLEM: "Payment problem",
 }
+# The same titles in each language the console speaks (bot/core/console/texts/terms.py).
+HANDOFF_REASON_TITLES_BY_LANGUAGE: Dict[str, Dict[str, str]] = {
+    LT: {
+        CUSTOMER_REQUEST: "Klientas paprašė žmogaus",
+        FALLBACK: "Asistentas nesuprato",
+        PRIORITY_SUPPORT: "Prioritetinė pagalba",
+        PAYMENT_PROBLEM: "Mokėjimo problema",
+    },
+    EN: HANDOFF_REASON_TITLES,
+}
 # The reason in the escalation's first system note ("Handed over by the assistant: <note>.").
 HANDOFF_REASON_NOTES: Dict[str, str] = {
     CUSTOMER_REQUEST: "the customer asked for a person",

@@ -148,15 +148,18 @@ class Env:
 
 
 class AgentBrowser:
-    """An agent's browser: its own cookies (sent by hand, the shared client's jar is emptied after each call)."""
+    """An agent's browser: its own cookies (sent by hand, the shared client's jar is emptied after each call) and
+    the browser's language (Accept-Language; English unless told, so that tests of behaviour read English)."""
 
-    def __init__(self, client: TestClient, username: str) -> None:
-        self.client, self.username = client, username
+    def __init__(self, client: TestClient, username: str, accept_language: str | None = "en") -> None:
+        self.client, self.username, self.accept_language = client, username, accept_language
         self.cookies: dict[str, str] = {}
         self.csrf = ""
 
     def request(self, method: str, path: str, headers: dict[str, str] | None = None, **kwargs: Any) -> httpx.Response:
         headers = dict(headers or {})
+        if self.accept_language:
+            headers.setdefault("Accept-Language", self.accept_language)
         if self.cookies:
             headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
         try:

@@ -122,7 +122,8 @@ def test_erasing_from_the_console(env: Env) -> None:
     assert forged.status_code == 403
     env.rasa.down = True
     failed = browser.request("POST", "/agent/review/erase", data={"customer": "demo-gold",
-                                                                  "csrf_token": browser.csrf})
+                                                                  "csrf_token": browser.csrf},
+                             headers={"Accept-Language": "lt"})
     assert failed.status_code == 503 and "nieko neištrinta" in failed.text
     env.rasa.down = False
     done = browser.request("POST", "/agent/review/erase", data={"customer": "demo-gold", "csrf_token": browser.csrf})

@@ -30,7 +30,7 @@ def escalation_id_of(servers, conversation_id: str) -> int:
 @contextmanager
 def agent_console(browser, servers, name: str) -> Iterator[Page]:
     """The demo agent signed in to the console in a browser of their own; a screenshot at the end."""
-    console = browser.new_context(viewport={"width": 1280, "height": 800})
+    console = browser.new_context(viewport={"width": 1280, "height": 800}, locale="en-GB")  # the console in English
     agent = console.new_page()
     try:
         agent.goto(f"{servers.core_url}/agent")
