@@ -126,8 +126,8 @@ def test_not_asked_in_the_middle_of_a_flow(servers):
     chat = Chat(servers.rasa_url)
     chat.send("Kaip užsiregistruoti verslo paskyrai?")
     assert chat.send("/affirm")[-1].response == "utter_ask_vat_registered"  # the registration guide's first step
-    thanked = chat.send("ačiū")
-    assert "utter_ask_satisfaction" not in [r.response for r in thanked], [r.text for r in thanked]
+    # thanked (action_thank runs), no question, and the flow asks its own again
+    said(chat.send("ačiū"), "utter_thank", "utter_ask_vat_registered", language="lt")
     assert servers.tracker(chat.conversation_id)["active_loop"]["name"] == "registration_form"
     assert chat.send("taip")[-1].response == "utter_ask_had_cps_account"  # the flow goes on
     assert not slots(servers, chat)["satisfaction_asked"]
