@@ -10,6 +10,7 @@ from fastapi import FastAPI
 from fastapi.exceptions import RequestValidationError
 
 from bot.core import console, shared_assets, web
+from bot.core.analytics import retention
 from bot.core.api.routes import ROUTERS
 from bot.core.clock import Clock, utc_now
 from bot.core.config import Settings
@@ -36,7 +37,8 @@ def create_app(
         # failed console sign-ins (console/throttle.py): in Redis with CORE_REDIS_URL, else in memory
         app.state.sign_in_throttle = make_throttle(app.state.settings.redis_url)
         async with handoff_worker.running(app, rasa):  # app.state.handoff, and the worker (docs/handoff.md)
-            yield
+            async with retention.running(app):  # old conversations deleted (docs/analytics.md "Privacy")
+                yield
         app.state.sign_in_throttle.close()
         engine.dispose()
 

@@ -77,6 +77,10 @@ class FakeRasa:
     def append_events(self, conversation_id: str, events: list[dict[str, Any]]) -> None:
         self._record("events", conversation_id, events)
 
+    def delete_tracker(self, conversation_id: str) -> bool:
+        self._record("delete", conversation_id)
+        return self.trackers.pop(conversation_id, None) is not None
+
     def of(self, kind: str) -> list[tuple[Any, ...]]:
         return [c for c in self.calls if c[0] == kind]
 

@@ -33,9 +33,9 @@ from sqlalchemy.orm import Session
 from bot.core import proxies
 from bot.core.console import security as sec
 from bot.core.console import views
-from bot.core.console.texts import texts
+from bot.core.console.texts import language_of, texts
 from bot.core.console.throttle import Throttle
-from bot.core.db.models import Escalation
+from bot.core.db.models import ADMIN_ROLE, Escalation
 from bot.core.deps import SessionDep, now_of, settings_of
 from bot.core.errors import ServiceError
 from bot.core.handoff import service, worker
@@ -46,7 +46,8 @@ from bot.core.templating import template_environment
 from bot.vocabulary import DEFAULT_LANGUAGE
 
 HERE = Path(__file__).resolve().parent
-ASSETS = StaticFiles(HERE / "static")
+VENDOR_DIR = HERE.parents[2] / "build" / "static"  # npm packages `make` copied (web/package-lock.json)
+ASSETS = StaticFiles(HERE / "static", {"chart.umd.min.js": VENDOR_DIR / "chart.umd.min.js"})
 MAX_BODY = 64 * 1024
 MAX_REPLY = 4000
 MAX_NOTE = 2000
@@ -152,7 +153,35 @@ def acting_agent(request: Request, session: SessionDep, fields: FieldsDep) -> se
     return who
 
 
+def admin_refusal(request: Request, who: sec.SignedIn | None, as_json: bool = False) -> Response | None:
+    """None for a signed-in admin. Otherwise the answer to an admin page (the analytics, docs/analytics.md): the
+    signed-out go to the sign-in page (401 for JSON), an agent gets 403 in their language (a page, or JSON)."""
+    if who is None:
+        if as_json:
+            return problem_response(401, "not_signed_in", "Please sign in.", headers={"Cache-Control": "no-store"})
+        return RedirectResponse("/agent/sign-in", status_code=303)
+    if who.agent.role == ADMIN_ROLE:
+        return None
+    language = language_of(request)
+    message = texts(language)["dashboard_admins_only"]
+    if as_json:
+        return problem_response(403, "admins_only", message, headers={"Cache-Control": "no-store"})
+    return render("error.html", status=403, language=language, code="admins_only", message=message,
+                  agent=who.agent, csrf_token=who.csrf_token)
+
+
+def require_admin(request: Request, session: SessionDep) -> sec.SignedIn:
+    """The signed-in admin of a GET that answers JSON: 401 signed out, 403 `admins_only` for an agent."""
+    who = signed_in(request, session)
+    if who is None:
+        raise ServiceError(401, "not_signed_in", "Please sign in.")
+    if who.agent.role != ADMIN_ROLE:
+        raise ServiceError(403, "admins_only", texts(language_of(request))["dashboard_admins_only"])
+    return who
+
+
 AgentDep = Annotated[sec.SignedIn, Depends(require_agent)]
+AdminDep = Annotated[sec.SignedIn, Depends(require_admin)]
 ActingDep = Annotated[sec.SignedIn, Depends(acting_agent)]
 
 
