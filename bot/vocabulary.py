@@ -79,6 +79,10 @@ SATISFACTION_COMMENT_SLOT = "satisfaction_comment"
 HELPED = "helped"
 NOT_HELPED = "not_helped"
 SATISFACTION_ANSWERS: Tuple[str, ...] = (HELPED, NOT_HELPED)
+SATISFACTION_ASKED_SLOT = "satisfaction_asked"  # true once the question was asked in the session (never twice)
+# Slots of one session: a new session starts without them (bot/rasa_ext/session_start.py), so that each session
+# is asked once and its answer is recorded with it alone.
+SESSION_SLOTS: Tuple[str, ...] = (SATISFACTION_SLOT, SATISFACTION_COMMENT_SLOT, SATISFACTION_ASKED_SLOT)
 
 # ------------------------------------------------------------------ message metadata (from the channels)
 
