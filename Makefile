@@ -66,18 +66,22 @@ train: $(MODEL)
 validate: $(RASA_READY)
 	$(RASA) data validate --domain domain --fail-on-warnings
 
-# The support page's browser code (bot/core/web): socket.io-client from the npm registry, pinned by
-# web/package-lock.json, copied to where the core serves it (/static/socket.io.min.js). No CDN, nothing at run time.
+# The browser code of the support page (bot/core/web) and of the console's dashboard (bot/core/console): socket.io-client
+# and Chart.js from the npm registry, pinned by web/package-lock.json, copied to where the core serves them
+# (/static/socket.io.min.js, /agent/static/chart.umd.min.js). No CDN, nothing at run time.
 # rasa-webchat (a standard client, a dev dependency) is copied beside it for the tests only
 # (tests/web/test_standard_clients.py serves it from a page of its own; the core does not serve it).
 # Peer dependencies (React for rasa-webchat's sources) are left out: its bundle holds what it needs.
-WEB_VENDOR := build/static/socket.io.min.js
+SOCKET_IO_CLIENT := build/static/socket.io.min.js
+CHART_JS := build/static/chart.umd.min.js
+WEB_VENDOR := $(SOCKET_IO_CLIENT) $(CHART_JS)
 WEBCHAT := build/static/rasa-webchat.js
 $(WEB_VENDOR) $(WEBCHAT) &: web/package.json web/package-lock.json
 	@command -v npm >/dev/null || { echo "npm not found: install Node.js 20 with npm (the support page needs it)." >&2; exit 1; }
 	npm ci --prefix web --no-audit --no-fund --loglevel=error --omit=peer --ignore-scripts
 	@mkdir -p $(@D)
-	cp web/node_modules/socket.io-client/dist/socket.io.min.js $(WEB_VENDOR)
+	cp web/node_modules/socket.io-client/dist/socket.io.min.js $(SOCKET_IO_CLIENT)
+	cp web/node_modules/chart.js/dist/chart.umd.min.js $(CHART_JS)
 	cp web/node_modules/rasa-webchat/lib/index.js $(WEBCHAT)
 
 # $(call debian_package,BINARY,PACKAGES,WHAT FOR,WITHOUT IT): Debian's PACKAGES installed with apt-get when BINARY is

@@ -4,7 +4,8 @@
 the core to verify, the reason and the transcript so far), pauses the conversation so that the bot stays
 silent while a person owns it, and tells the customer the queue position and wait, or when the team is back.
 The core then calls Rasa's HTTP API: `action_deliver_agent_messages` for each agent reply, and, when the agent
-closes the escalation, a `resume` event and `action_handoff_closed`. docs/handoff.md describes the whole flow.
+closes the escalation, a `resume` event and `action_handoff_closed` (which asks whether we helped:
+actions/satisfaction.py). docs/handoff.md describes the whole flow.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.conversation import customer_token, language_of, latest_intent, leave_flow
 from actions.core_client import CoreClient, CoreError
+from actions.satisfaction import asked_after_action, may_ask
 from bot.vocabulary import CUSTOMER_REQUEST, EN, FALLBACK, HANDOFF_REASON_SLOT, LT, PAYMENT_PROBLEM
 
 logger = logging.getLogger(__name__)
@@ -139,9 +141,11 @@ class ActionHandoffClosed(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: Dict[Text, Any]) -> List[EventType]:
         dispatcher.utter_message(response="utter_handoff_closed")
+        # "did this help?" unless asked already in this session (actions/satisfaction.py)
+        asked = asked_after_action(dispatcher) if may_ask(tracker) else []
         # the customer's messages while handed over have no bot turn after them: listen, so that the next
         # message is matched by the rules as a fresh turn
-        return [ActionExecuted("action_listen")]
+        return asked + [ActionExecuted("action_listen")]
 
 
 class ActionPaymentProblem(Action):

@@ -30,6 +30,16 @@ HANDOFF_REASON_TITLES: Dict[str, str] = {
     PRIORITY_SUPPORT: "Priority support",
     PAYMENT_PROBLEM: "Payment problem",
 }
+# The same titles in each language the console speaks (bot/core/console/texts/terms.py).
+HANDOFF_REASON_TITLES_BY_LANGUAGE: Dict[str, Dict[str, str]] = {
+    LT: {
+        CUSTOMER_REQUEST: "Klientas paprašė žmogaus",
+        FALLBACK: "Asistentas nesuprato",
+        PRIORITY_SUPPORT: "Prioritetinė pagalba",
+        PAYMENT_PROBLEM: "Mokėjimo problema",
+    },
+    EN: HANDOFF_REASON_TITLES,
+}
 # The reason in the escalation's first system note ("Handed over by the assistant: <note>.").
 HANDOFF_REASON_NOTES: Dict[str, str] = {
     CUSTOMER_REQUEST: "the customer asked for a person",
@@ -69,6 +79,10 @@ SATISFACTION_COMMENT_SLOT = "satisfaction_comment"
 HELPED = "helped"
 NOT_HELPED = "not_helped"
 SATISFACTION_ANSWERS: Tuple[str, ...] = (HELPED, NOT_HELPED)
+SATISFACTION_ASKED_SLOT = "satisfaction_asked"  # true once the question was asked in the session (never twice)
+# Slots of one session: a new session starts without them (bot/rasa_ext/session_start.py), so that each session
+# is asked once and its answer is recorded with it alone.
+SESSION_SLOTS: Tuple[str, ...] = (SATISFACTION_SLOT, SATISFACTION_COMMENT_SLOT, SATISFACTION_ASKED_SLOT)
 
 # ------------------------------------------------------------------ message metadata (from the channels)
 

@@ -39,6 +39,18 @@ PRODUCTION=no
 REDIS_HOST=${REDIS_HOST:-127.0.0.1}
 REDIS_PORT=${REDIS_PORT:-6379}
 REDIS_DB=${REDIS_DB:-0}
+# A conversation quiet for CONVERSATION_RETENTION_DAYS (default 180: as long as the core keeps its analytics,
+# docs/analytics.md "Privacy") expires from Redis (record_exp: each save starts the count again); the SQL store's
+# retention job reads the same variable (bot/rasa_ext/retention.py).
+RETENTION_DAYS=${CONVERSATION_RETENTION_DAYS:-180}
+RETENTION_SECONDS=0
+if [[ "$RETENTION_DAYS" =~ ^[0-9]{1,5}(\.[0-9]{1,6})?$ ]]; then
+  RETENTION_SECONDS=$(awk -v days="$RETENTION_DAYS" 'BEGIN { printf "%d", days * 86400 }')
+fi
+if (( RETENTION_SECONDS < 1 )); then
+  echo "CONVERSATION_RETENTION_DAYS must be a number of days (more than 0), not '$RETENTION_DAYS'." >&2
+  exit 1
+fi
 
 RABBITMQ_HOST=${RABBITMQ_HOST:-127.0.0.1}
 RABBITMQ_PORT=${RABBITMQ_PORT:-5672}
@@ -78,8 +90,8 @@ export RASA_SOCKET_URL=${RASA_SOCKET_URL:-http://localhost:$RASA_PORT}
 if [[ $PRODUCTION == yes ]]; then export CORE_DEMO_MODE=${CORE_DEMO_MODE:-false}; fi
 export CORE_DEMO_MODE=${CORE_DEMO_MODE:-true}
 # Human handoff (docs/handoff.md): the core calls Rasa's HTTP API (enabled below, guarded by RASA_TOKEN, which Rasa
-# reads from its environment: bot/rasa_ext/rasa_cli.py); in demo mode the seed creates the console's demo agent
-# with a password generated once under build/.
+# reads from its environment: bot/rasa_ext/rasa_cli.py); in demo mode the seed creates the console's demo agent and
+# demo admin with a password generated once under build/.
 local_secret RASA_TOKEN build/rasa-token
 export RASA_URL=${RASA_URL:-http://$LOCAL_HOST:$RASA_PORT}
 if [[ "$CORE_DEMO_MODE" == true ]]; then local_secret CORE_DEMO_AGENT_PASSWORD build/demo-agent-password; fi
@@ -161,7 +173,7 @@ tracker_store:
   port: $REDIS_PORT
   db: $REDIS_DB
   key_prefix: canonassistant
-  record_exp: 604800
+  record_exp: $RETENTION_SECONDS
 YAML
   fi
   cat >> "$ENDPOINTS" <<YAML
@@ -262,7 +274,7 @@ if [[ $CHECK_ONLY == no ]]; then "$CORE_PY" -m bot.core.seed --tokens-file "$DEM
 if [[ "$CORE_DEMO_MODE" == true ]]; then
   if [[ "${SECRETS[*]}" == *"CORE_DEMO_AGENT_PASSWORD in "* ]]; then where="in build/demo-agent-password"
   else where="from CORE_DEMO_AGENT_PASSWORD"; fi
-  AGENTS="demo agent: username demo-agent, password $where"
+  AGENTS="demo agent: username demo-agent (and demo-admin, who also sees the dashboard), password $where"
 else
   AGENTS="create agents with: $CORE_PY -m bot.core.agents create <username>"
 fi

@@ -226,6 +226,22 @@ class HandoffSettings(EnvSettings):
     console_stream_seconds: float = 300.0  # one live stream's length; the browser reconnects by itself
 
 
+class PrivacySettings(EnvSettings):
+    """How long the core keeps conversations (docs/analytics.md "Privacy"): recorded sessions, escalations and the
+    fallback log older than ANALYTICS_RETENTION_DAYS (default 180) are deleted by a background task every
+    ANALYTICS_RETENTION_INTERVAL seconds (default 3600 from the environment; constructed: off, what tests want;
+    0: off) and by `python -m bot.core.analytics.retention`."""
+
+    ENV_DEFAULTS: ClassVar[Mapping[str, str]] = {"ANALYTICS_RETENTION_INTERVAL": "3600"}
+
+    retention_days: Annotated[float, BeforeValidator(_number("ANALYTICS_RETENTION_DAYS", 180.0, True))] = Field(
+        180.0, alias="ANALYTICS_RETENTION_DAYS"
+    )
+    retention_interval: Annotated[float, BeforeValidator(_number("ANALYTICS_RETENTION_INTERVAL", 3600.0))] = (
+        Field(0.0, alias="ANALYTICS_RETENTION_INTERVAL")
+    )
+
+
 class DatabaseSettings(EnvSettings):
     database_url: Annotated[str, BeforeValidator(_or_default(DEFAULT_DATABASE_URL))] = Field(
         DEFAULT_DATABASE_URL, alias="CORE_DATABASE_URL"
@@ -256,12 +272,14 @@ class Settings(DatabaseSettings, TokenSettings, DemoSettings):
     # core process keeps its own in memory
     redis_url: Annotated[str, AfterValidator(_redis_url)] = Field("", alias="CORE_REDIS_URL")
     handoff: HandoffSettings = Field(default_factory=HandoffSettings)
+    privacy: PrivacySettings = Field(default_factory=PrivacySettings)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Self:
         """Read the settings; MissingSetting when CORE_SERVICE_KEY or CUSTOMER_TOKEN_SECRET is unset."""
         service = super().from_env(env)
-        return service.model_copy(update={"handoff": HandoffSettings.from_env(env)})
+        return service.model_copy(update={"handoff": HandoffSettings.from_env(env),
+                                          "privacy": PrivacySettings.from_env(env)})
 
 
 def database_url(env: Mapping[str, str] | None = None) -> str:

@@ -10,6 +10,7 @@ from fastapi import FastAPI
 from fastapi.exceptions import RequestValidationError
 
 from bot.core import console, shared_assets, web
+from bot.core.analytics import retention
 from bot.core.analytics.consumer import running as recording
 from bot.core.api.routes import ROUTERS
 from bot.core.clock import Clock, utc_now
@@ -36,8 +37,9 @@ def create_app(
         app.state.sessions, app.state.clock = make_sessionmaker(engine), clock
         # failed console sign-ins (console/throttle.py): in Redis with CORE_REDIS_URL, else in memory
         app.state.sign_in_throttle = make_throttle(app.state.settings.redis_url)
-        async with handoff_worker.running(app, rasa), recording(app):  # docs/handoff.md, docs/analytics.md
-            yield
+        async with handoff_worker.running(app, rasa):  # app.state.handoff, and the worker (docs/handoff.md)
+            async with retention.running(app), recording(app):  # docs/analytics.md "Privacy", "Recording"
+                yield
         app.state.sign_in_throttle.close()
         engine.dispose()
 

@@ -159,20 +159,24 @@ def write_private(path: Path, text: str) -> None:
 
 DEMO_AGENT = "demo-agent"
 DEMO_AGENT_NAME = "Demo Agent"
+DEMO_ADMIN = "demo-admin"  # an admin (the analytics too), with the demo agent's password
+DEMO_ADMIN_NAME = "Demo Admin"
 
 
 def seed_demo_agent(session: Session, env: Mapping[str, str]) -> str:
-    """The console's demo agent (docs/handoff.md), only in demo mode (CORE_DEMO_MODE=true) and with
-    CORE_DEMO_AGENT_PASSWORD (generated once under build/ by `make run`): created, or its password restored.
-    Without demo mode no agent with a known password is made: `python -m bot.core.agents create` is the
-    way."""
+    """The console's demo agent and demo admin (docs/handoff.md), only in demo mode (CORE_DEMO_MODE=true) and with
+    CORE_DEMO_AGENT_PASSWORD (generated once under build/ by `make run`, the same for both): created, or their
+    password and role restored. Without demo mode no agent with a known password is made:
+    `python -m bot.core.agents create` is the way."""
     from bot.core.agents import ensure_agent
-    from bot.core.db.models import Agent
+    from bot.core.db.models import ADMIN_ROLE, AGENT_ROLE, Agent
 
     password = env.get("CORE_DEMO_AGENT_PASSWORD", "")
     if demo_mode(env) and password:
-        _, changed = ensure_agent(session, DEMO_AGENT, password, DEMO_AGENT_NAME)
-        return f"demo agent {DEMO_AGENT}: {'created or updated' if changed else 'ready'}"
+        _, agent_changed = ensure_agent(session, DEMO_AGENT, password, DEMO_AGENT_NAME, AGENT_ROLE)
+        _, admin_changed = ensure_agent(session, DEMO_ADMIN, password, DEMO_ADMIN_NAME, ADMIN_ROLE)
+        state = "created or updated" if agent_changed or admin_changed else "ready"
+        return f"demo agent {DEMO_AGENT} and demo admin {DEMO_ADMIN}: {state}"
     if not session.scalar(select(func.count()).select_from(Agent)):
         return "no support agents yet: create one with `python -m bot.core.agents create <username>`"
     return ""

@@ -5,9 +5,10 @@ without its events: an account question got an empty reply, a message inside a g
 was ignored. `apply()` wraps two of Rasa's classes; our components module applies it when Rasa loads the pipeline.
 
 - `RemoteAction.run` (a custom action the rules predict): the actions in `LOCAL_ACTIONS` (leaving a flow, the
-  handoff and the delivery of agents' replies) run inside Rasa instead, the same code through rasa_sdk's
-  executor, so "cancel" still cancels and "leave a message for a colleague" still reaches the core; any other
-  says `utter_service_trouble` (in the conversation's language, with a button that hands over) and listens.
+  handoff and the delivery of agents' replies, thanks and goodbye with "did this help?") run inside Rasa
+  instead, the same code through rasa_sdk's executor, so "cancel" still cancels and "leave a message for a
+  colleague" still reaches the core; any other says `utter_service_trouble` (in the conversation's language,
+  with a button that hands over) and listens.
 - `FormAction.run` (a guided flow, whose validation is a custom action): the flow stays as it was before the
   message (the answer this message filled is taken back: it was not checked), says
   `utter_service_trouble_in_flow` and listens; the next message after recovery goes on with the same question
@@ -49,6 +50,11 @@ LOCAL_ACTIONS = {
     "action_handoff": "actions.handoff:ActionHandoff",
     "action_deliver_agent_messages": "actions.handoff:ActionDeliverAgentMessages",
     "action_handoff_closed": "actions.handoff:ActionHandoffClosed",
+    # thanks, goodbye and "did this help?" need nothing but the conversation (actions/satisfaction.py)
+    "action_thank": "actions.satisfaction:ActionThank",
+    "action_goodbye": "actions.satisfaction:ActionGoodbye",
+    "action_satisfaction_answer": "actions.satisfaction:ActionSatisfactionAnswer",
+    "action_satisfaction_comment": "actions.satisfaction:ActionSatisfactionComment",
 }
 # intents whose rules lead to a local action: a guided flow lets them through instead of the trouble message
 LOCAL_INTENTS = frozenset({"stop", "request_human"})

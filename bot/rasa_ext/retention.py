@@ -1,12 +1,12 @@
 """How long conversations are kept in the SQL tracker store (issue 15).
 
 Rasa's SQL tracker store (PostgreSQL in production: deploy/endpoints.production.yml) keeps every event for ever;
-Redis expires a conversation after `record_exp`. `prune` deletes every conversation whose latest event is older
-than the retention (CONVERSATION_RETENTION_DAYS, default 90 days): all its events, so nothing of a conversation
-is left half. The core keeps its own records (escalations and their transcripts, the fallback log) under its own
-rules (docs/operations.md).
+Redis expires a conversation after `record_exp` (scripts/run.sh: the same days). `prune` deletes every conversation
+whose latest event is older than the retention (CONVERSATION_RETENTION_DAYS, default 180 days, as long as the core
+keeps its analytics, escalations and fallback log: bot/core/analytics/retention.py, ANALYTICS_RETENTION_DAYS): all
+its events, so nothing of a conversation is left half (docs/operations.md).
 
-    python -m bot.rasa_ext.retention [--endpoints endpoints.yml] [--days 90] [--every 86400]
+    python -m bot.rasa_ext.retention [--endpoints endpoints.yml] [--days 180] [--every 86400]
 
 prunes once (or, with `--every`, again every that many seconds) and prints how many conversations it removed.
 The store is the endpoints file's (a tracker store that is not SQL: it says so and does nothing), else the
@@ -30,7 +30,7 @@ from sqlalchemy import delete, func, select
 logger = logging.getLogger(__name__)
 
 DAYS_VARIABLE = "CONVERSATION_RETENTION_DAYS"
-DEFAULT_DAYS = 90
+DEFAULT_DAYS = 180
 BATCH = 500  # conversations deleted per statement
 
 

@@ -1,7 +1,8 @@
 """The start of a conversation session, run inside Rasa (no action-server round trip).
 
-A new session keeps the slots and the unfinished guided flow, so a returning customer picks up where they left;
-a conversation a person owns (paused by the handoff) stays paused, or the bot would wake up after an hour.
+A new session keeps the slots (except the session's own: the satisfaction question and its answer, SESSION_SLOTS
+in bot/vocabulary.py) and the unfinished guided flow, so a returning customer picks up where they left; a
+conversation a person owns (paused by the handoff) stays paused, or the bot would wake up after an hour.
 
 Rasa runs `action_session_start` at the first message of every conversation (a sixth of the turns of the bench's
 whole mix) and after an hour of silence (domain/shared.yml). As a custom action it cost a call to the action
@@ -18,6 +19,8 @@ import rasa.core.actions.action
 from rasa.shared.core.constants import ACTION_LISTEN_NAME
 from rasa.shared.core.events import ActionExecuted, ActiveLoop, ConversationPaused, Event, SessionStarted, SlotSet
 
+from bot.vocabulary import SESSION_SLOTS
+
 if TYPE_CHECKING:
     from rasa.core.channels.channel import OutputChannel
     from rasa.core.nlg import NaturalLanguageGenerator
@@ -26,11 +29,13 @@ if TYPE_CHECKING:
 
 
 def session_start_events(tracker: "DialogueStateTracker", carry_over_slots: bool = True) -> List[Event]:
-    """The events of a new session: started, the slots that have a value (when the domain carries them over),
-    the guided flow in progress, the pause of a handed-over conversation, then listening."""
+    """The events of a new session: started, the slots that have a value (when the domain carries them over;
+    never the session's own), the guided flow in progress, the pause of a handed-over conversation, then
+    listening."""
     events: List[Event] = [SessionStarted()]
     if carry_over_slots:
-        events += [SlotSet(name, slot.value) for name, slot in tracker.slots.items() if slot.value is not None]
+        events += [SlotSet(name, slot.value) for name, slot in tracker.slots.items()
+                   if slot.value is not None and name not in SESSION_SLOTS]
     if tracker.active_loop_name:
         events.append(ActiveLoop(tracker.active_loop_name))
     if tracker.is_paused():

@@ -39,7 +39,8 @@ session's later requests (`?sid=`) there; without it a polling client's requests
 and refused (`400 Invalid session`). The browser need not keep the cookie (HttpOnly, SameSite=Lax, path /).
 
 Registering the channel with Rasa's app also makes Rasa's HTTP API decode the conversation ids of its
-`/conversations/...` routes (bot/rasa_ext/conversation_routes.py), as the core encodes them.
+`/conversations/...` routes (bot/rasa_ext/conversation_routes.py), as the core encodes them, and adds the route
+that erases a conversation from the tracker store (`DELETE /conversations/<id>/tracker`, same module).
 Everything else (events, metadata key, name "socketio") is Rasa's own. Used in credentials.yml.
 """
 
@@ -62,7 +63,7 @@ from socketio import AsyncRedisManager
 
 from bot.conversation_ids import conversation_key, is_conversation_key
 from bot.rasa_ext import input_limits
-from bot.rasa_ext.conversation_routes import decode_conversation_ids
+from bot.rasa_ext.conversation_routes import add_erase_route, decode_conversation_ids
 from bot.vocabulary import LANGUAGE_SLOT, LANGUAGES, LT
 
 logger = logging.getLogger(__name__)
@@ -130,6 +131,8 @@ class ChannelBlueprint(SocketBlueprint):
 
     def register(self, app: Sanic, options: Dict[Text, Any]) -> None:
         decode_conversation_ids(app)
+        if hasattr(app.ctx, "agent"):  # Rasa's HTTP API is enabled (--enable-api): its create_app sets it
+            add_erase_route(app)
         super().register(app, options)
 
 

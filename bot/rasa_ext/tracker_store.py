@@ -22,6 +22,9 @@ Endpoints: `tracker_store: {type: bot.rasa_ext.tracker_store.RedisTrackerStore, 
 same keys as Rasa's `type: redis`), or `tracker_store: {type: bot.rasa_ext.tracker_store.InMemoryTrackerStore}`.
 Production (deploy/endpoints.production.yml) keeps conversations in PostgreSQL with `SQLTrackerStore`: Rasa's
 `type: SQL` store and keys (dialect, url, port, db, username, password, login_db, query), with the same redaction.
+
+`delete_conversation` removes one conversation from any of the three (Rasa's own stores too): an erasure on
+request (bot/rasa_ext/conversation_routes.py, docs/analytics.md "Privacy").
 """
 
 from __future__ import annotations
@@ -33,6 +36,7 @@ from rasa.core.brokers.broker import EventBroker
 from rasa.core.tracker_store import InMemoryTrackerStore as RasaInMemoryTrackerStore
 from rasa.core.tracker_store import RedisTrackerStore as RasaRedisTrackerStore
 from rasa.core.tracker_store import SQLTrackerStore as RasaSQLTrackerStore
+from rasa.core.tracker_store import TrackerStore
 from rasa.shared.core.constants import ACTION_SESSION_START_NAME
 from rasa.shared.core.events import Event
 from rasa.shared.core.trackers import DialogueStateTracker
@@ -149,3 +153,28 @@ class SQLTrackerStore(WithoutTokens, RasaSQLTrackerStore):
                     data=json.dumps(data),
                 ))
             session.commit()
+
+
+def underlying_store(store: TrackerStore) -> TrackerStore:
+    """The real store inside Rasa's wrappers (`FailSafeTrackerStore`, `AwaitableTrackerStore`)."""
+    while hasattr(store, "_tracker_store"):
+        store = store._tracker_store
+    return store
+
+
+def delete_conversation(store: TrackerStore, sender_id: Text) -> bool:
+    """Delete every event of the conversation `sender_id` from the tracker store (Redis: its key; SQL: its rows;
+    memory: its entry); True when something was stored. An erasure (bot/rasa_ext/conversation_routes.py).
+    NotImplementedError for a store of another kind."""
+    store = underlying_store(store)
+    if isinstance(store, RasaRedisTrackerStore):
+        return bool(store.red.delete(store.key_prefix + sender_id))
+    if isinstance(store, RasaSQLTrackerStore):
+        events = store.SQLEvent.__table__
+        with store.session_scope() as session:
+            deleted = session.execute(events.delete().where(events.c.sender_id == sender_id)).rowcount
+            session.commit()
+        return bool(deleted)
+    if isinstance(store, RasaInMemoryTrackerStore):
+        return store.store.pop(sender_id, None) is not None
+    raise NotImplementedError(f"{type(store).__name__} cannot delete a conversation")

@@ -194,6 +194,21 @@ def test_stop_outside_a_flow_answers_inside_rasa(domain, language):
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
+def test_thanks_and_did_this_help_inside_rasa(domain, language):
+    state = tracker(domain, language, UserUttered("/cps_tiers", {"name": "cps_tiers", "confidence": 1.0}),
+                    ActionExecuted("utter_cps_tiers"), ActionExecuted("action_listen"),
+                    UserUttered("ačiū", {"name": "thank", "confidence": 0.99}))
+    events = asyncio.run(run(RemoteAction("action_thank", None), domain, state))
+    assert said(events) == [response_text("utter_welcome", language)]
+    assert FollowupAction("utter_ask_satisfaction") in events and SlotSet("satisfaction_asked", True) in events
+    state = tracker(domain, language, ActionExecuted("utter_ask_satisfaction"), ActionExecuted("action_listen"),
+                    UserUttered("ne", {"name": "deny", "confidence": 0.99}))
+    events = asyncio.run(run(RemoteAction("action_satisfaction_answer", None), domain, state))
+    assert said(events) == [response_text("utter_satisfaction_not_helped", language)]
+    assert SlotSet("satisfaction", "not_helped") in events
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
 def test_the_handoff_inside_rasa_says_honestly_when_the_core_is_down_too(domain, language, monkeypatch):
     monkeypatch.setenv("CORE_URL", f"http://127.0.0.1:{closed_port()}")
     state = tracker(domain, language, UserUttered("/request_human", {"name": "request_human", "confidence": 1.0}))

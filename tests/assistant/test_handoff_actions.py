@@ -192,9 +192,16 @@ def test_agent_messages_stay_with_the_core_when_it_cannot_be_reached(core):
 
 
 def test_the_assistant_says_it_is_back():
-    result, messages = run(handoff.ActionHandoffClosed(), tracker([]))
+    result, messages = run(handoff.ActionHandoffClosed(), tracker([], {"satisfaction_asked": True}))
     assert [m["response"] for m in messages] == ["utter_handoff_closed"]
     assert result == [ActionExecuted("action_listen")]  # the next message is a fresh turn for the rules
+
+
+def test_the_assistant_back_asks_whether_it_helped():
+    """Once a session (tests/assistant/test_satisfaction_actions.py)."""
+    result, messages = run(handoff.ActionHandoffClosed(), tracker([]))
+    assert [m["response"] for m in messages] == ["utter_handoff_closed", "utter_ask_satisfaction"]
+    assert result[-2:] == [ActionExecuted("utter_ask_satisfaction"), ActionExecuted("action_listen")]
 
 
 # ----------------------------------------------------------------------------- yes to an offer, restart, sessions

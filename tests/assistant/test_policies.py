@@ -22,6 +22,9 @@ CONVERSATIONS = [
      "What does the green tick mean?", "English please", "noriu kalbėti su žmogumi"],
     ["sveiki", "kokius cps lygius galiu rinktis", "kaip sumoketi uz naryste", "/affirm", "stop", "/deny"],
     ["asdf qwerty", "zzz", "Which documents do I need?", "yes", "no", "bye"],
+    # "did this help?" (actions/satisfaction.py): answered with a comment; answered, then a question for a comment
+    ["Kiek kainuoja CPS narystė?", "ačiū", "taip", "Atsakymai per ilgi", "ačiū"],
+    ["How much does CPS membership cost?", "bye", "no", "How do I register my products?", "thanks"],
 ]
 
 

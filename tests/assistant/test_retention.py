@@ -4,6 +4,8 @@
 from __future__ import annotations
 
 import asyncio
+import os
+import subprocess
 import time
 from pathlib import Path
 from typing import Iterator, List
@@ -62,7 +64,7 @@ def test_quiet_conversations_go_whole_and_others_stay_whole(sqlite_store):
     assert set(stored(sqlite_store)) == {"came back"}
 
 
-@pytest.mark.parametrize("value, days", [("30", 30.0), ("0.5", 0.5), (None, 90.0)])
+@pytest.mark.parametrize("value, days", [("30", 30.0), ("0.5", 0.5), (None, 180.0)])
 def test_the_retention_setting(monkeypatch, value, days):
     monkeypatch.delenv(retention.DAYS_VARIABLE, raising=False)
     assert retention.retention_days(value) == days
@@ -124,3 +126,40 @@ def test_on_postgresql(database):
         assert stored(store) == {"recent": 4, "came back": 8, "edge": 4}
     finally:
         store.engine.dispose()
+
+
+def run_check(env: dict) -> subprocess.CompletedProcess:
+    """scripts/run.sh --check on a free port; `.endpoints`: the endpoints file it writes."""
+    from tests.assistant.helpers import ROOT
+    from tests.servers import free_port
+
+    port = str(free_port())
+    done = subprocess.run([str(ROOT / "scripts/run.sh"), "--check"], cwd=ROOT, capture_output=True, text=True,
+                          timeout=120, env={**os.environ, "RASA_PORT": port, **env})
+    done.endpoints = ROOT / "build" / f"endpoints-{port}.yml"  # type: ignore[attr-defined]
+    return done
+
+
+@pytest.mark.parametrize("days, seconds", [(None, 180 * 86400), ("30", 30 * 86400), ("0.5", 43200)])
+def test_redis_keeps_a_quiet_conversation_as_long(monkeypatch, days, seconds):
+    """make run's Redis tracker store expires a conversation CONVERSATION_RETENTION_DAYS after its last event."""
+    import yaml
+
+    from tests.assistant.helpers import require_redis
+
+    require_redis()
+    monkeypatch.delenv(retention.DAYS_VARIABLE, raising=False)
+    done = run_check({retention.DAYS_VARIABLE: days} if days else {})
+    try:
+        assert done.returncode == 0, done.stderr
+        written = yaml.safe_load(done.endpoints.read_text(encoding="utf-8"))
+        assert written["tracker_store"]["record_exp"] == seconds
+    finally:
+        done.endpoints.unlink(missing_ok=True)
+
+
+@pytest.mark.parametrize("days", ["half a year", "0", "-3", "1e9", "0.000001"])
+def test_a_wrong_redis_retention_is_refused_before_anything_starts(days):
+    done = run_check({retention.DAYS_VARIABLE: days})
+    assert done.returncode == 1 and retention.DAYS_VARIABLE in done.stderr
+    assert not done.endpoints.exists()

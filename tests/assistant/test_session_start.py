@@ -1,5 +1,6 @@
-"""The session start inside Rasa (bot/rasa_ext/session_start.py): a new session keeps the slots, the guided flow
-in progress and the handoff's pause, and Rasa takes it as its default `action_session_start` with our domain."""
+"""The session start inside Rasa (bot/rasa_ext/session_start.py): a new session keeps the slots (not the session's
+own satisfaction slots), the guided flow in progress and the handoff's pause, and Rasa takes it as its default
+`action_session_start` with our domain."""
 
 from __future__ import annotations
 
@@ -61,3 +62,12 @@ def test_a_new_session_of_a_handed_off_conversation_stays_paused(domain):
 
 def test_the_domain_leaves_the_session_start_to_rasa(domain):
     assert "action_session_start" not in domain.user_actions
+
+
+def test_a_new_session_is_asked_again_and_records_its_own_answer(domain):
+    """The satisfaction slots belong to one session (bot/vocabulary.py SESSION_SLOTS): none is carried over."""
+    slots = [SlotSet("language", "en"), SlotSet("satisfaction_asked", True), SlotSet("satisfaction", "helped"),
+             SlotSet("satisfaction_comment", "Quick answers")]
+    events = run(domain, tracker(domain, UserUttered("thanks", {"name": "thank"}), *slots))
+    carried = {e.key: e.value for e in events if isinstance(e, SlotSet)}
+    assert carried == {"language": "en"}

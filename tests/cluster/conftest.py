@@ -50,6 +50,11 @@ def port_free_on_every_node() -> int:
             continue
 
 
+def listening(host: str, port: int) -> bool:
+    """Whether a socket listens on host:port (Linux /proc/net/tcp, whoever holds it)."""
+    return any(_address(address) == host for address, _ in _listening_sockets(port))
+
+
 def listening_pids(host: str, port: int) -> set:
     """The processes listening on host:port (Linux /proc)."""
     wanted = {f"socket:[{inode}]" for address, inode in _listening_sockets(port) if _address(address) == host}
@@ -90,7 +95,9 @@ class Cluster(Servers):
         assert pids, f"nothing listens at {host}:{port}"
         for group in {os.getpgid(pid) for pid in pids}:
             os.killpg(group, signal.SIGKILL)
-        eventually(lambda: not listening_pids(host, port), f"{host}:{port} is down", 10)
+        # down once the listening socket itself is gone: a dying process's /proc/PID/fd is unreadable before its
+        # socket closes, and a connection accepted meanwhile into the closing socket's backlog is reset (a 502)
+        eventually(lambda: not listening(host, port), f"{host}:{port} is down", 10)
 
     def in_balance(self) -> bool:
         """HAProxy's monitor: every server of every node is up in the balance."""

@@ -77,6 +77,10 @@ class FakeRasa:
     def append_events(self, conversation_id: str, events: list[dict[str, Any]]) -> None:
         self._record("events", conversation_id, events)
 
+    def delete_tracker(self, conversation_id: str) -> bool:
+        self._record("delete", conversation_id)
+        return self.trackers.pop(conversation_id, None) is not None
+
     def of(self, kind: str) -> list[tuple[Any, ...]]:
         return [c for c in self.calls if c[0] == kind]
 
@@ -144,15 +148,18 @@ class Env:
 
 
 class AgentBrowser:
-    """An agent's browser: its own cookies (sent by hand, the shared client's jar is emptied after each call)."""
+    """An agent's browser: its own cookies (sent by hand, the shared client's jar is emptied after each call) and
+    the browser's language (Accept-Language; English unless told, so that tests of behaviour read English)."""
 
-    def __init__(self, client: TestClient, username: str) -> None:
-        self.client, self.username = client, username
+    def __init__(self, client: TestClient, username: str, accept_language: str | None = "en") -> None:
+        self.client, self.username, self.accept_language = client, username, accept_language
         self.cookies: dict[str, str] = {}
         self.csrf = ""
 
     def request(self, method: str, path: str, headers: dict[str, str] | None = None, **kwargs: Any) -> httpx.Response:
         headers = dict(headers or {})
+        if self.accept_language:
+            headers.setdefault("Accept-Language", self.accept_language)
         if self.cookies:
             headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
         try:

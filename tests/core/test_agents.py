@@ -56,7 +56,7 @@ def test_list_deactivate_and_set_password(empty_database_url: str) -> None:
     assert run("bot.core.agents", empty_database_url, "create", "ona", stdin=PASSWORD + "\n").returncode == 0
     assert run("bot.core.agents", empty_database_url, "deactivate", "ona").returncode == 0
     listed = run("bot.core.agents", empty_database_url, "list")
-    assert listed.stdout.strip().split("\t") == ["ona", "ona", "deactivated"]
+    assert listed.stdout.strip().split("\t") == ["ona", "ona", "agent", "deactivated"]
     assert run("bot.core.agents", empty_database_url, "set-password", "ona",
                stdin="another long password\n").returncode == 0
     assert verify_password(agents(empty_database_url)[0].password_hash, "another long password")
@@ -72,9 +72,28 @@ def test_the_seed_makes_the_demo_agent_only_in_demo_mode(empty_database_url: str
         result = run("bot.core.seed", empty_database_url, **demo)
         assert result.returncode == 0, result.stderr
         assert "demo-agent" not in result.stdout  # stdout is only the customers' tokens
-    [agent] = agents(empty_database_url)
-    assert agent.username == "demo-agent" and verify_password(agent.password_hash, PASSWORD)
+    admin, agent = agents(empty_database_url)
+    assert (agent.username, agent.role) == ("demo-agent", "agent") and verify_password(agent.password_hash, PASSWORD)
+    assert (admin.username, admin.role) == ("demo-admin", "admin") and verify_password(admin.password_hash, PASSWORD)
+    assert run("bot.core.agents", empty_database_url, "set-role", "demo-admin", "agent").returncode == 0
     changed = run("bot.core.seed", empty_database_url, CORE_DEMO_MODE="true",
                   CORE_DEMO_AGENT_PASSWORD="a new generated password")
     assert changed.returncode == 0
-    assert verify_password(agents(empty_database_url)[0].password_hash, "a new generated password")
+    for demo_agent in agents(empty_database_url):
+        assert verify_password(demo_agent.password_hash, "a new generated password")
+    assert [a.role for a in agents(empty_database_url)] == ["admin", "agent"]  # the demo admin's role restored
+
+
+def test_admins_and_roles(empty_database_url: str) -> None:
+    made = run("bot.core.agents", empty_database_url, "create", "rita", "--admin", stdin=PASSWORD + "\n")
+    assert made.returncode == 0 and "created admin rita" in made.stdout, made.stderr
+    assert run("bot.core.agents", empty_database_url, "create", "ona", stdin=PASSWORD + "\n").returncode == 0
+    assert [(a.username, a.role) for a in agents(empty_database_url)] == [("ona", "agent"), ("rita", "admin")]
+    assert run("bot.core.agents", empty_database_url, "set-role", "ona", "admin").returncode == 0
+    demoted = run("bot.core.agents", empty_database_url, "set-role", "rita", "agent")
+    assert demoted.returncode == 0 and "rita is now an agent" in demoted.stdout
+    assert [(a.username, a.role) for a in agents(empty_database_url)] == [("ona", "admin"), ("rita", "agent")]
+    assert run("bot.core.agents", empty_database_url, "set-role", "ona", "boss").returncode == 2  # argparse
+    assert run("bot.core.agents", empty_database_url, "set-role", "nobody", "admin").returncode == 1
+    listed = run("bot.core.agents", empty_database_url, "list").stdout.splitlines()
+    assert [line.split("\t")[2] for line in listed] == ["admin", "agent"]

@@ -299,9 +299,10 @@ def scanned_names(*folders: str, patterns: Tuple[str, ...]) -> Set[str]:
 
 
 def core_variables() -> Set[str]:
-    from bot.core.config import HandoffSettings, Settings
+    from bot.core.config import HandoffSettings, PrivacySettings, Settings
 
-    return {field.alias for cls in (Settings, HandoffSettings) for field in cls.model_fields.values() if field.alias}
+    return {field.alias for cls in (Settings, HandoffSettings, PrivacySettings) for field in cls.model_fields.values()
+            if field.alias}
 
 
 def production_file_variables() -> Set[str]:

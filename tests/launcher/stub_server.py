@@ -4,7 +4,8 @@
                                         [--crash-after S] [--exit-code C]
 
 Answers HTTP GET with 200 on P once loaded (HTTP/1.1, connections kept alive as Sanic does), the body naming P;
-its workers (forked, same process group, holding the listening socket as Sanic's workers do) only sleep. MARKER is only there to find the processes in /proc.
+its workers (forked, same process group, holding the listening socket as Sanic's workers do) only sleep. MARKER
+is only there to find the processes in /proc.
 Like engine.io's polling handshake with the `cookie` option (bot/rasa_ext/socketio_channel.py), a GET of
 `/socket.io/...` without `sid` also opens a session: `Set-Cookie: io=<new sid>` and the body `P <sid>`.
 """

@@ -30,7 +30,7 @@ def escalation_id_of(servers, conversation_id: str) -> int:
 @contextmanager
 def agent_console(browser, servers, name: str) -> Iterator[Page]:
     """The demo agent signed in to the console in a browser of their own; a screenshot at the end."""
-    console = browser.new_context(viewport={"width": 1280, "height": 800})
+    console = browser.new_context(viewport={"width": 1280, "height": 800}, locale="en-GB")  # the console in English
     agent = console.new_page()
     try:
         agent.goto(f"{servers.core_url}/agent")
@@ -91,9 +91,11 @@ def test_customer_and_agent_talk_through_the_handoff(browser, context, servers):
         agent.locator("#close-note").fill("Answered the invoice question.")
         agent.locator("#close").click()
         expect(agent.locator("#status")).to_have_text("closed")
-        expect(chat.log.locator("li.msg .msg__bubble").last).to_have_text(response("utter_handoff_closed", "lt"))
+        bubbles = chat.log.locator("li.msg .msg__bubble")
+        expect(bubbles.last).to_have_text(response("utter_ask_satisfaction", "lt"))  # "did this help?" with buttons
+        expect(bubbles.nth(-2)).to_have_text(response("utter_handoff_closed", "lt"))
 
-    texts = chat.ask("Kiek kainuoja CPS narystė?", 4)
+    texts = chat.ask("Kiek kainuoja CPS narystė?", 4)  # the question left unanswered: the next one is answered
     assert texts[-1] == response("utter_membership_price", "lt")
     expect(chat.log.locator("li.msg--agent")).to_have_count(1)
 

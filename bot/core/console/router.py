@@ -11,12 +11,13 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from datetime import datetime
+from functools import cache
 from math import ceil
 from pathlib import Path
 from typing import Annotated, Any
-from urllib.parse import parse_qs
+from urllib.parse import parse_qs, urlsplit
 
 from fastapi import APIRouter, BackgroundTasks, Depends, HTTPException, Query, Request
 from fastapi import Path as PathParam
@@ -33,9 +34,10 @@ from sqlalchemy.orm import Session
 from bot.core import proxies
 from bot.core.console import security as sec
 from bot.core.console import views
-from bot.core.console.texts import texts
+from bot.core.console.system_notes import shown_messages
+from bot.core.console.texts import LANGUAGE_COOKIE, language_of, texts
 from bot.core.console.throttle import Throttle
-from bot.core.db.models import Escalation
+from bot.core.db.models import ADMIN_ROLE, Escalation
 from bot.core.deps import SessionDep, now_of, settings_of
 from bot.core.errors import ServiceError
 from bot.core.handoff import service, worker
@@ -43,10 +45,11 @@ from bot.core.http_errors import problem_response
 from bot.core.security_headers import content_security_policy, security_headers
 from bot.core.static_files import StaticFiles
 from bot.core.templating import template_environment
-from bot.vocabulary import DEFAULT_LANGUAGE
+from bot.vocabulary import DEFAULT_LANGUAGE, LANGUAGES
 
 HERE = Path(__file__).resolve().parent
-ASSETS = StaticFiles(HERE / "static")
+VENDOR_DIR = HERE.parents[2] / "build" / "static"  # npm packages `make` copied (web/package-lock.json)
+ASSETS = StaticFiles(HERE / "static", {"chart.umd.min.js": VENDOR_DIR / "chart.umd.min.js"})
 MAX_BODY = 64 * 1024
 MAX_REPLY = 4000
 MAX_NOTE = 2000
@@ -63,29 +66,52 @@ EscalationId = Annotated[int, PathParam(ge=1, le=2**63 - 1)]
 FALLBACKS_PER_PAGE = 50
 BeforeId = Annotated[int | None, Query(ge=1, le=2**63 - 1, description="only messages older than this id")]
 FallbackLimit = Annotated[int, Query(ge=1, le=200)]
+LANGUAGE_COOKIE_SECONDS = 365 * 24 * 3600
 
 
 # ------------------------------------------------------------------ plumbing
 
 
-def ago(moment: str | None, now: datetime) -> str:
-    """'5 min ago'-style text of an ISO moment (console.js keeps it current)."""
+def ago(moment: str | None, now: datetime, t: Mapping[str, str]) -> str:
+    """'prieš 5 min.' / '5 min ago'-style text of an ISO moment in the texts `t` (console.js keeps it current
+    with the same texts)."""
     if not moment:
         return ""
     seconds = max(0, int((now - datetime.fromisoformat(moment)).total_seconds()))
     if seconds < 60:
-        return "just now"
+        return t["ago_just_now"]
     if seconds < 3600:
-        return f"{seconds // 60} min ago"
+        return t["ago_minutes"].format(minutes=seconds // 60)
     if seconds < 86400:
-        return f"{seconds // 3600} h {seconds % 3600 // 60} min ago"
-    return f"{seconds // 86400} d ago"
+        return t["ago_hours"].format(hours=seconds // 3600, minutes=seconds % 3600 // 60)
+    return t["ago_days"].format(days=seconds // 86400)
+
+
+@cache
+def texts_json(language: str) -> str:
+    """Every console text in `language` as JSON, for scripts (base.html's `data-texts`: data, not code)."""
+    return json.dumps(dict(texts(language)), ensure_ascii=False, separators=(",", ":"), sort_keys=True)
 
 
 def render(name: str, status: int = 200, language: str = DEFAULT_LANGUAGE, **context: Any) -> HTMLResponse:
-    """A page in the agent's `language` (its texts as `t`, bot/core/console/texts)."""
-    return HTMLResponse(templates.get_template(name).render(t=texts(language), language=language, **context),
-                        status_code=status, headers=SECURITY_HEADERS)
+    """A page in the agent's `language` (its texts as `t`, bot/core/console/texts; as JSON for console.js).
+    `here`, when given, is where the header's language switch comes back to (else the page's own address)."""
+    page = templates.get_template(name).render(t=texts(language), language=language,
+                                               texts_json=texts_json(language), admin_role=ADMIN_ROLE, **context)
+    return HTMLResponse(page, status_code=status, headers=SECURITY_HEADERS)
+
+
+def say(request: Request, key: str, **values: Any) -> str:
+    """The console text `key` in the request's language, its `{placeholders}` filled."""
+    return texts(language_of(request))[key].format(**values)
+
+
+def refusal(request: Request, refused: ServiceError) -> str:
+    """A service's refusal in the agent's language (`error_<code>`; its own message for a code without one)."""
+    key = f"error_{refused.code}"
+    if key in texts(language_of(request)):
+        return say(request, key)
+    return refused.message or refused.code
 
 
 def wants_json(request: Request) -> bool:
@@ -96,7 +122,8 @@ def error(request: Request, status: int, code: str, message: str) -> Response:
     """JSON for console.js; a small page for a plain form."""
     if wants_json(request) or request.method == "GET":
         return problem_response(status, code, message, headers={"Cache-Control": "no-store"})
-    return render("error.html", status=status, message=message, code=code)
+    return render("error.html", status=status, language=language_of(request), message=message, code=code,
+                  here="/agent")
 
 
 async def body_fields(request: Request) -> dict[str, str]:
@@ -107,7 +134,7 @@ async def body_fields(request: Request) -> dict[str, str]:
     async for chunk in request.stream():
         size += len(chunk)
         if size > MAX_BODY:
-            raise ServiceError(413, "too_large", "The request is too large.")
+            raise ServiceError(413, "too_large", say(request, "error_too_large"))
         chunks.append(chunk)
     raw = b"".join(chunks).decode("utf-8", "replace")
     kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
@@ -134,7 +161,7 @@ def require_agent(request: Request, session: SessionDep) -> sec.SignedIn:
     """The signed-in agent of a GET that answers JSON or a stream; 401 otherwise."""
     who = signed_in(request, session)
     if who is None:
-        raise ServiceError(401, "not_signed_in", "Please sign in.")
+        raise ServiceError(401, "not_signed_in", say(request, "error_not_signed_in"))
     return who
 
 
@@ -144,15 +171,43 @@ def acting_agent(request: Request, session: SessionDep, fields: FieldsDep) -> se
     who = signed_in(request, session)
     if who is None:
         if wants_json(request):
-            raise ServiceError(401, "not_signed_in", "Please sign in.")
+            raise ServiceError(401, "not_signed_in", say(request, "error_not_signed_in"))
         raise HTTPException(status_code=303, headers={"Location": "/agent/sign-in"})
     given = request.headers.get(sec.CSRF_HEADER) or fields.get(sec.CSRF_FIELD)
     if not sec.same_token(who.csrf_token, given):
-        raise ServiceError(403, "csrf_failed", "The page is out of date: reload it and try again.")
+        raise ServiceError(403, "csrf_failed", say(request, "error_csrf_failed"))
+    return who
+
+
+def admin_refusal(request: Request, who: sec.SignedIn | None, as_json: bool = False) -> Response | None:
+    """None for a signed-in admin. Otherwise the answer to an admin page (the analytics, docs/analytics.md): the
+    signed-out go to the sign-in page (401 for JSON), an agent gets 403 in their language (a page, or JSON)."""
+    if who is None:
+        if as_json:
+            return problem_response(401, "not_signed_in", "Please sign in.", headers={"Cache-Control": "no-store"})
+        return RedirectResponse("/agent/sign-in", status_code=303)
+    if who.agent.role == ADMIN_ROLE:
+        return None
+    language = language_of(request)
+    message = texts(language)["dashboard_admins_only"]
+    if as_json:
+        return problem_response(403, "admins_only", message, headers={"Cache-Control": "no-store"})
+    return render("error.html", status=403, language=language, code="admins_only", message=message,
+                  agent=who.agent, csrf_token=who.csrf_token)
+
+
+def require_admin(request: Request, session: SessionDep) -> sec.SignedIn:
+    """The signed-in admin of a GET that answers JSON: 401 signed out, 403 `admins_only` for an agent."""
+    who = signed_in(request, session)
+    if who is None:
+        raise ServiceError(401, "not_signed_in", "Please sign in.")
+    if who.agent.role != ADMIN_ROLE:
+        raise ServiceError(403, "admins_only", texts(language_of(request))["dashboard_admins_only"])
     return who
 
 
 AgentDep = Annotated[sec.SignedIn, Depends(require_agent)]
+AdminDep = Annotated[sec.SignedIn, Depends(require_admin)]
 ActingDep = Annotated[sec.SignedIn, Depends(acting_agent)]
 
 
@@ -181,9 +236,11 @@ def _cookie_secure(request: Request) -> bool:
     return proxies.scheme(_peer(request), request.url.scheme, forwarded, trusted) == "https"
 
 
-def wait_text(seconds: int) -> str:
-    """'Try again in 8 s.' / 'Try again in 15 min.'"""
-    return f"Try again in {seconds} s." if seconds < 60 else f"Try again in {ceil(seconds / 60)} min."
+def wait_text(request: Request, seconds: int) -> str:
+    """'Bandykite dar kartą po 8 s.' / 'Try again in 15 min.'"""
+    if seconds < 60:
+        return say(request, "sign_in_wait_seconds", seconds=seconds)
+    return say(request, "sign_in_wait_minutes", minutes=ceil(seconds / 60))
 
 
 # ------------------------------------------------------------------ sign-in and sign-out
@@ -192,7 +249,8 @@ def wait_text(seconds: int) -> str:
 def sign_in_page(request: Request, status: int = 200, message: str | None = None,
                  username: str = "") -> HTMLResponse:
     token = sec.new_sign_in_token()
-    response = render("sign_in.html", status=status, csrf_token=token, message=message, username=username)
+    response = render("sign_in.html", status=status, language=language_of(request), csrf_token=token,
+                      message=message, username=username, here="/agent/sign-in")
     response.set_cookie(sec.SIGN_IN_CSRF_COOKIE, token, max_age=3600, path="/agent", httponly=True,
                         samesite="strict", secure=_cookie_secure(request))
     return response
@@ -209,17 +267,18 @@ def get_sign_in(request: Request, session: SessionDep) -> Response:
 def post_sign_in(request: Request, session: SessionDep, fields: FieldsDep) -> Response:
     """Username and password (a form); a wrong pair never says which part was wrong."""
     if not sec.same_token(request.cookies.get(sec.SIGN_IN_CSRF_COOKIE, ""), fields.get(sec.CSRF_FIELD)):
-        return sign_in_page(request, 403, "The sign-in form had expired. Please try again.")
+        return sign_in_page(request, 403, say(request, "sign_in_expired"))
     username = fields.get("username", "")
     throttle, who_tries = throttle_of(request), (sec.normal_username(username)[:200], client_address(request))
     wait = throttle.attempt(*who_tries, now_of(request))  # counted as a failure until it succeeds
     if wait:
-        page = sign_in_page(request, 429, f"Too many failed sign-ins. {wait_text(wait)}", username=username[:64])
+        message = say(request, "sign_in_throttled", wait=wait_text(request, wait))
+        page = sign_in_page(request, 429, message, username=username[:64])
         page.headers["Retry-After"] = str(wait)
         return page
     agent = sec.authenticate(session, username, fields.get("password", ""))
     if agent is None:
-        return sign_in_page(request, 401, "Wrong username or password.", username=username[:64])
+        return sign_in_page(request, 401, say(request, "sign_in_wrong"), username=username[:64])
     throttle.succeeded(*who_tries, attempted=True)
     hours = settings_of(request).handoff.agent_session_hours
     token, _ = sec.start_session(session, agent, now_of(request), hours)
@@ -244,6 +303,41 @@ def post_sign_out(request: Request, session: SessionDep, who: ActingDep) -> Resp
     return response
 
 
+# ------------------------------------------------------------------ the console's language
+
+
+def same_site_path(target: str | None) -> str:
+    """`target` when it is a console address on this site (a path under /agent, with its query), else /agent:
+    the language switch never redirects anywhere else."""
+    if not target or len(target) > 2000 or any(c == "\\" or ord(c) < 0x20 or ord(c) == 0x7F for c in target):
+        return "/agent"
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or parts.fragment or not target.startswith("/agent"):
+        return "/agent"
+    if parts.path != "/agent" and not parts.path.startswith("/agent/"):
+        return "/agent"
+    if any(segment.lower().replace("%2e", ".") in (".", "..") for segment in parts.path.split("/")):
+        return "/agent"  # a browser would resolve it to somewhere outside the console
+    return f"{parts.path}?{parts.query}" if parts.query else parts.path
+
+
+@router.post("/language")
+def post_language(request: Request, session: SessionDep, fields: FieldsDep) -> Response:
+    """The header's language switch (a form): remembers `language` in the console_language cookie and goes back
+    to `next` (same_site_path). Its CSRF token is the session's when signed in, else the sign-in form's."""
+    who = signed_in(request, session)
+    expected = who.csrf_token if who else request.cookies.get(sec.SIGN_IN_CSRF_COOKIE, "")
+    if not sec.same_token(expected, fields.get(sec.CSRF_FIELD)):
+        return error(request, 403, "csrf_failed", say(request, "error_csrf_failed"))
+    language = fields.get("language", "")
+    if language not in LANGUAGES:
+        return error(request, 422, "invalid_language", say(request, "error_invalid_language"))
+    response = RedirectResponse(same_site_path(fields.get("next")), status_code=303)
+    response.set_cookie(LANGUAGE_COOKIE, language, max_age=LANGUAGE_COOKIE_SECONDS, path="/agent", httponly=True,
+                        samesite="strict", secure=_cookie_secure(request))
+    return response
+
+
 # ------------------------------------------------------------------ pages
 
 
@@ -252,9 +346,9 @@ def queue_page(request: Request, session: SessionDep) -> Response:
     who = signed_in(request, session)
     if who is None:
         return RedirectResponse("/agent/sign-in", status_code=303)
-    now = now_of(request)
-    return render("queue.html", agent=who.agent, csrf_token=who.csrf_token,
-                  queue=views.queue(session, who.agent.id), ago=lambda m: ago(m, now))
+    now, language = now_of(request), language_of(request)
+    return render("queue.html", language=language, agent=who.agent, csrf_token=who.csrf_token, here="/agent",
+                  queue=views.queue(session, who.agent.id), ago=lambda m: ago(m, now, texts(language)))
 
 
 @router.get("/escalations/{escalation_id}")
@@ -263,13 +357,16 @@ def escalation_page(escalation_id: EscalationId, request: Request, session: Sess
     if who is None:
         return RedirectResponse("/agent/sign-in", status_code=303)
     escalation = session.get(Escalation, escalation_id)
+    language = language_of(request)
     if escalation is None:
-        return render("error.html", status=404, code="no_such_escalation",
-                      message="There is no such escalation.", agent=who.agent, csrf_token=who.csrf_token)
-    now = now_of(request)
-    return render("escalation.html", agent=who.agent, csrf_token=who.csrf_token,
-                  **views.detail(session, escalation, who.agent.id), max_reply=MAX_REPLY, max_note=MAX_NOTE,
-                  ago=lambda m: ago(m, now))
+        return render("error.html", status=404, language=language, code="no_such_escalation",
+                      message=say(request, "error_no_such_escalation"), agent=who.agent, csrf_token=who.csrf_token,
+                      here="/agent")
+    now, detail = now_of(request), views.detail(session, escalation, who.agent.id)
+    detail["messages"] = shown_messages(detail["messages"], texts(language))
+    return render("escalation.html", language=language, agent=who.agent, csrf_token=who.csrf_token,
+                  **detail, max_reply=MAX_REPLY, max_note=MAX_NOTE,
+                  ago=lambda m: ago(m, now, texts(language)), here=f"/agent/escalations/{escalation_id}")
 
 
 @router.get("/fallbacks")
@@ -278,8 +375,9 @@ def fallbacks_page(request: Request, session: SessionDep, before_id: BeforeId = 
     who = signed_in(request, session)
     if who is None:
         return RedirectResponse("/agent/sign-in", status_code=303)
-    return render("fallbacks.html", agent=who.agent, csrf_token=who.csrf_token, before_id=before_id,
-                  **views.fallbacks(session, FALLBACKS_PER_PAGE, before_id))
+    here = f"/agent/fallbacks?before_id={before_id}" if before_id else "/agent/fallbacks"
+    return render("fallbacks.html", language=language_of(request), agent=who.agent, csrf_token=who.csrf_token,
+                  before_id=before_id, here=here, **views.fallbacks(session, FALLBACKS_PER_PAGE, before_id))
 
 
 @router.get("/static/{path:path}")
@@ -302,9 +400,10 @@ def escalation_json(
 ) -> Response:
     escalation = session.get(Escalation, escalation_id)
     if escalation is None:
-        return error(request, 404, "no_such_escalation", "There is no such escalation.")
-    return JSONResponse(views.detail(session, escalation, who.agent.id),
-                        headers={"Cache-Control": "no-store"})
+        return error(request, 404, "no_such_escalation", say(request, "error_no_such_escalation"))
+    detail = views.detail(session, escalation, who.agent.id)
+    detail["messages"] = shown_messages(detail["messages"], texts(language_of(request)))
+    return JSONResponse(detail, headers={"Cache-Control": "no-store"})
 
 
 @router.get("/api/fallbacks")
@@ -329,9 +428,21 @@ def claim(escalation_id: EscalationId, request: Request, session: SessionDep, wh
     try:
         escalation = service.claim(session, escalation_id, who.agent, now_of(request))
     except ServiceError as refused:
-        return error(request, refused.status, refused.code, refused.message)
+        return error(request, refused.status, refused.code,
+                     claim_refusal(request, session, escalation_id, refused, who.agent.id))
     return done(request, escalation_id, {"escalation": views.escalation_item(
         escalation, views.agent_names(session), who.agent.id)})
+
+
+def claim_refusal(request: Request, session: Session, escalation_id: int, refused: ServiceError, me: int) -> str:
+    """A refused claim in the agent's language; `already_claimed` names who has the escalation."""
+    escalation = session.get(Escalation, escalation_id)
+    if refused.code != "already_claimed" or escalation is None:
+        return refusal(request, refused)
+    if escalation.claimed_by == me:
+        return say(request, "error_already_claimed_by_you")
+    name = service.agent_name(session, escalation.claimed_by) or say(request, "error_another_agent")
+    return say(request, "error_already_claimed", name=name)
 
 
 @router.post("/escalations/{escalation_id}/messages")
@@ -340,11 +451,11 @@ def reply(escalation_id: EscalationId, request: Request, session: SessionDep, wh
     """The claiming agent's reply: stored, then Rasa is asked to deliver it (retried until it is)."""
     text = fields.get("text", "").strip()
     if not text or len(text) > MAX_REPLY:
-        return error(request, 422, "invalid_text", f"Write a reply of 1 to {MAX_REPLY} characters.")
+        return error(request, 422, "invalid_text", say(request, "error_invalid_text", max=MAX_REPLY))
     try:
         message = service.add_agent_message(session, escalation_id, who.agent, text, now_of(request))
     except ServiceError as refused:
-        return error(request, refused.status, refused.code, refused.message)
+        return error(request, refused.status, refused.code, refusal(request, refused))
     background.add_task(worker.push, handoff_of(request), escalation_id)
     names = {who.agent.id: who.agent.display_name}
     return done(request, escalation_id, {"message": views.message_item(message, names)}, status=201)
@@ -357,11 +468,11 @@ def close(escalation_id: EscalationId, request: Request, session: SessionDep, wh
     has)."""
     note = fields.get("resolution_note", "").strip()
     if not note or len(note) > MAX_NOTE:
-        return error(request, 422, "invalid_note", f"Write a resolution note of 1 to {MAX_NOTE} characters.")
+        return error(request, 422, "invalid_note", say(request, "error_invalid_note", max=MAX_NOTE))
     try:
         escalation = service.close(session, escalation_id, who.agent, note, now_of(request))
     except ServiceError as refused:
-        return error(request, refused.status, refused.code, refused.message)
+        return error(request, refused.status, refused.code, refusal(request, refused))
     background.add_task(worker.push, handoff_of(request), escalation_id)
     return done(request, escalation_id, {"escalation": views.escalation_item(
         escalation, views.agent_names(session), who.agent.id)})
@@ -391,7 +502,7 @@ def _escalation_state(request: Request, session_id: int, agent_id: int, escalati
         item = views.escalation_item(escalation, views.agent_names(session), agent_id)
         item["can_reply"] = escalation.status == "claimed" and escalation.claimed_by == agent_id
         item["undelivered"] = service.undelivered_ids(session, escalation.conversation_id)
-        return item, views.messages(session, escalation_id, after_id)
+        return item, shown_messages(views.messages(session, escalation_id, after_id), texts(language_of(request)))
 
 
 def _stream(request: Request, rounds: AsyncIterator[str]) -> StreamingResponse:
@@ -447,7 +558,7 @@ def escalation_events(escalation_id: EscalationId, request: Request, session: Se
     """`message` events (id = the message's, so a reconnecting browser resumes with Last-Event-ID) for the
     messages after `after`, and `escalation` events when its state changes (first at once)."""
     if session.get(Escalation, escalation_id) is None:
-        return error(request, 404, "no_such_escalation", "There is no such escalation.")
+        return error(request, 404, "no_such_escalation", say(request, "error_no_such_escalation"))
     last_id = request.headers.get("last-event-id", "")
     cursor = [int(last_id) if last_id.isdigit() and len(last_id) < 19 else max(0, min(after, 2**62)), ""]
 

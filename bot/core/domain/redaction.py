@@ -17,6 +17,15 @@ MIN_DIGITS = 6  # a run of this many digits or more is a number worth hiding
 _LOCAL = r"[\w.!#$%&'*+/=?^`{|}~-]"  # a character of an address's local part
 # The look-behind starts a match only at the beginning of a local part: linear time on long words.
 EMAIL = re.compile(rf"(?<!{_LOCAL}){_LOCAL}+@[\w-]+(?:\.[\w-]+)+")
+# An address written to dodge filters: "jonas @ gmail.com", "jonas(at)gmail.com", "jonas [eta] gmail [taškas] com",
+# "jonas eta gmail.com" (Lithuanian reads "@" as "eta"), "jonas at gmail dot com" (a plain "at" only with a
+# spelled dot: "meet at canon.lt" stays).
+_OPEN, _CLOSE = r"[(\[{]\s*", r"\s*[)\]}]"
+_AT = rf"(?:\s*(?:@|{_OPEN}(?:at|eta){_CLOSE})\s*|\s+eta\s+)"
+_SPELLED_DOT = rf"(?:\s*{_OPEN}(?:dot|ta[šs]kas){_CLOSE}\s*|\s+(?:dot|ta[šs]kas)\s+)"
+SPELLED_EMAIL = re.compile(
+    rf"(?i)(?<!{_LOCAL}){_LOCAL}+(?:{_AT}[\w-]+(?:(?:\.|{_SPELLED_DOT})[\w-]+)+"
+    rf"|\s+at\s+[\w-]+(?:{_SPELLED_DOT}[\w-]+)+)")
 # A digit, then at least MIN_DIGITS - 1 more, each after at most 3 separators (spaces, dashes, brackets, dots,
 # slashes): "+370 (612) 34567", "4111-1111-1111-1111", "4111.1111.1111.1111", "LT12 1000 0111 0100 1000".
 # Separators never cross a line.
@@ -28,10 +37,11 @@ SECRET = re.compile(r"(?i)\b(slapta\w{0,20}|password|passwd|pwd|pin|cvv|cvc)\b"
 
 
 def redact(text: str) -> str:
-    """`text` with every e-mail address replaced by "[e-mail]", the word after a password, PIN or card security
-    code by "[secret]", and every run of 6 or more digits (spaces, dashes, brackets, dots and slashes between them
-    allowed; a leading "+" included) by "[number]"."""
-    text = SECRET.sub(lambda m: f"{m.group(1)} {SECRET_MARK}", EMAIL.sub(EMAIL_MARK, text))
+    """`text` with every e-mail address (also one written "jonas (at) gmail.com") replaced by "[e-mail]", the word
+    after a password, PIN or card security code by "[secret]", and every run of 6 or more digits (spaces, dashes,
+    brackets, dots and slashes between them allowed; a leading "+" included) by "[number]"."""
+    text = SPELLED_EMAIL.sub(EMAIL_MARK, EMAIL.sub(EMAIL_MARK, text))
+    text = SECRET.sub(lambda m: f"{m.group(1)} {SECRET_MARK}", text)
     return NUMBER.sub(NUMBER_MARK, text)
 
 

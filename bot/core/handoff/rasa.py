@@ -6,7 +6,7 @@ names an admin user (what Rasa's `requires_auth` asks of a JWT): the token itsel
 it would end up in logs.
 
 `RasaClient` is the interface the handoff code uses; `HttpRasaClient` is the real one (httpx), and tests give
-the app a fake with the same three methods. Every failure (connection refused, timeout, a non-2xx answer, a
+the app a fake with the same methods. Every failure (connection refused, timeout, a non-2xx answer, a
 body that is not JSON) is a `RasaUnavailable`: the caller keeps the work and tries again later.
 """
 
@@ -48,6 +48,10 @@ class RasaClient(Protocol):
 
     def append_events(self, conversation_id: str, events: list[dict[str, Any]]) -> None:
         """Append events (e.g. `{"event": "resume"}`) to the conversation's tracker."""
+
+    def delete_tracker(self, conversation_id: str) -> bool:
+        """Delete the conversation from Rasa's tracker store (an erasure: bot/rasa_ext/conversation_routes.py);
+        True when it was stored."""
 
 
 class HttpRasaClient:
@@ -93,3 +97,13 @@ class HttpRasaClient:
 
     def append_events(self, conversation_id: str, events: list[dict[str, Any]]) -> None:
         self._call("POST", conversation_id, "tracker/events", json=events)
+
+    def delete_tracker(self, conversation_id: str) -> bool:
+        response = self._call("DELETE", conversation_id, "tracker")
+        try:
+            body = response.json()
+        except ValueError:
+            raise RasaUnavailable("DELETE /conversations/…/tracker: the answer is not JSON") from None
+        if not isinstance(body, dict) or not isinstance(body.get("deleted"), bool):
+            raise RasaUnavailable("DELETE /conversations/…/tracker: an unexpected answer")
+        return body["deleted"]

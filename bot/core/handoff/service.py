@@ -127,6 +127,14 @@ def store_rasa_messages(session: Session, escalation_id: int, lines: Iterable[Tr
     return stored
 
 
+# The system notes of a transcript, stored as written here (the console shows them in the agent's language:
+# bot/core/console/system_notes.py).
+HANDED_OVER_NOTE = "Handed over by the assistant: {reason}."
+OUT_OF_HOURS_NOTE = " Outside the support hours."
+TOOK_OVER_NOTE = "{agent} took over the conversation."
+CLOSED_NOTE = "{agent} closed the conversation: {note}"
+
+
 def system_message(session: Session, escalation_id: int, text: str, now: datetime) -> None:
     session.add(EscalationMessage(escalation_id=escalation_id, sender="system", text=text, created_at=now))
 
@@ -169,9 +177,9 @@ def create_escalation(
             raise
         return existing, False
     store_rasa_messages(session, escalation.id, transcript, now)
-    note = f"Handed over by the assistant: {HANDOFF_REASON_NOTES.get(reason, reason)}."
+    note = HANDED_OVER_NOTE.format(reason=HANDOFF_REASON_NOTES.get(reason, reason))
     if out_of_hours:
-        note += " Outside the support hours."
+        note += OUT_OF_HOURS_NOTE
     system_message(session, escalation.id, note, now)
     session.commit()
     return escalation, True
@@ -207,7 +215,7 @@ def claim(session: Session, escalation_id: int, agent: Agent, now: datetime) -> 
             raise Conflict("already_closed", "This escalation is already closed.")
         who = "you" if escalation.claimed_by == agent.id else agent_name(session, escalation.claimed_by)
         raise Conflict("already_claimed", f"This escalation was already claimed by {who or 'another agent'}.")
-    system_message(session, escalation_id, f"{agent.display_name} took over the conversation.", now)
+    system_message(session, escalation_id, TOOK_OVER_NOTE.format(agent=agent.display_name), now)
     session.commit()
     session.refresh(escalation)
     return escalation
@@ -249,7 +257,7 @@ def close(session: Session, escalation_id: int, agent: Agent, note: str, now: da
     if done != 1:
         session.rollback()
         raise Conflict("already_closed", "This escalation is already closed.")
-    system_message(session, escalation_id, f"{agent.display_name} closed the conversation: {note}", now)
+    system_message(session, escalation_id, CLOSED_NOTE.format(agent=agent.display_name, note=note), now)
     session.commit()
     session.refresh(escalation)
     return escalation

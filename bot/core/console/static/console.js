@@ -3,28 +3,49 @@
  * shared with the support page (bot/core/static/shared/, served at /static/shared/ by bot/core/shared_assets.py).
  *
  * Every piece of text that came from a customer, the assistant or an agent goes into the page through
- * textContent or an attribute, never through HTML parsing. */
+ * textContent or an attribute, never through HTML parsing.
+ *
+ * The console's own words come from the page, in the agent's language: <body data-texts> holds every console
+ * text (bot/core/console/texts) as JSON, data that the Content-Security-Policy lets through. */
 import { byId, el, showText } from "/static/shared/dom.js";
 import { postJson } from "/static/shared/http.js";
 
 const csrfMeta = document.querySelector('meta[name="csrf-token"]');
 const csrf = csrfMeta ? csrfMeta.getAttribute("content") : "";
 const page = document.body.getAttribute("data-page");
+const TEXTS = JSON.parse(document.body.getAttribute("data-texts") || "{}");
+
+// The console text `key` with its {placeholders} filled from `values` (the key itself when it is missing).
+function t(key, values) {
+  const template = Object.prototype.hasOwnProperty.call(TEXTS, key) ? TEXTS[key] : key;
+  return template.replace(/\{(\w+)\}/g, function (whole, name) {
+    return values && Object.prototype.hasOwnProperty.call(values, name) ? String(values[name]) : whole;
+  });
+}
+
+// A text named by a word from the data (a reason, a status, a sender), else `fallback`.
+function named(prefix, word, fallback) {
+  const key = prefix + word;
+  return Object.prototype.hasOwnProperty.call(TEXTS, key) ? TEXTS[key] : (fallback || word);
+}
 
 // ------------------------------------------------------------------ helpers
 
 function ago(iso) {
   if (!iso) return "";
   const seconds = Math.max(0, Math.floor((Date.now() - Date.parse(iso)) / 1000));
-  if (seconds < 60) return "just now";
-  if (seconds < 3600) return Math.floor(seconds / 60) + " min ago";
-  if (seconds < 86400) return Math.floor(seconds / 3600) + " h " + Math.floor((seconds % 3600) / 60) + " min ago";
-  return Math.floor(seconds / 86400) + " d ago";
+  if (seconds < 60) return t("ago_just_now");
+  if (seconds < 3600) return t("ago_minutes", { minutes: Math.floor(seconds / 60) });
+  if (seconds < 86400) {
+    return t("ago_hours", { hours: Math.floor(seconds / 3600), minutes: Math.floor((seconds % 3600) / 60) });
+  }
+  return t("ago_days", { days: Math.floor(seconds / 86400) });
 }
 
 function clock(iso) {
   const moment = new Date(iso);
-  return isNaN(moment) ? "" : moment.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
+  const options = { hour: "2-digit", minute: "2-digit", hourCycle: "h23" };  // 14:05 in either language
+  return isNaN(moment) ? "" : moment.toLocaleTimeString(document.documentElement.lang || [], options);
 }
 
 function since(iso) {
@@ -85,7 +106,7 @@ function stream(url, handlers) {
     source.addEventListener("signed-out", function () { window.location.assign("/agent/sign-in"); });
     source.onopen = function () { liveStatus(""); };
     source.onerror = function () {
-      liveStatus("Live updates interrupted: reconnecting…");
+      liveStatus(t("script_reconnecting"));
       if (source.readyState === EventSource.CLOSED) {
         window.setTimeout(function () { open(typeof url === "function" ? url() : url); }, 3000);
       }
@@ -100,30 +121,32 @@ function queueItem(e) {
   const item = el("li", "queue-item");
   item.setAttribute("data-escalation-id", String(e.id));
   item.setAttribute("data-status", e.status);
-  const link = el("a", "queue-link", "#" + e.id + " · " + e.reason_title);
+  const link = el("a", "queue-link", "#" + e.id + " · " + named("reason_", e.reason, e.reason_title));
   link.href = "/agent/escalations/" + encodeURIComponent(e.id);
   item.appendChild(link);
   item.appendChild(document.createTextNode(" "));
   const lang = el("span", "badge lang", String(e.language).toUpperCase());
-  lang.title = e.language_name;
+  lang.title = named("language_name_", e.language, e.language_name);
   lang.setAttribute("data-language", e.language);
   item.appendChild(lang);
   item.appendChild(document.createTextNode(" "));
   item.appendChild(el("span", "badge channel", e.channel));
   item.appendChild(document.createTextNode(" "));
   item.appendChild(e.customer_verified
-    ? el("span", "customer verified", e.customer_id + " (verified)")
-    : el("span", "customer anonymous", "anonymous"));
+    ? el("span", "customer verified", t("customer_verified", { customer: e.customer_id }))
+    : el("span", "customer anonymous", t("customer_anonymous")));
   item.appendChild(document.createTextNode(" "));
-  const detail = el("span", "detail", e.status === "closed" ? "closed by " + (e.claimed_by || "?") + " " : "waiting since ");
+  const detail = el("span", "detail", (e.status === "closed"
+    ? t("queue_closed_by", { name: e.claimed_by || "?" }) : t("queue_waiting_since")) + " ");
   detail.appendChild(since(e.status === "closed" ? e.closed_at : e.created_at));
   item.appendChild(detail);
   if (e.status === "closed") {
     item.appendChild(el("span", "note", e.resolution_note || ""));
   } else if (e.status === "claimed") {
-    item.appendChild(el("span", "claimed", "claimed by " + (e.claimed_by_me ? "me" : e.claimed_by)));
+    item.appendChild(el("span", "claimed", e.claimed_by_me ? t("queue_claimed_by_me")
+      : t("queue_claimed_by", { name: e.claimed_by })));
   }
-  if (e.out_of_hours) item.appendChild(el("span", "badge hours", "out of hours"));
+  if (e.out_of_hours) item.appendChild(el("span", "badge hours", t("out_of_hours")));
   return item;
 }
 
@@ -146,18 +169,18 @@ function showQueue(queue) {
     const count = byId(name + "-count");
     if (count) count.textContent = String(queue[name].length);
   });
-  document.title = (queue.waiting.length ? "(" + queue.waiting.length + ") " : "") + "Queue · Canon business support";
+  document.title = (queue.waiting.length ? "(" + queue.waiting.length + ") " : "") + t("queue_title") + " · " +
+    t("site_name");
 }
 
 // ------------------------------------------------------------------ one escalation
-
-const SENDERS = { customer: "Customer", bot: "Assistant", system: "System" };
 
 function messageItem(m) {
   const item = el("li", "msg msg-" + m.sender);
   item.setAttribute("data-sender", m.sender);
   item.setAttribute("data-message-id", String(m.id));
-  item.appendChild(el("span", "sender", m.sender === "agent" ? (m.agent_name || "Agent") : (SENDERS[m.sender] || m.sender)));
+  item.appendChild(el("span", "sender", m.sender === "agent" ? (m.agent_name || t("sender_agent"))
+    : named("sender_", m.sender)));
   item.appendChild(document.createTextNode(" "));
   const time = el("time", null, clock(m.created_at));
   time.setAttribute("datetime", m.created_at || "");
@@ -165,7 +188,7 @@ function messageItem(m) {
   item.appendChild(time);
   if (m.sender === "agent") {
     item.appendChild(document.createTextNode(" "));
-    item.appendChild(el("span", "delivery", m.delivered ? "delivered" : "not delivered yet"));
+    item.appendChild(el("span", "delivery", m.delivered ? t("delivery_done") : t("delivery_pending")));
   }
   item.appendChild(el("p", "text", m.text));
   return item;
@@ -195,9 +218,10 @@ function showEscalation(e) {
   const box = byId("escalation");
   box.setAttribute("data-status", e.status);
   const status = byId("status");
-  status.textContent = e.status;
+  status.textContent = named("status_", e.status);
   status.className = "status status-" + e.status;
-  byId("claimed-by").textContent = e.claimed_by || "nobody yet";
+  status.setAttribute("data-status", e.status);
+  byId("claimed-by").textContent = e.claimed_by || t("nobody_yet");
   byId("claim-form").hidden = e.status !== "waiting";
   byId("owner-actions").hidden = !e.can_reply;
   byId("resolution").hidden = e.status !== "closed";
@@ -206,12 +230,12 @@ function showEscalation(e) {
     document.querySelectorAll('#transcript [data-sender="agent"]').forEach(function (node) {
       const id = parseInt(node.getAttribute("data-message-id"), 10);
       const mark = node.querySelector(".delivery");
-      if (mark) mark.textContent = e.undelivered.indexOf(id) >= 0 ? "not delivered yet" : "delivered";
+      if (mark) mark.textContent = t(e.undelivered.indexOf(id) >= 0 ? "delivery_pending" : "delivery_done");
     });
   }
 }
 
-const NO_ANSWER = "The core service did not answer. Try again.";
+const NO_ANSWER = t("escalation_no_answer");
 
 // A form of the escalation page (claim, reply, close) sent as a console action: the button is disabled while
 // it is on its way; a blank `field` is not sent, else its text goes in the body as `key`. The `success` status
@@ -246,17 +270,17 @@ function escalationPage() {
 
   submitForm("claim-form", {
     button: "claim", url: base + "/claim", success: 200,
-    failed: "The escalation could not be claimed.", offline: NO_ANSWER,
+    failed: t("escalation_claim_failed"), offline: NO_ANSWER,
     done: function (data) { showEscalation(Object.assign({}, data.escalation, { can_reply: true })); }
   });
   submitForm("reply-form", {
     button: "reply-send", field: "reply-text", key: "text", url: base + "/messages", success: 201,
-    failed: "The reply was not sent.", offline: "The core service did not answer: the reply was not sent.",
+    failed: t("escalation_reply_failed"), offline: t("escalation_reply_offline"),
     done: function (data, field) { field.value = ""; addMessage(list, data.message); }
   });
   submitForm("close-form", {
     button: "close", field: "close-note", key: "resolution_note", url: base + "/close", success: 200,
-    failed: "The escalation was not closed.", offline: NO_ANSWER,
+    failed: t("escalation_close_failed"), offline: NO_ANSWER,
     done: function (data) { showEscalation(Object.assign({}, data.escalation, { can_reply: false })); }
   });
 
@@ -270,6 +294,10 @@ function escalationPage() {
 }
 
 // ------------------------------------------------------------------ start
+
+// The language switch comes back to this page (a page that did not say where to: its own address).
+const languageNext = byId("language-next");
+if (languageNext && !languageNext.value) languageNext.value = window.location.pathname + window.location.search;
 
 if (page === "queue") {
   stream("/agent/events", { queue: showQueue });

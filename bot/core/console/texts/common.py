@@ -3,7 +3,9 @@
 TEXTS = {
     "lt": {
         "console_title": "Agento pultas",
+        "site_name": "Canon verslo pagalba",
         "brand": "Canon verslo pagalba · agento pultas",
+        "nav_label": "Pulto skyriai",
         "nav_queue": "Eilė",
         "nav_fallbacks": "Neatpažintos žinutės",
         "nav_dashboard": "Suvestinė",
@@ -11,10 +13,14 @@ TEXTS = {
         "signed_in_as": "Prisijungęs:",
         "sign_out": "Atsijungti",
         "language_switch": "English",
+        "language_switch_to": "en",
+        "language_switch_title": "Switch the console to English",
     },
     "en": {
         "console_title": "Agent console",
+        "site_name": "Canon business support",
         "brand": "Canon business support · agent console",
+        "nav_label": "Console sections",
         "nav_queue": "Queue",
         "nav_fallbacks": "Unrecognised messages",
         "nav_dashboard": "Dashboard",
@@ -22,5 +28,7 @@ TEXTS = {
         "signed_in_as": "Signed in as",
         "sign_out": "Sign out",
         "language_switch": "Lietuviškai",
+        "language_switch_to": "lt",
+        "language_switch_title": "Perjungti pultą į lietuvių kalbą",
     },
 }

@@ -1,0 +1,51 @@
+"""The intents of the assistant's domain (domain/*.yml), known to the core without reading Rasa's files: the
+intents a reviewed message may be assigned to in the NLU export (review.py). tests/core/test_review.py checks the
+list against domain/; after adding an intent there, print the new list with
+
+    .venv/core/bin/python -m tests.core.test_review
+"""
+
+INTENTS: tuple[str, ...] = (
+    "affirm",
+    "after_first_login",
+    "approval_time",
+    "ask_documents",
+    "bank_transfer",
+    "buy_membership",
+    "capabilities",
+    "card_payment",
+    "complete_product_details",
+    "cps_invitation",
+    "cps_tiers",
+    "deny",
+    "documents_not_vat_registered",
+    "documents_vat_registered",
+    "dont_know",
+    "goodbye",
+    "greet",
+    "how_to_register",
+    "invoice_timing",
+    "membership_number",
+    "membership_price",
+    "membership_start",
+    "migrate_button_missing",
+    "migrate_products",
+    "more_info",
+    "my_points",
+    "no_green_tick",
+    "old_cps_email",
+    "out_of_scope",
+    "password_reset",
+    "payment_methods",
+    "payment_problem",
+    "payment_problem+request_human",
+    "points_green_tick",
+    "register_products",
+    "request_human",
+    "select_tier",
+    "sender_email",
+    "stop",
+    "switch_language",
+    "thank",
+    "unsure_details",
+)
