@@ -155,3 +155,22 @@ def test_a_flow_handed_over(servers: Servers, recorded: Recorded) -> None:
     talk.say("I want to talk to a person", "request_human", "en")
     check(recorded, talk, ("rest", "en", None, "customer_request", 1), [
         (REGISTRATION, "started"), (REGISTRATION, "vat_registered"), (REGISTRATION, "handed_over")])
+
+
+def test_satisfaction_and_its_comment(servers: Servers, recorded: Recorded) -> None:
+    talk = Talk(servers)
+    talk.say("Kiek kainuoja CPS narystė?", "membership_price", "lt")
+    assert talk.say("Ačiū", "thank", "lt"), "the question whether it helped"
+    talk.say("/affirm", "affirm", "lt")
+    comment = "Labai gerai, mano el. paštas jonas@imone.lt"
+    talk.chat.send(comment)
+    users = [e for e in servers.tracker(talk.chat.conversation_id)["events"] if e["event"] == "user"]
+    said = [e for e in servers.tracker(talk.chat.conversation_id)["events"]
+            if e["event"] == "bot" and e.get("text") and e["timestamp"] > users[-1]["timestamp"]]
+    talk.expected.append(("customer", "Labai gerai, mano el. paštas [e-mail]",
+                          users[-1]["parse_data"]["intent"]["name"], "lt", 0))
+    talk.expected += [("bot", e["text"], None, "lt", 0) for e in said]
+    check(recorded, talk, ("rest", "lt", None, None, 0), [])
+    answer = recorded.query("SELECT satisfaction, satisfaction_comment, satisfaction_at IS NOT NULL "
+                            "FROM analytics_conversations WHERE conversation_id = ?", talk.chat.conversation_id)
+    assert answer == [("helped", "Labai gerai, mano el. paštas [e-mail]", 1)]
