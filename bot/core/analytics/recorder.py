@@ -89,10 +89,11 @@ def record_events(session: Session, events: Iterable[dict[str, Any]], token_secr
     """Record the events in their order (the caller commits); the number recorded (those `wanted`)."""
     current: Current = {}
     recorded = 0
-    for event in events:
-        if wanted(event) and isinstance(event.get("sender_id"), str) and _timestamp(event) is not None:
-            _record(session, current, event, token_secret)
-            recorded += 1
+    with session.no_autoflush:  # the sessions' changed columns are in no query's conditions: written at the commit
+        for event in events:
+            if wanted(event) and isinstance(event.get("sender_id"), str) and _timestamp(event) is not None:
+                _record(session, current, event, token_secret)
+                recorded += 1
     return recorded
 
 
@@ -138,22 +139,22 @@ def _session_of(session: Session, current: Current, sender: str, ts: float,
     cached, until = current.get(sender, (None, -math.inf))
     if cached is not None and cached.session_start <= ts < until:
         return cached
+    found = _sessions_around(session, current, sender, ts)
+    return found if found is not None or not create else _open(session, current, sender, ts)
+
+
+def _sessions_around(session: Session, current: Current, sender: str, ts: float) -> AnalyticsConversation | None:
+    """The latest session of `sender` started at or before `ts` (None: none), remembered with when the next one
+    starts (a redelivered older event must not move the later events of the batch into its session)."""
     table = AnalyticsConversation
-    found = session.scalars(select(table).where(table.conversation_id == sender, table.session_start <= ts)
-                            .order_by(table.session_start.desc()).limit(1)).first()
-    if found is None:
-        return _open(session, current, sender, ts) if create else None
-    current[sender] = (found, _next_start(session, sender, found.session_start))
+    rows = session.scalars(select(table).where(table.conversation_id == sender).order_by(table.session_start)).all()
+    before = [row for row in rows if row.session_start <= ts]
+    if not before:
+        return None
+    found = before[-1]
+    later = rows[len(before)] if len(rows) > len(before) else None
+    current[sender] = (found, math.inf if later is None else later.session_start)
     return found
-
-
-def _next_start(session: Session, sender: str, start: float) -> float:
-    """When the session after the one started at `start` starts (math.inf: none yet); a redelivered older event
-    must not move the later events into its session."""
-    table = AnalyticsConversation
-    later = session.scalar(select(func.min(table.session_start)).where(table.conversation_id == sender,
-                                                                        table.session_start > start))
-    return math.inf if later is None else float(later)
 
 
 def _open(session: Session, current: Current, sender: str, ts: float) -> AnalyticsConversation:
@@ -161,9 +162,8 @@ def _open(session: Session, current: Current, sender: str, ts: float) -> Analyti
     _insert_new(session, AnalyticsConversation.__table__, ["conversation_id", "session_start"],
                 conversation_id=sender, session_start=ts, started_at=moment(ts), last_event_at=moment(ts),
                 channel="unknown", language=DEFAULT_LANGUAGE)
-    opened = session.scalars(select(AnalyticsConversation).where(
-        AnalyticsConversation.conversation_id == sender, AnalyticsConversation.session_start == ts)).one()
-    current[sender] = (opened, _next_start(session, sender, ts))
+    opened = _sessions_around(session, current, sender, ts)
+    assert opened is not None and opened.session_start == ts
     return opened
 
 
