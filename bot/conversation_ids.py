@@ -57,6 +57,12 @@ def path_segment(conversation_id: str) -> str:
     return quote(conversation_id, safe="").replace(".", "%2E")
 
 
+def conversation_digest(conversation_id: str) -> str:
+    """SHA-256 of the id (hex): finds a conversation in a store that keeps its id redacted (the fallback log hides
+    a WhatsApp conversation's phone number) without keeping the id."""
+    return hashlib.sha256(conversation_id.encode("utf-8", "surrogatepass")).hexdigest()
+
+
 def conversation_key(secret: str, conversation_id: str) -> str:
     """HMAC-SHA256 of the id under `secret`, URL-safe base64 without padding (43 characters)."""
     digest = hmac.new(secret.encode(), conversation_id.encode("utf-8", "surrogatepass"), hashlib.sha256).digest()

@@ -18,6 +18,8 @@ from bot.core.db.models import (
     EscalationMessage,
     FallbackMessage,
 )
+from bot.core.schemas import FallbackIn
+from bot.core.services import fallbacks
 
 NOW = datetime(2026, 12, 2, 8, 0, tzinfo=UTC)  # the handoff tests' clock (WORKING)
 TABLES = (AnalyticsConversation, AnalyticsTurn, AnalyticsFlowStep, Escalation, EscalationMessage, FallbackMessage)
@@ -73,9 +75,10 @@ def escalation(session: Session, conversation_id: str, created: datetime, *, cus
 
 def fallback_log(session: Session, conversation_id: str, created: datetime, text: str,
                  top: list[dict[str, Any]] | None = None) -> None:
-    session.add(FallbackMessage(created_at=created, conversation_id=conversation_id, channel="socketio",
-                                language="lt", text=text, top_intents=top or [], fallback_in_a_row=1))
-    session.commit()
+    """An entry of the fallback log stored as the core's route stores it (its id and text redacted)."""
+    body = FallbackIn(conversation_id=conversation_id, channel="socketio", language="lt", text=text,
+                      top_intents=top or [], fallback_in_a_row=1)
+    fallbacks.record(session, body, created)
 
 
 def remaining(session: Session, conversation_id: str) -> dict[str, int]:

@@ -156,6 +156,17 @@ def test_erasing_a_customer_leaves_nothing_of_them(session: Session) -> None:
     assert "web:mine" not in str(audit.detail)
 
 
+def test_erasing_a_whatsapp_conversation_finds_its_redacted_fallback_entries(session: Session) -> None:
+    # a WhatsApp conversation's id is the customer's phone number, which the fallback log keeps redacted
+    for number, text in (("37061234567", f"mano {SECRET_WORDS}"), ("37069999999", "kito žinutė")):
+        record(session, number, NOW - DAY, [("customer", text, "?fallback")], customer_id=f"customer-{number}")
+        fallback_log(session, number, NOW - DAY, text)
+    erased = erasure.erase(session, FakeRasa(), "command:ops", NOW, customer_id="customer-37061234567")
+    assert erased.fallback_messages == 1
+    assert mentions(session, SECRET_WORDS) == []
+    assert mentions(session, "kito žinutė") != []  # the other number's entry, redacted alike, stays
+
+
 def test_erasing_one_conversation(session: Session) -> None:
     customer_world(session)
     rasa = FakeRasa()

@@ -27,6 +27,7 @@ from datetime import datetime
 from sqlalchemy import Select, delete, select
 from sqlalchemy.orm import Session
 
+from bot.conversation_ids import conversation_digest
 from bot.core.analytics.retention import BATCH, delete_escalations, delete_sessions
 from bot.core.clock import utc_now
 from bot.core.config import HandoffSettings, database_url
@@ -67,14 +68,23 @@ def _in_batches(session: Session, query_of: Callable[[Sequence[str]], Select[tup
     return found
 
 
+def _fallback_log_entries(session: Session, conversation_ids: Sequence[str]) -> list[int]:
+    """The fallback log's entries of the conversations: by digest (the log keeps a phone number's id redacted), and
+    by id for entries stored before the digest."""
+    by_id = _in_batches(session, lambda batch: select(FallbackMessage.id).where(
+        FallbackMessage.conversation_id.in_(batch)), conversation_ids)
+    by_digest = _in_batches(session, lambda batch: select(FallbackMessage.id).where(
+        FallbackMessage.conversation_digest.in_(batch)), [conversation_digest(id_) for id_ in conversation_ids])
+    return sorted(set(by_id) | set(by_digest))
+
+
 def delete_conversations(session: Session, conversation_ids: Sequence[str]) -> dict[str, int]:
     """Delete everything the core keeps of the conversations (not committed); the counts."""
     sessions = _in_batches(session, lambda batch: select(AnalyticsConversation.id).where(
         AnalyticsConversation.conversation_id.in_(batch)), conversation_ids)
     escalations = _in_batches(session, lambda batch: select(Escalation.id).where(
         Escalation.conversation_id.in_(batch)), conversation_ids)
-    fallbacks = _in_batches(session, lambda batch: select(FallbackMessage.id).where(
-        FallbackMessage.conversation_id.in_(batch)), conversation_ids)
+    fallbacks = _fallback_log_entries(session, conversation_ids)
     for start in range(0, len(fallbacks), BATCH):
         session.execute(delete(FallbackMessage).where(FallbackMessage.id.in_(fallbacks[start:start + BATCH])))
     return {"sessions": delete_sessions(session, sessions), "escalations": delete_escalations(session, escalations),

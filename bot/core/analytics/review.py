@@ -18,6 +18,7 @@ from typing import Any
 from sqlalchemy import Select, exists, func, select
 from sqlalchemy.orm import Session
 
+from bot.conversation_ids import conversation_digest
 from bot.core.analytics.intents import INTENTS
 from bot.core.analytics.nlu_export import nlu_yaml
 from bot.core.analytics.outcomes import OUTCOMES, outcome_column
@@ -266,8 +267,10 @@ def _add(group: Group, members: list[Message]) -> None:
 
 
 def _fallback_guesses(session: Session, since: datetime | None) -> dict[tuple[str, str], tuple[tuple[str, float], ...]]:
-    """The fallback log's best guesses by (conversation id, text)."""
-    query = select(FallbackMessage.conversation_id, FallbackMessage.text, FallbackMessage.top_intents)
+    """The fallback log's best guesses by (conversation digest, text); the digest is the id's for entries stored
+    before digests were (bot/conversation_ids.py `conversation_digest`: the log keeps the id itself redacted)."""
+    query = select(func.coalesce(FallbackMessage.conversation_digest, FallbackMessage.conversation_id),
+                   FallbackMessage.text, FallbackMessage.top_intents)
     if since is not None:
         query = query.where(FallbackMessage.created_at >= since - timedelta(minutes=5))
     found = {}
@@ -297,7 +300,7 @@ def not_understood_messages(session: Session, filters: Filters) -> list[Message]
     logged = _fallback_guesses(session, since) if rows else {}
     messages = []
     for text, language, at, intent, confidence, conversation_id in rows:
-        guesses = logged.get((conversation_id, text))
+        guesses = logged.get((conversation_digest(conversation_id), text), logged.get((conversation_id, text)))
         if guesses is None:
             guesses = ((intent, confidence or 0.0),) if intent and intent not in IGNORED_GUESSES else ()
         messages.append(Message(text, language, as_utc(at), guesses))

@@ -232,13 +232,16 @@ class FallbackMessage(Base):
 
     text is redacted before it is stored (bot/core/domain/redaction.py: e-mail addresses and long numbers
     hidden) and capped; top_intents are the model's best guesses, [{"name", "confidence"}], at most 3, best
-    first; fallback_in_a_row counts this message (1: the first misunderstanding in a row).
+    first; fallback_in_a_row counts this message (1: the first misunderstanding in a row). conversation_id is
+    redacted too (a WhatsApp id is a phone number); conversation_digest (bot/conversation_ids.py) finds the
+    conversation's entries for an erasure and the review (None for entries stored before revision 0007).
     """
 
     __tablename__ = "fallback_messages"
     id: Mapped[int] = mapped_column(primary_key=True)
     created_at: Mapped[datetime] = mapped_column(Timestamp, index=True)
     conversation_id: Mapped[str] = mapped_column(String(MAX_CONVERSATION_ID), index=True)
+    conversation_digest: Mapped[str | None] = mapped_column(String(64), index=True)
     channel: Mapped[str] = mapped_column(String(32))
     language: Mapped[str] = mapped_column(String(2))
     text: Mapped[str] = mapped_column(Text)

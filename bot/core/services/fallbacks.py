@@ -1,7 +1,7 @@
 """The fallback log over the ORM: storing a message the assistant did not understand (redacted and capped
 first) and reading the latest ones for review, newest first, a page at a time.
 
-Kept until the retention rules of issue 16 decide how long (docs/core-service.md).
+Kept ANALYTICS_RETENTION_DAYS (bot/core/analytics/retention.py; docs/analytics.md, "Privacy").
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from bot.conversation_ids import conversation_digest
 from bot.core import schemas as s
 from bot.core.db.models import FallbackMessage
 from bot.core.domain.redaction import clip, redact
@@ -32,6 +33,7 @@ def record(session: Session, body: s.FallbackIn, now: datetime) -> FallbackMessa
         created_at=now,
         # a WhatsApp conversation id is the customer's phone number: hidden as any other long number
         conversation_id=redact(body.conversation_id),
+        conversation_digest=conversation_digest(body.conversation_id),  # the erasure's and the review's way back
         channel=body.channel,
         language=body.language,
         text=stored_text(body.text),
