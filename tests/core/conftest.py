@@ -16,6 +16,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session
 
 from bot.core.clock import utc_now
 from bot.core.config import Settings
@@ -131,6 +132,16 @@ def reset(url: str) -> None:
             session.execute(table.delete())
         session.commit()
         seed(session)
+    engine.dispose()
+
+
+@pytest.fixture
+def session(database_url: str) -> Iterator[Session]:
+    """A session on the module's database, emptied and seeded with the demo customers first."""
+    reset(database_url)
+    engine = make_engine(database_url)
+    with make_sessionmaker(engine)() as session:
+        yield session
     engine.dispose()
 
 

@@ -15,21 +15,11 @@ from bot.core.db.models import Customer, Escalation, Membership, RegisteredProdu
 from bot.core.db.session import make_engine, make_sessionmaker, upgrade_to_head
 from bot.core.handoff import service
 from bot.core.tokens import decode_customer_token, make_customer_token
-from tests.core.conftest import TOKEN_SECRET, reset
+from tests.core.conftest import TOKEN_SECRET
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "scripts"))
 import bench_core  # noqa: E402
 import bench_tokens  # noqa: E402
-
-
-@pytest.fixture
-def session(database_url):
-    """A session on the module's database with freshly seeded demo customers."""
-    reset(database_url)
-    engine = make_engine(database_url)
-    with make_sessionmaker(engine)() as session:
-        yield session
-    engine.dispose()
 
 
 def test_bench_tokens_are_what_the_core_accepts_and_makes():

@@ -6,7 +6,6 @@ the settings. SQLite and PostgreSQL."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
 from datetime import timedelta
 
 import pytest
@@ -27,15 +26,6 @@ from tests.core.handoff_support import FakeRasa, make_settings
 
 DAY = timedelta(days=1)
 SECRET_WORDS = "slaptas-turinys-7781"  # written into every row of the erased customer, looked for afterwards
-
-
-@pytest.fixture
-def session(database_url: str) -> Iterator[Session]:
-    reset(database_url)
-    engine = make_engine(database_url)
-    with make_sessionmaker(engine)() as session:
-        yield session
-    engine.dispose()
 
 
 # ------------------------------------------------------------------ retention

@@ -7,7 +7,6 @@ Run as a module, it prints bot/core/analytics/intents.py's list from domain/ (to
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
 from datetime import date, timedelta
 
 import pytest
@@ -18,9 +17,7 @@ from bot.core.analytics import review
 from bot.core.analytics.intents import INTENTS
 from bot.core.analytics.nlu_export import clean_example, nlu_yaml
 from bot.core.analytics.outcomes import CONTAINED_ASSUMED, CONTAINED_CONFIRMED, HANDED_OVER, NOT_HELPED_OUTCOME
-from bot.core.db.session import make_engine, make_sessionmaker
 from tests.core.analytics_support import NOW, fallback_log, record
-from tests.core.conftest import reset
 from tests.domain_files import load_domain
 
 
@@ -30,15 +27,6 @@ def domain_intents() -> list[str]:
 
 def test_the_core_knows_the_domains_intents() -> None:
     assert list(INTENTS) == domain_intents(), "regenerate: .venv/core/bin/python -m tests.core.test_review"
-
-
-@pytest.fixture
-def session(database_url: str) -> Iterator[Session]:
-    reset(database_url)
-    engine = make_engine(database_url)
-    with make_sessionmaker(engine)() as session:
-        yield session
-    engine.dispose()
 
 
 def fill(session: Session) -> dict[str, int]:
