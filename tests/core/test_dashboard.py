@@ -70,6 +70,19 @@ def test_an_admin_reads_the_figures_and_the_csv_and_json_say_the_same(env: Env) 
     assert cells <= from_json and data["from"] == "2026-11-02" and data["to"] == "2026-11-03"
 
 
+def test_the_page_says_when_conversations_are_not_recorded(env: Env) -> None:
+    browser = admin(env)
+    without_broker = browser.get("/agent/dashboard", headers={"Accept-Language": "lt"}).text
+    assert 'id="recording-off"' in without_broker and "neįrašomi" in without_broker
+    settings = env.client.app.state.settings
+    env.client.app.state.settings = settings.model_copy(update={"handoff": settings.handoff.model_copy(
+        update={"events_url": "amqp://guest:guest@127.0.0.1:5672/"})})
+    try:
+        assert 'id="recording-off"' not in browser.get("/agent/dashboard").text
+    finally:
+        env.client.app.state.settings = settings
+
+
 def test_the_language_filter_changes_the_figures(env: Env) -> None:
     with_sample(env)
     rita = admin(env)

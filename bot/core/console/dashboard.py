@@ -85,6 +85,11 @@ def _params(request: Request) -> dict[str, str]:
     return {key: request.query_params.get(key, "")[:40] for key in ("from", "to", "language")}
 
 
+def recording(request: Request) -> bool:
+    """Whether this core records conversations: the recorder reads Rasa's event broker (HANDOFF_EVENTS_URL)."""
+    return bool(request.app.state.settings.handoff.events_url)
+
+
 @router.get("/dashboard")
 def dashboard_page(request: Request, session: SessionDep) -> Response:
     who = console.signed_in(request, session)
@@ -96,6 +101,7 @@ def dashboard_page(request: Request, session: SessionDep) -> Response:
     t = texts(language)
     kept = params["language"] if params["language"] in LANGUAGES else None  # the presets keep the language
     context = {"agent": who.agent, "csrf_token": who.csrf_token, "params": params, "chart_intents": CHART_INTENTS,
+               "recording": recording(request),
                "presets": [(days, last_days(days, today, kept)) for days in PRESET_DAYS]}
     try:
         filters = filters_of(params, today)

@@ -8,6 +8,8 @@ TEXTS = {
                            "konsultantams, ko asistentas nesuprato ir kaip klientai įvertino pagalbą. Dienos "
                            "skaičiuojamos pagal UTC.",
         "dashboard_filters": "Filtrai",
+        "dashboard_recording_off": "Pokalbiai dabar neįrašomi: įrašymui reikia „Rasa“ įvykių brokerio (RabbitMQ, "
+                                   "HANDOFF_EVENTS_URL). Rodomi tik anksčiau įrašyti pokalbiai.",
         "dashboard_from": "Nuo",
         "dashboard_to": "Iki (imtinai)",
         "dashboard_language": "Kalba",
@@ -88,6 +90,8 @@ TEXTS = {
                            "how many it handed to agents, what it did not understand and how customers rated the "
                            "help. Days are UTC days.",
         "dashboard_filters": "Filters",
+        "dashboard_recording_off": "Conversations are not being recorded now: recording needs Rasa's event broker "
+                                   "(RabbitMQ, HANDOFF_EVENTS_URL). Only conversations recorded before are shown.",
         "dashboard_from": "From",
         "dashboard_to": "To (inclusive)",
         "dashboard_language": "Language",
