@@ -145,6 +145,18 @@ def session(database_url: str) -> Iterator[Session]:
     engine.dispose()
 
 
+@pytest.fixture
+def rabbit() -> Iterator[Any]:
+    """A fresh exchange and queues of the test's own on the local RabbitMQ (tests/core/broker_support.py), deleted
+    afterwards; missing RabbitMQ skips, or fails with CI=true."""
+    from tests.core.broker_support import Rabbit, require_rabbitmq  # it imports this module
+
+    require_rabbitmq()
+    rabbit = Rabbit.fresh()
+    yield rabbit
+    rabbit.delete()
+
+
 @dataclass
 class Api:
     """Calls the app as the assistant does: with the service key, as `customer` (demo id or raw token)."""

@@ -31,21 +31,12 @@ from tests.core.broker_support import (
     Rabbit,
     eventually,
     rasa_event,
-    require_rabbitmq,
     user_event,
 )
 from tests.core.conftest import reset
 from tests.core.handoff_support import WORKING, Clock, Env, FakeRasa, make_settings, sse_events
 
 T0 = WORKING.timestamp() - 1  # the Rasa timestamp of the message that asked for a person
-
-
-@pytest.fixture
-def rabbit() -> Iterator[Rabbit]:
-    require_rabbitmq()
-    rabbit = Rabbit.fresh()
-    yield rabbit
-    rabbit.delete()
 
 
 @contextmanager

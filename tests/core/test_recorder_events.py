@@ -21,18 +21,10 @@ from bot.core.analytics.recorder import wanted
 from bot.core.config import HandoffSettings
 from bot.core.events import Batcher
 from bot.core.main import create_app
-from tests.core.broker_support import Rabbit, eventually, require_rabbitmq
+from tests.core.broker_support import Rabbit, eventually
 from tests.core.conftest import reset
 from tests.core.handoff_support import FakeRasa, make_settings
 from tests.core.recorder_support import Talk, conversations, everything, steps, turns
-
-
-@pytest.fixture
-def rabbit() -> Iterator[Rabbit]:
-    require_rabbitmq()
-    rabbit = Rabbit.fresh()
-    yield rabbit
-    rabbit.delete()
 
 
 @contextmanager
