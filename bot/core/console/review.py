@@ -48,13 +48,12 @@ def admin_of(request: Request, session: SessionDep) -> sec.SignedIn | Response:
     who = signed_in(request, session)
     if who is None:
         return RedirectResponse("/agent/sign-in", status_code=303)
-    if who.agent.role != ADMIN_ROLE:
-        return refusal(request, who, 403, "review_forbidden_title", "review_forbidden")
-    return who
+    return acting_admin(request, who)
 
 
 def acting_admin(request: Request, who: sec.SignedIn) -> sec.SignedIn | Response:
-    """An admin's state-changing request (the CSRF token already checked by ActingDep)."""
+    """The signed-in agent if an admin (for a state-changing request, ActingDep has checked the CSRF token), else
+    403 in their language."""
     if who.agent.role != ADMIN_ROLE:
         return refusal(request, who, 403, "review_forbidden_title", "review_forbidden")
     return who
