@@ -191,6 +191,8 @@ def test_the_widget_header_fits(browser, servers, width, language):
         page = context.new_page()
         page.goto(f"{servers.page_url}?lang={language}")
         page.locator("#demo-sign-in").click()  # the longest header: with the signed-in badge
+        # signed in (the focus moves to "Sign out" then) before the chat opens and focuses its input
+        expect(page.locator("#demo-sign-out")).to_be_focused()
         chat = Chat(page).open()
         expect(page.locator("#chat-identity")).to_be_visible()
         header = page.locator(".chat-header").bounding_box()
