@@ -26,6 +26,12 @@ from sqlalchemy.orm import Session
 from bot.core.analytics.outcomes import CONTAINED, HANDED_OVER, OUTCOMES, outcome_column
 from bot.core.clock import as_utc
 from bot.core.db.models import (
+    SENDER_AGENT,
+    SENDER_CUSTOMER,
+    STEP_CANCELLED,
+    STEP_COMPLETED,
+    STEP_HANDED_OVER,
+    STEP_STARTED,
     AnalyticsConversation,
     AnalyticsFlowStep,
     AnalyticsTurn,
@@ -34,12 +40,10 @@ from bot.core.db.models import (
 )
 from bot.vocabulary import HANDOFF_REASONS, HELPED, NOT_HELPED
 
-CUSTOMER = "customer"  # AnalyticsTurn.sender of a customer's message
-AGENT = "agent"  # EscalationMessage.sender of an agent's reply
-STARTED = "started"  # AnalyticsFlowStep.step: a flow began; its ends below; any other step is a slot asked
-COMPLETED = "completed"
-CANCELLED = "cancelled"
-FLOW_HANDED_OVER = "handed_over"
+CUSTOMER = SENDER_CUSTOMER  # AnalyticsTurn.sender of a customer's message
+AGENT = SENDER_AGENT  # EscalationMessage.sender of an agent's reply
+STARTED = STEP_STARTED  # AnalyticsFlowStep.step: a flow began; its ends below; any other step is a slot asked
+COMPLETED, CANCELLED, FLOW_HANDED_OVER = STEP_COMPLETED, STEP_CANCELLED, STEP_HANDED_OVER
 FLOW_ENDS = (COMPLETED, CANCELLED, FLOW_HANDED_OVER)
 ABANDONED = "abandoned"  # a run with none of FLOW_ENDS (the customer left, or the session expired)
 

@@ -38,7 +38,18 @@ from sqlalchemy import func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from bot.core.db.models import AnalyticsConversation, AnalyticsFlowStep, AnalyticsTurn
+from bot.core.db.models import (
+    SENDER_AGENT,
+    SENDER_BOT,
+    SENDER_CUSTOMER,
+    STEP_CANCELLED,
+    STEP_COMPLETED,
+    STEP_HANDED_OVER,
+    STEP_STARTED,
+    AnalyticsConversation,
+    AnalyticsFlowStep,
+    AnalyticsTurn,
+)
 from bot.core.domain.redaction import clip, redact
 from bot.core.tokens import customer_of_claim
 from bot.vocabulary import (
@@ -55,8 +66,8 @@ from bot.vocabulary import (
     SATISFACTION_SLOT,
 )
 
-CUSTOMER, BOT, AGENT = "customer", "bot", "agent"
-STARTED, COMPLETED, CANCELLED, HANDED_OVER = "started", "completed", "cancelled", "handed_over"
+CUSTOMER, BOT, AGENT = SENDER_CUSTOMER, SENDER_BOT, SENDER_AGENT
+STARTED, COMPLETED, CANCELLED, HANDED_OVER = STEP_STARTED, STEP_COMPLETED, STEP_CANCELLED, STEP_HANDED_OVER
 FALLBACK_ACTION = "action_fallback"  # actions/fallback.py
 STOP_ACTION = "action_stop_flow"  # actions/flow_control.py
 HANDOFF_ACTION = "action_handoff"  # actions/handoff.py

@@ -23,7 +23,13 @@ from bot.core.analytics.intents import INTENTS
 from bot.core.analytics.nlu_export import nlu_yaml
 from bot.core.analytics.outcomes import OUTCOMES, outcome_column
 from bot.core.clock import as_utc
-from bot.core.db.models import AnalyticsConversation, AnalyticsFlowStep, AnalyticsTurn, FallbackMessage
+from bot.core.db.models import (
+    SENDER_CUSTOMER,
+    AnalyticsConversation,
+    AnalyticsFlowStep,
+    AnalyticsTurn,
+    FallbackMessage,
+)
 from bot.core.domain.redaction import EMAIL_MARK, NUMBER_MARK, SECRET_MARK
 from bot.text import fold, words
 from bot.vocabulary import LANGUAGES
@@ -32,7 +38,7 @@ PAGE = 50
 MAX_NOT_UNDERSTOOD = 5000  # the newest fallback messages grouped at once
 SIMILARITY = 0.5  # token-set (Jaccard) similarity that joins a message to a group
 MAX_EXAMPLES = 8  # distinct texts shown per group
-CUSTOMER = "customer"
+CUSTOMER = SENDER_CUSTOMER
 IGNORED_GUESSES = frozenset({"nlu_fallback"})
 _MARKS = (EMAIL_MARK, NUMBER_MARK, SECRET_MARK)
 

@@ -252,6 +252,12 @@ class FallbackMessage(Base):
 # ------------------------------------------------------------------ analytics (docs/analytics.md)
 
 
+# The values the recorder writes and the dashboard and the review read: AnalyticsTurn.sender (and
+# EscalationMessage.sender for an agent's reply), and AnalyticsFlowStep.step besides the names of the slots asked.
+SENDER_CUSTOMER, SENDER_BOT, SENDER_AGENT = "customer", "bot", "agent"
+STEP_STARTED, STEP_COMPLETED, STEP_CANCELLED, STEP_HANDED_OVER = "started", "completed", "cancelled", "handed_over"
+
+
 class AnalyticsConversation(Base):
     """One Rasa session of a conversation, recorded from Rasa's events (bot/core/analytics/recorder.py).
 
