@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import select
 
 from bot.core.db.models import FallbackMessage
-from bot.core.services.fallbacks import MAX_STORED_TEXT
+from bot.core.domain.redaction import MAX_STORED_TEXT
 from tests.core.handoff_support import (  # noqa: F401 - fixtures
     HEADERS,
     WORKING,

@@ -50,7 +50,8 @@ from bot.core.db.models import (
     AnalyticsFlowStep,
     AnalyticsTurn,
 )
-from bot.core.domain.redaction import clip, redact
+from bot.core.domain.redaction import MAX_STORED_TEXT, clip
+from bot.core.domain.redaction import stored_text as redacted_text
 from bot.core.tokens import customer_of_claim
 from bot.vocabulary import (
     CUSTOMER_CLAIM_KEY,
@@ -79,7 +80,7 @@ ENDINGS = {STOP_ACTION: CANCELLED, HANDOFF_ACTION: HANDED_OVER}
 RECORDED_SLOTS = frozenset({LANGUAGE_SLOT, HANDOFF_REASON_SLOT, REQUESTED_SLOT, SATISFACTION_SLOT,
                             SATISFACTION_COMMENT_SLOT})
 RECORDED_EVENTS = frozenset({"user", "bot", "session_started", "active_loop", "pause"})
-MAX_TEXT = 1000  # characters of a message's (redacted) text that are kept, as in the fallback log
+MAX_TEXT = MAX_STORED_TEXT  # characters of a message's text that are kept, as in the fallback log
 
 
 def wanted(event: dict[str, Any]) -> bool:
@@ -109,8 +110,8 @@ def record_events(session: Session, events: Iterable[dict[str, Any]], token_secr
 
 
 def stored_text(text: Any) -> str:
-    """What is kept of a customer's (or an agent's) text: NUL characters removed, redacted, then capped."""
-    return clip(redact(str(text or "").replace("\x00", "")), MAX_TEXT)
+    """What is kept of a customer's (or an agent's) text, whatever the event held (bot/core/domain/redaction.py)."""
+    return redacted_text(str(text or ""))
 
 
 def moment(timestamp: float) -> datetime:

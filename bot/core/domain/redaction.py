@@ -45,6 +45,15 @@ def redact(text: str) -> str:
     return NUMBER.sub(NUMBER_MARK, text)
 
 
+MAX_STORED_TEXT = 1000  # characters of a redacted customer text that the core keeps (fallback log, analytics)
+
+
+def stored_text(text: str) -> str:
+    """What the core keeps of a customer's text: NUL characters removed (PostgreSQL text cannot hold them), then
+    redacted, then capped at MAX_STORED_TEXT (redacting first, so that no cut leaves part of a number behind)."""
+    return clip(redact(text.replace("\x00", "")), MAX_STORED_TEXT)
+
+
 def clip(text: str, limit: int) -> str:
     """`text` cut to at most `limit` characters, the last one "…" when something was cut."""
     if limit < 1:

@@ -15,15 +15,7 @@ from sqlalchemy.orm import Session
 from bot.conversation_ids import conversation_digest
 from bot.core import schemas as s
 from bot.core.db.models import FallbackMessage
-from bot.core.domain.redaction import clip, redact
-
-MAX_STORED_TEXT = 1000  # characters of the redacted text that are kept
-
-
-def stored_text(text: str) -> str:
-    """What is kept of a customer's message: NUL characters removed (PostgreSQL text cannot hold them), then
-    redacted, then capped (redacting first, so that no cut leaves part of a number behind)."""
-    return clip(redact(text.replace("\x00", "")), MAX_STORED_TEXT)
+from bot.core.domain.redaction import redact, stored_text
 
 
 def record(session: Session, body: s.FallbackIn, now: datetime) -> FallbackMessage:
